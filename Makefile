@@ -1,0 +1,37 @@
+# Quick start: `make demo`, then `make test`. Both set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+
+.PHONY: setup system-deps demo test bench schemas templates clean
+
+$(STAMP): pyproject.toml $(PLUGINS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]' $(foreach p,$(dir $(PLUGINS)),-e $(p))
+	@touch $@
+
+system-deps:
+	@bash tools/install-system-deps.sh
+
+setup: $(STAMP) system-deps
+
+demo: setup
+	$(BIN)/docforge demo -o demo-out
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+schemas: $(STAMP)
+	$(BIN)/docforge schema --write schemas
+
+templates: $(STAMP)
+	$(BIN)/python tools/build_templates.py
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache

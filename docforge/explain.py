@@ -1,0 +1,67 @@
+"""``docforge explain``: for each article, amount and citation, which plugin, jurisdiction and
+version supplied it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .models import Document, Household, Provenance, Village
+from .resolve import Resolver
+
+
+def _prov(p: Provenance) -> dict:
+    return {"plugin": p.plugin, "version": p.version, "jurisdiction": p.jurisdiction.name,
+            "level": p.jurisdiction.level.value, "code": p.jurisdiction.code, "legal_basis": p.legal_basis}
+
+
+def explain_document(village: Village, kind: str, household: Household | None, as_of: dt.date,
+                     resolver: Resolver | None = None) -> dict:
+    r = resolver or Resolver(village, as_of)
+    doc: Document = r.document(kind, household)
+    findings = doc.findings + r.legal_findings(doc)
+    report = {
+        "document": doc.kind.value, "title": doc.title, "village": doc.village, "as_of": as_of.isoformat(),
+        "household": doc.household,
+        "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": b.text, **_prov(b.provenance)}
+                   for b in doc.blocks],
+        "values": [{"kind": u.kind, "key": u.key, "value": u.value, **_prov(u.provenance)} for u in doc.values],
+        "findings": [f.model_dump(mode="json") for f in findings],
+    }
+    if household is not None:
+        sel, prov = r.selection(household)
+        report["selection"] = {"agreements": [a.value for a in sel.agreements], "reasons": sel.reasons,
+                               **_prov(prov)}
+    return report
+
+
+def _src(d: dict) -> str:
+    v = f" {d['version']}" if d.get("version") else ""
+    basis = f"; {d['legal_basis']}" if d.get("legal_basis") else ""
+    return f"{d['plugin']}{v} @ {d['jurisdiction']}（{d['level']}）{basis}"
+
+
+def explain_text(report: dict) -> str:
+    lines = [f"{report['title']} ({report['document']}), {report['village']}, as of {report['as_of']}"]
+    if report.get("household"):
+        lines.append(f"household {report['household']}")
+    lines.append("")
+    lines.append("Clauses:")
+    for b in report["blocks"]:
+        label = b["label"] or "·"
+        lines.append(f"  {label:<6} {b['id']:<42} {_src(b)}")
+    lines.append("")
+    lines.append("Values:")
+    for v in report["values"]:
+        lines.append(f"  {v['kind']:<9} {v['key']:<36} {v['value']}")
+        lines.append(f"  {'':<9} {'':<36} ← {_src(v)}")
+    if report.get("selection"):
+        s = report["selection"]
+        lines.append("")
+        lines.append(f"Selection ({_src(s)}):")
+        for k, why in s["reasons"].items():
+            lines.append(f"  {k}: {why}")
+    lines.append("")
+    lines.append("Findings:" if report["findings"] else "Findings: none")
+    for f in report["findings"]:
+        lines.append(f"  {f['severity']}: {f.get('clause') or '-'}: {f['reason']}")
+    return "\n".join(lines)

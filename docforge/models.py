@@ -1,0 +1,482 @@
+"""Pydantic models: the validated inputs and the resolved output.
+
+Inputs: :class:`Village` (with its place chain), :class:`Household` (with :class:`Person` and
+:class:`Child`). Plugin contributions: :class:`Jurisdiction`, :class:`Clause`, :class:`Amount`,
+:class:`PolicyValue`, :class:`Instrument`, :class:`TemplateOverride`, :class:`Selection`.
+Resolved output: :class:`Document` made of :class:`Block` objects, each with its :class:`Provenance`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from .errors import mask_id
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+# --------------------------------------------------------------------------- places
+
+
+class Level(str, Enum):
+    """Jurisdiction levels, from the least to the most specific."""
+
+    national = "national"
+    province = "province"
+    prefecture = "prefecture"
+    county = "county"
+    township = "township"
+    village = "village"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+    @property
+    def label(self) -> str:
+        return {"national": "国家", "province": "省", "prefecture": "市（州）", "county": "县",
+                "township": "乡镇", "village": "村"}[self.value]
+
+
+class Jurisdiction(Model):
+    """A place a plugin speaks for: level, name and, where one exists, its GB/T 2260 code."""
+
+    level: Level
+    name: str
+    code: str | None = Field(None, description="GB/T 2260 administrative division code")
+
+    def key(self) -> str:
+        return f"{self.level.value}:{self.code or self.name}"
+
+    def matches(self, place: "Jurisdiction") -> bool:
+        if self.level != place.level:
+            return False
+        if self.level == Level.national:
+            return True
+        if self.code and place.code:
+            return self.code == place.code
+        return self.name == place.name
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.level.value}{'，' + self.code if self.code else ''}）"
+
+
+NATIONAL = Jurisdiction(level=Level.national, name="中华人民共和国")
+
+
+class Place(Model):
+    name: str = Field(..., min_length=1)
+    code: str | None = Field(None, pattern=r"^\d{6}(\d{3}|\d{6})?$", description="GB/T 2260 code")
+
+
+class Committee(Model):
+    """The village committee (村民委员会), 甲方 of the agreements."""
+
+    name: str | None = Field(None, description="Full name; defaults to '<village>村民委员会'")
+    legal_representative: str = Field(..., min_length=1, description="法定代表人 (usually the 村主任)")
+
+
+class Adoption(Model):
+    """How and when the charter or convention was adopted and filed."""
+
+    adopted_on: dt.date | None = None
+    adopted_by: Literal["村民会议", "村民代表会议"] = "村民会议"
+    filed_with_township_on: dt.date | None = Field(None, description="报乡镇人民政府备案 date")
+
+
+class Village(Model):
+    """A village file: its place chain, committee, signing place and adoption facts."""
+
+    province: Place
+    prefecture: Place | None = None
+    county: Place
+    township: Place
+    village: Place
+    committee: Committee
+    signing_place: str | None = Field(None, description="签订地点; defaults to the committee's office")
+    groups: list[str] = Field(default_factory=list, description="村民小组 names")
+    charter: Adoption = Field(default_factory=Adoption)
+    convention: Adoption = Field(default_factory=Adoption)
+
+    def places(self) -> list[Jurisdiction]:
+        """The place chain from national to village (the prefecture is optional)."""
+        chain = [NATIONAL]
+        for level in (Level.province, Level.prefecture, Level.county, Level.township, Level.village):
+            place = getattr(self, level.value)
+            if place is not None:
+                chain.append(Jurisdiction(level=level, name=place.name, code=place.code))
+        return chain
+
+    @property
+    def committee_name(self) -> str:
+        return self.committee.name or f"{self.village.name}村民委员会"
+
+    @property
+    def signing_location(self) -> str:
+        return self.signing_place or f"{self.township.name}{self.village.name}村民委员会"
+
+
+# --------------------------------------------------------------------------- households
+
+
+def validate_id_number(value: str) -> str:
+    """Validate an 18-character 居民身份证号码 (MOD 11-2). The birth-place part is not checked
+    here: county codes change, so a stale code is a warning elsewhere, never a refusal."""
+    s = str(value).strip().upper()
+    masked = mask_id(s)
+    try:
+        ric.compact(s)
+        if len(s) != 18:
+            raise InvalidLength()
+        if not s[:17].isdigit():
+            raise InvalidFormat()
+        ric.get_birth_date(s)
+        if ric.calc_check_digit(s) != s[-1]:
+            raise InvalidChecksum()
+    except InvalidChecksum:
+        raise ValueError(f"identity number {masked} has a wrong check digit (MOD 11-2); copy it again from the ID card")
+    except InvalidLength:
+        raise ValueError(f"identity number {masked} must have 18 characters, it has {len(s)}")
+    except InvalidComponent:
+        raise ValueError(f"identity number {masked} holds an impossible birth date")
+    except (InvalidFormat, ValidationError):
+        raise ValueError(f"identity number {masked} must be 17 digits and a digit or X")
+    return s
+
+
+def id_sex(number: str) -> Literal["male", "female"]:
+    """The sex that an identity number records (17th digit odd: male)."""
+    return "male" if int(number[16]) % 2 else "female"
+
+
+class Person(Model):
+    name: str = Field(..., min_length=1)
+    id_number: str | None = Field(None, description="18-character 居民身份证号码")
+    birth_date: dt.date | None = None
+    registered_address: str | None = Field(None, description="户籍地址")
+    current_address: str | None = Field(None, description="现居住地址")
+    phone: str | None = Field(None, description="联系电话")
+
+    @field_validator("id_number")
+    @classmethod
+    def _check_id(cls, v: str | None) -> str | None:
+        return validate_id_number(v) if v else v
+
+    def __repr_args__(self):  # never show a full identity number in a repr or a log
+        for k, v in super().__repr_args__():
+            yield (k, mask_id(v) if k == "id_number" else v)
+
+    @property
+    def born(self) -> dt.date | None:
+        if self.birth_date:
+            return self.birth_date
+        if self.id_number:
+            return ric.get_birth_date(self.id_number)
+        return None
+
+
+class Child(Model):
+    name: str | None = None
+    birth_date: dt.date
+
+
+class HukouType(str, Enum):
+    """户口性质 of the couple."""
+
+    agricultural = "agricultural"  # 农业
+    non_agricultural = "non_agricultural"  # 非农业
+    mixed = "mixed"  # 一方非农业
+
+
+class Contraception(str, Enum):
+    """节育措施 in place."""
+
+    none = "none"  # 未落实
+    short_acting = "short_acting"  # 短效（药具）
+    long_acting = "long_acting"  # 长效（放环、皮埋）
+    sterilization = "sterilization"  # 绝育（男扎、女扎）
+
+
+class Migration(str, Enum):
+    """流动类型."""
+
+    resident = "resident"  # 常住
+    outflow = "outflow"  # 流出
+    inflow = "inflow"  # 流入
+
+
+class Household(Model):
+    """A household file: one married couple of childbearing age and what selects its agreements."""
+
+    id: str = Field(..., min_length=1, description="户编号")
+    group: str = Field(..., min_length=1, description="村民小组")
+    husband: Person
+    wife: Person
+    marriage_date: dt.date | None = None
+    children: list[Child] = Field(default_factory=list)
+    hukou: HukouType = HukouType.agricultural
+    contraception: Contraception = Contraception.none
+    migration: Migration = Migration.resident
+    origin: str | None = Field(None, description="流入人口的户籍地 / 流出人口的户籍村")
+    destination: str | None = Field(None, description="流出人口的现居住地")
+    plans_another_child: bool = Field(False, description="已生育一孩、计划再生育")
+    certificate_valid_from: dt.date | None = Field(None, description="《婚育证明》有效期起")
+    certificate_valid_to: dt.date | None = Field(None, description="《婚育证明》有效期止")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Household":
+        if self.husband.id_number and id_sex(self.husband.id_number) != "male":
+            raise ValueError(f"husband.id_number {mask_id(self.husband.id_number)} records a woman; "
+                             "check that husband and wife are not swapped")
+        if self.wife.id_number and id_sex(self.wife.id_number) != "female":
+            raise ValueError(f"wife.id_number {mask_id(self.wife.id_number)} records a man; "
+                             "check that husband and wife are not swapped")
+        if (self.certificate_valid_from and self.certificate_valid_to
+                and self.certificate_valid_to < self.certificate_valid_from):
+            raise ValueError("certificate_valid_to is before certificate_valid_from")
+        return self
+
+    @property
+    def last_birth(self) -> dt.date | None:
+        return max((c.birth_date for c in self.children), default=None)
+
+
+# --------------------------------------------------------------------------- contributions
+
+
+class DocumentKind(str, Enum):
+    charter = "charter"
+    convention = "convention"
+    contraception = "contraception"
+    birth_spacing = "birth-spacing"
+    outflow = "outflow"
+    inflow = "inflow"
+
+    @property
+    def is_agreement(self) -> bool:
+        return self not in (DocumentKind.charter, DocumentKind.convention)
+
+
+AGREEMENTS = [k for k in DocumentKind if k.is_agreement]
+
+BlockType = Literal["title", "chapter", "article", "section", "subsection", "item", "para"]
+
+
+class Contribution(Model):
+    """Fields every contribution shares. ``jurisdiction`` may be left out by a plugin that
+    declares exactly one; ``effective_from``/``effective_to`` bound the dates it is in force."""
+
+    jurisdiction: Jurisdiction | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = Field(None, description="last day in force (inclusive)")
+    legal_basis: str | None = Field(None, description="the law or document this value rests on")
+
+    def in_force(self, on: dt.date) -> bool:
+        return ((self.effective_from is None or self.effective_from <= on)
+                and (self.effective_to is None or on <= self.effective_to))
+
+
+class Clause(Contribution):
+    """A clause of a document, by stable id.
+
+    ``op='add'`` adds a clause: at the end of its parent, or ``before``/``after`` another id.
+    ``op='replace'`` swaps the text (and optionally type) of an existing id in place.
+    ``op='remove'`` deletes an id and everything under it.
+
+    ``text`` may hold placeholders: ``{amount:KEY}``, ``{policy:KEY}`` (``{policy:KEY|cn}`` for
+    Chinese numerals), ``{cite:INSTRUMENT}`` or ``{cite:INSTRUMENT#ARTICLE}``, ``{ref:CLAUSE_ID}``
+    (the number the engine gives that clause), ``{place:LEVEL}`` and ``{doc:term}`` (the household's
+    婚育证明 validity, for the migrant agreements).
+    """
+
+    id: str = Field(..., pattern=r"^[a-z0-9_.\-]+$")
+    document: DocumentKind
+    op: Literal["add", "replace", "remove"] = "add"
+    type: BlockType | None = None
+    text: str | None = None
+    parent: str | None = None
+    before: str | None = None
+    after: str | None = None
+    tags: list[str] = Field(default_factory=list, description="what legal checks look for, e.g. 'deposit_forfeit_birth'")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Clause":
+        if self.op == "add" and (self.type is None or self.text is None):
+            raise ValueError(f"clause {self.id}: an added clause needs 'type' and 'text'")
+        if self.op == "replace" and self.text is None and self.type is None:
+            raise ValueError(f"clause {self.id}: a replacement needs 'text' or 'type'")
+        if self.before and self.after:
+            raise ValueError(f"clause {self.id}: give 'before' or 'after', not both")
+        return self
+
+
+class Amount(Contribution):
+    """A sum of money: a 履约保证金 deposit, a 违约金 or a fine cap, in yuan.
+
+    Keys used by the national texts: ``deposit.contraception.one_child``,
+    ``deposit.contraception.two_child``, ``deposit.birth_spacing.one_child``, ``deposit.migrant.min``,
+    ``deposit.migrant.max``, ``deposit.outflow``, ``fee.outflow.breach``, ``fee.inflow.breach``,
+    ``fine.inflow.no_certificate``.
+    """
+
+    key: str
+    amount: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
+
+
+class PolicyValue(Contribution):
+    """A policy number or choice (生育间隔年限, 年龄上限, 天数, 份数, 甲方 …); see hookspecs."""
+
+    key: str
+    value: int | str | list[str]
+
+
+class ArticleRef(Model):
+    number: int = Field(..., ge=1, description="article number in this version")
+    summary: str = ""
+
+
+class InstrumentVersion(Model):
+    """One text of a law: adopted, in force from, in force until (or repealed)."""
+
+    label: str = Field(..., description="e.g. '2015年修正'")
+    name: str | None = Field(None, description="the instrument's name in this version, if it differs")
+    adopted: dt.date | None = None
+    effective_from: dt.date
+    effective_to: dt.date | None = Field(None, description="last day in force")
+    repealed: bool = False
+    articles: dict[str, ArticleRef] = Field(default_factory=dict)
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
+class Instrument(Contribution):
+    """A law, regulation or rule that documents cite, with its versions."""
+
+    id: str = Field(..., pattern=r"^[a-z0-9_.\-]+$")
+    name: str = Field(..., description="full name without 《》")
+    short_name: str | None = Field(None, description="short name without 《》, for {cite:ID|short}")
+    issuer: str = ""
+    level: Literal["law", "administrative_regulation", "local_regulation", "rule", "village_rule"] = "law"
+    versions: list[InstrumentVersion] = Field(default_factory=list)
+
+    def version_on(self, on: dt.date) -> InstrumentVersion | None:
+        return next((v for v in self.versions if v.in_force(on)), None)
+
+
+class TemplateOverride(Contribution):
+    """A plugin's own .docx template for a document kind."""
+
+    document: DocumentKind
+    path: str = Field(..., description="path to a .docx (absolute, or relative to the plugin module)")
+
+
+class Selection(Contribution):
+    """The agreements a household signs, with the reason for each."""
+
+    agreements: list[DocumentKind]
+    reasons: dict[str, str] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- resolved output
+
+
+class Provenance(Model):
+    """Where a resolved value came from."""
+
+    plugin: str
+    version: str | None = None
+    jurisdiction: Jurisdiction
+    legal_basis: str | None = None
+
+    def describe(self) -> str:
+        v = f" {self.version}" if self.version else ""
+        return f"{self.plugin}{v} @ {self.jurisdiction}"
+
+
+class Block(Model):
+    """A numbered, rendered unit of a document: a chapter heading, an article, an item …"""
+
+    id: str
+    type: BlockType
+    label: str = Field("", description="the number the engine gave it: 第一章, 第十一条, （一）, 一、, 1、")
+    text: str
+    depth: int = 0
+    tags: list[str] = Field(default_factory=list)
+    provenance: Provenance
+
+    @property
+    def display(self) -> str:
+        """The paragraph as printed: 第一章　总则, 第一条　…, 一、…, （一）…, 1、…"""
+        if self.type in ("chapter", "article"):
+            return f"{self.label}　{self.text}"
+        return f"{self.label}{self.text}"
+
+
+class ValueUse(Model):
+    """A value a document used, for ``explain`` and the manifest."""
+
+    kind: Literal["amount", "policy", "citation"]
+    key: str
+    value: str
+    provenance: Provenance
+
+
+class Finding(Model):
+    """A legal-check result: a clause that no longer agrees with the law on the as-of date."""
+
+    check: str
+    severity: Literal["warning", "error"] = "warning"
+    document: str | None = None
+    clause: str | None = None
+    plugin: str | None = None
+    law: str | None = None
+    version: str | None = None
+    article: str | None = None
+    reason: str
+
+    def line(self) -> str:
+        where = " ".join(x for x in (self.document, self.clause) if x)
+        law = " ".join(x for x in (self.law, self.version, self.article) if x)
+        src = f" [{self.plugin}]" if self.plugin else ""
+        return f"{self.severity}: {where or '-'}{src}: {self.reason}" + (f" ({law})" if law else "")
+
+
+class Party(Model):
+    role: str  # 甲方 / 乙方
+    lines: list[str]
+
+
+class Document(Model):
+    """A resolved document, ready for a template."""
+
+    kind: DocumentKind
+    title: str
+    as_of: dt.date
+    village: str
+    household: str | None = None
+    parties: list[Party] = Field(default_factory=list)
+    blocks: list[Block]
+    signature: list[str] = Field(default_factory=list)
+    copies: list[str] = Field(default_factory=list, description="who keeps each copy")
+    values: list[ValueUse] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    template: str | None = None
+
+    def text_lines(self) -> list[str]:
+        """The document's text, one paragraph a line, as it should read in DOCX and PDF."""
+        lines = [self.title]
+        for p in self.parties:
+            lines.extend(p.lines)
+        lines.extend(b.display for b in self.blocks)
+        lines.extend(self.signature)
+        return lines

@@ -1,0 +1,163 @@
+"""The plugin manager: built-in default plugins, entry-point loading with per-plugin error capture.
+
+Environment:
+
+- ``DOCFORGE_LOAD_PLUGINS=name1,name2`` loads only these entry-point plugins (empty: none).
+- ``DOCFORGE_TRACE=1`` prints every hook call and its result to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from types import ModuleType
+
+import pluggy
+
+from . import hookspecs
+from .errors import PluginError
+from .models import Jurisdiction
+
+ENTRY_POINT_GROUP = "docforge"
+DEFAULT_PLUGINS = ("docforge.default_plugins.national", "docforge.default_plugins.selection")
+
+
+@dataclass
+class PluginInfo:
+    """What ``docforge plugins`` shows of one plugin."""
+
+    name: str
+    version: str | None
+    module: str
+    distribution: str | None = None
+    default: bool = False
+    hooks: list[str] = field(default_factory=list)
+    jurisdictions: list[Jurisdiction] = field(default_factory=list)
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "version": self.version, "module": self.module,
+                "distribution": self.distribution, "default": self.default, "hooks": self.hooks,
+                "jurisdictions": [j.model_dump(mode="json") for j in self.jurisdictions],
+                "error": self.error}
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager plus what docforge knows of each plugin (name, version, failures)."""
+
+    def __init__(self) -> None:
+        super().__init__("docforge")
+        self.add_hookspecs(hookspecs)
+        self.infos: dict[str, PluginInfo] = {}
+
+    def register_plugin(self, plugin: object, name: str, version: str | None = None,
+                        distribution: str | None = None, default: bool = False) -> PluginInfo:
+        module = getattr(plugin, "__name__", type(plugin).__name__)
+        info = PluginInfo(name=name, version=version, module=module, distribution=distribution, default=default)
+        try:
+            self.register(plugin, name=name)
+            self.check_pending()
+        except pluggy.PluginValidationError as e:
+            self.unregister(name=name)
+            info.error = f"invalid hook implementation: {e}"
+            self.infos[name] = info
+            return info
+        info.hooks = sorted(c.name for c in self.get_hookcallers(plugin) or [])
+        try:
+            info.jurisdictions = _declared_jurisdictions(plugin)
+        except Exception as e:  # noqa: BLE001 - a broken plugin must not break the others
+            self.unregister(name=name)
+            info.error = f"docforge_jurisdictions failed: {type(e).__name__}: {e}"
+        self.infos[name] = info
+        return info
+
+    def info_of(self, plugin_name: str) -> PluginInfo:
+        return self.infos[plugin_name]
+
+    @property
+    def failed(self) -> list[PluginInfo]:
+        return [i for i in self.infos.values() if i.error]
+
+    def require_healthy(self, places: list[Jurisdiction]) -> None:
+        """Stop if a plugin that failed to load declared (or may serve) one of ``places``."""
+        for info in self.failed:
+            serves = [j for j in info.jurisdictions if any(j.matches(p) for p in places)]
+            if serves or not info.jurisdictions:
+                raise PluginError(
+                    f'Error importing plugin "{info.name}": {info.error}. It may serve this village\'s '
+                    f"jurisdictions, so docforge stops here. Fix or reinstall it "
+                    f"(pip install --force-reinstall {info.distribution or info.name}), or exclude it with "
+                    f"DOCFORGE_LOAD_PLUGINS=<the plugins to load>.")
+
+
+def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
+    fn = getattr(plugin, "docforge_jurisdictions", None)
+    if fn is None:
+        return []
+    result = fn() or []
+    return [j if isinstance(j, Jurisdiction) else Jurisdiction.model_validate(j) for j in result]
+
+
+def _trace(pm: PluginManager) -> None:
+    def before(hook_name, hook_impls, kwargs):
+        print(f"[docforge trace] {hook_name}({', '.join(kwargs)}) -> "
+              f"{[i.plugin_name for i in hook_impls]}", file=sys.stderr)
+
+    def after(outcome, hook_name, hook_impls, kwargs):
+        print(f"[docforge trace] {hook_name} returned {outcome.get_result()!r:.300}", file=sys.stderr)
+
+    pm.add_hookcall_monitoring(before, after)
+
+
+def _dist_of(ep: metadata.EntryPoint) -> tuple[str | None, str | None]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return None, None
+    return dist.metadata["Name"], dist.version
+
+
+def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType | object, ...] = ()) -> PluginManager:
+    """A fresh manager: default plugins, entry-point plugins (unless disabled), then ``extra``."""
+    pm = PluginManager()
+    from . import __version__
+
+    for modname in DEFAULT_PLUGINS:
+        mod = importlib.import_module(modname)
+        pm.register_plugin(mod, name=modname.rsplit(".", 1)[-1], version=__version__,
+                           distribution="docforge", default=True)
+    if load_entrypoints:
+        only = os.environ.get("DOCFORGE_LOAD_PLUGINS")
+        wanted = None if only is None else {n.strip() for n in only.split(",") if n.strip()}
+        eps = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+        for ep in eps:
+            if wanted is not None and ep.name not in wanted:
+                continue
+            dist_name, version = _dist_of(ep)
+            try:
+                plugin = ep.load()
+            except Exception as e:  # noqa: BLE001 - report by name, keep going
+                pm.infos[ep.name] = PluginInfo(name=ep.name, version=version, module=ep.value,
+                                               distribution=dist_name,
+                                               error=f"{type(e).__name__}: {e}")
+                continue
+            pm.register_plugin(plugin, name=ep.name, version=version, distribution=dist_name)
+    for i, plugin in enumerate(extra):
+        name = getattr(plugin, "__name__", f"extra{i}")
+        pm.register_plugin(plugin, name=name, version=getattr(plugin, "__version__", None))
+    if os.environ.get("DOCFORGE_TRACE"):
+        _trace(pm)
+    return pm
+
+
+_pm: PluginManager | None = None
+
+
+def get_plugin_manager() -> PluginManager:
+    """The process-wide manager, created on first use."""
+    global _pm
+    if _pm is None:
+        _pm = make_plugin_manager()
+    return _pm

@@ -1,0 +1,1 @@
+"""Rendering: DOCX from templates, PDF through LibreOffice."""

@@ -1,0 +1,475 @@
+"""Resolution: the place chain and precedence.
+
+For a village and an as-of date, ask every plugin for its contributions, keep those for the village's
+jurisdictions that are in force, let the most specific jurisdiction win (never load order), and
+assemble a numbered :class:`~docforge.models.Document` whose every value keeps its provenance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConflictError, InputError, MissingValueError, PluginError
+from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
+                     Jurisdiction, Level, Party, PolicyValue, Provenance, Selection, TemplateOverride,
+                     ValueUse, Village)
+from .plugins import PluginManager, get_plugin_manager
+from .render import filters
+
+T = TypeVar("T", bound=BaseModel)
+
+PLACEHOLDER = re.compile(r"\{(amount|policy|cite|ref|place|doc):([^{}|]+?)(?:\|(\w+))?\}")
+
+
+@dataclass
+class Contributed:
+    """One contribution and who made it."""
+
+    item: Any
+    provenance: Provenance
+    order: int = 0
+
+    @property
+    def rank(self) -> int:
+        return self.provenance.jurisdiction.level.rank
+
+
+def _chain_text(places: list[Jurisdiction]) -> str:
+    return " / ".join(f"{p.name}（{p.level.value}）" for p in reversed(places))
+
+
+class Resolver:
+    """Resolves everything a village's documents need, as of one date."""
+
+    def __init__(self, village: Village, as_of: dt.date, pm: PluginManager | None = None):
+        self.village = village
+        self.as_of = as_of
+        self.pm = pm or get_plugin_manager()
+        self.places = village.places()
+        self.pm.require_healthy(self.places)
+        self._cache: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ collection
+
+    def collect(self, hook_name: str, model: type[T], **kwargs: Any) -> list[Contributed]:
+        """Call ``hook_name`` on each plugin separately, validate what it returns, attach provenance
+        and keep what applies to this village on ``as_of``."""
+        kwargs = {"places": self.places, "as_of": self.as_of, **kwargs}
+        hook = getattr(self.pm.hook, hook_name)
+        out: list[Contributed] = []
+        for impl in hook.get_hookimpls():
+            info = self.pm.info_of(impl.plugin_name)
+            try:
+                result = impl.function(**{k: kwargs[k] for k in impl.argnames})
+            except Exception as e:  # noqa: BLE001 - name the plugin that failed
+                raise PluginError(f'plugin "{info.name}" failed in {hook_name}: {type(e).__name__}: {e}') from e
+            if result is None:
+                continue
+            items = result if isinstance(result, (list, tuple)) else [result]
+            for n, raw in enumerate(items):
+                item = self._validate(raw, model, info.name, hook_name, n)
+                jur = item.jurisdiction or self._default_jurisdiction(info, hook_name)
+                if not any(jur.matches(p) for p in self.places):
+                    continue
+                if hasattr(item, "in_force") and isinstance(item, (Amount, PolicyValue, Clause, TemplateOverride)) \
+                        and not item.in_force(self.as_of):
+                    continue
+                prov = Provenance(plugin=info.name, version=info.version, jurisdiction=jur,
+                                  legal_basis=getattr(item, "legal_basis", None))
+                out.append(Contributed(item, prov, n))
+        return out
+
+    @staticmethod
+    def _validate(raw: Any, model: type[T], plugin: str, hook: str, n: int) -> T:
+        if isinstance(raw, model):
+            return raw
+        try:
+            return model.model_validate(raw)
+        except ValidationError as e:
+            raise PluginError(f'plugin "{plugin}" returned an invalid {model.__name__} from {hook} '
+                              f"(item {n + 1}): {e}") from e
+
+    @staticmethod
+    def _default_jurisdiction(info, hook_name: str) -> Jurisdiction:
+        if len(info.jurisdictions) == 1:
+            return info.jurisdictions[0]
+        raise PluginError(f'plugin "{info.name}" returned a contribution from {hook_name} without a '
+                          f"jurisdiction, and it declares {len(info.jurisdictions)} jurisdictions; "
+                          f"set jurisdiction= on each contribution")
+
+    def winners(self, contributed: list[Contributed], key: Callable[[Any], str],
+                value: Callable[[Any], Any], what: str) -> dict[str, Contributed]:
+        """Per key, the contribution of the most specific jurisdiction. Two contributions at that
+        jurisdiction with different values are a conflict naming both plugins."""
+        best: dict[str, Contributed] = {}
+        for c in contributed:
+            k = key(c.item)
+            cur = best.get(k)
+            if cur is None or c.rank > cur.rank:
+                best[k] = c
+            elif c.rank == cur.rank and value(c.item) != value(cur.item):
+                a, b = cur.provenance, c.provenance
+                raise ConflictError(
+                    f"{what} '{k}' for {a.jurisdiction}: plugin \"{a.plugin}\" says {value(cur.item)!s}, "
+                    f"plugin \"{b.plugin}\" says {value(c.item)!s}. Uninstall one of them, or make them agree.")
+        return best
+
+    # ------------------------------------------------------------------ values
+
+    def amounts(self) -> dict[str, Contributed]:
+        if "amounts" not in self._cache:
+            got = self.collect("docforge_amounts", Amount)
+            self._cache["amounts"] = self.winners(got, lambda a: a.key, lambda a: a.amount, "amount")
+        return self._cache["amounts"]
+
+    def policies(self) -> dict[str, Contributed]:
+        if "policies" not in self._cache:
+            got = self.collect("docforge_policies", PolicyValue)
+            self._cache["policies"] = self.winners(got, lambda p: p.key, lambda p: p.value, "policy")
+        return self._cache["policies"]
+
+    def instruments(self) -> dict[str, Contributed]:
+        if "instruments" not in self._cache:
+            got = self.collect("docforge_instruments", Instrument)
+            self._cache["instruments"] = self.winners(
+                got, lambda i: i.id, lambda i: i.model_dump(exclude={"jurisdiction"}), "instrument")
+        return self._cache["instruments"]
+
+    def policy(self, key: str, needed_by: str = "") -> Any:
+        c = self.policies().get(key)
+        if c is None:
+            raise self._missing("policy value", key, needed_by)
+        return c.item.value
+
+    def _missing(self, what: str, key: str, needed_by: str) -> MissingValueError:
+        by = f"{needed_by} needs" if needed_by else "a document needs"
+        return MissingValueError(
+            f"{by} the {what} '{key}', which no plugin supplies for {_chain_text(self.places)} "
+            f"as of {self.as_of.isoformat()}. Install the plugin of the village's province or county "
+            f"(docforge plugins lists those installed), or supply it with a docforge_"
+            f"{'amounts' if what == 'amount' else 'policies' if what == 'policy value' else 'instruments'} hook.")
+
+    def template(self, kind: DocumentKind) -> tuple[Path, Provenance] | None:
+        got = [c for c in self.collect("docforge_templates", TemplateOverride) if c.item.document == kind]
+        best = self.winners(got, lambda t: t.document.value, lambda t: t.path, "template")
+        c = best.get(kind.value)
+        if c is None:
+            return None
+        path = Path(c.item.path)
+        if not path.is_absolute():
+            module = self.pm.get_plugin(c.provenance.plugin)
+            base = Path(getattr(module, "__file__", ".")).parent
+            path = base / path
+        if not path.exists():
+            raise PluginError(f'plugin "{c.provenance.plugin}" names template {path} for {kind.value}, '
+                              f"which does not exist")
+        return path, c.provenance
+
+    # ------------------------------------------------------------------ selection
+
+    def selection(self, household: Household) -> tuple[Selection, Provenance]:
+        policies = {k: c.item.value for k, c in self.policies().items()}
+        got = self.collect("docforge_select_agreements", Selection, household=household, village=self.village,
+                           policies=policies)
+        if not got:
+            raise MissingValueError("no plugin selects agreements for this village's jurisdictions")
+        best = max(got, key=lambda c: c.rank)
+        rivals = [c for c in got if c.rank == best.rank and c.item.agreements != best.item.agreements]
+        if rivals:
+            raise ConflictError(f"agreement selection for household {household.id}: plugins "
+                                f"\"{best.provenance.plugin}\" and \"{rivals[0].provenance.plugin}\" disagree "
+                                f"for {best.provenance.jurisdiction}")
+        return best.item, best.provenance
+
+    # ------------------------------------------------------------------ documents
+
+    def clause_tree(self, kind: DocumentKind) -> "ClauseTree":
+        got = [c for c in self.collect("docforge_clauses", Clause, document=kind) if c.item.document == kind]
+        tree = ClauseTree(kind)
+        for rank in sorted({c.rank for c in got}):
+            layer = sorted((c for c in got if c.rank == rank), key=lambda c: (c.provenance.plugin, c.order))
+            _check_layer_conflicts(layer)
+            for c in layer:
+                tree.apply(c)
+        return tree
+
+    def document(self, kind: DocumentKind | str, household: Household | None = None) -> Document:
+        kind = DocumentKind(kind)
+        if kind.is_agreement and household is None:
+            raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE")
+        tree = self.clause_tree(kind)
+        blocks = tree.numbered()
+        if not blocks or blocks[0].type != "title":
+            raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
+        ctx = _Substitution(self, kind, {b.id: b for b in blocks},
+                            {"term": self._term(household) if household else None})
+        for b in blocks:
+            b.text = ctx.substitute(b.text, b.id)
+        title = blocks[0].text
+        if not kind.is_agreement:
+            title = f"{self.village.village.name}{title}"
+        doc = Document(kind=kind, title=title, as_of=self.as_of, village=self.village.village.name,
+                       household=household.id if household else None, blocks=blocks[1:],
+                       values=ctx.uses, findings=ctx.findings)
+        if kind.is_agreement:
+            assert household is not None
+            doc.parties = self._parties(kind, household)
+            doc.signature = ["甲方法定代表人签章：", "乙方签章：",
+                             f"签订地点：{self.village.signing_location}", f"签订时间：{filters.blank_date()}"]
+            doc.copies = list(self.policy(f"copies.{kind.value.replace('-', '_')}", f"the {kind.value} agreement"))
+        tpl = self.template(kind)
+        if tpl:
+            doc.template = str(tpl[0])
+        return doc
+
+    def _parties(self, kind: DocumentKind, h: Household) -> list[Party]:
+        v = self.village
+        party_a = v.committee_name
+        if kind == DocumentKind.inflow:
+            who = self.policy("inflow.party_a", "the inflow agreement")
+            party_a = f"{v.township.name}人民政府" if who == "乡镇人民政府" else v.committee_name
+        if kind in (DocumentKind.contraception, DocumentKind.birth_spacing):
+            b = [f"乙方：{v.committee_name}{h.group}、{h.husband.name}与{h.wife.name}夫妻"]
+        else:
+            def person(sex: str, p) -> str:
+                return (f"{sex}：{p.name}　户籍地址：{p.registered_address or ''}"
+                        f"　现居住地址：{p.current_address or ''}")
+            phone = "、".join(x for x in dict.fromkeys([h.husband.phone, h.wife.phone]) if x)
+            b = ["乙方：", person("男", h.husband), person("女", h.wife), f"联系电话：{phone}"]
+        return [Party(role="甲方", lines=[f"甲方：{party_a}"]), Party(role="乙方", lines=b)]
+
+    @staticmethod
+    def _term(h: Household) -> str:
+        if h.certificate_valid_from and h.certificate_valid_to:
+            return f"{filters.cn_date(h.certificate_valid_from)}至{filters.cn_date(h.certificate_valid_to)}。"
+        return f"{filters.blank_date()}至{filters.blank_date()}。"
+
+    def legal_findings(self, doc: Document) -> list[Finding]:
+        found: list[Finding] = []
+        for c in self.collect("docforge_legal_checks", Finding, document=doc):
+            found.append(c.item)
+        return found
+
+
+def _check_layer_conflicts(layer: list[Contributed]) -> None:
+    seen: dict[str, Contributed] = {}
+    for c in layer:
+        prev = seen.get(c.item.id)
+        if prev and prev.provenance.plugin != c.provenance.plugin and \
+                prev.item.model_dump(exclude={"jurisdiction"}) != c.item.model_dump(exclude={"jurisdiction"}):
+            raise ConflictError(
+                f"clause '{c.item.id}' of {c.item.document.value} for {c.provenance.jurisdiction}: plugins "
+                f"\"{prev.provenance.plugin}\" and \"{c.provenance.plugin}\" both change it differently. "
+                f"Uninstall one of them, or make them agree.")
+        seen[c.item.id] = c
+
+
+@dataclass
+class _Node:
+    clause: Clause
+    provenance: Provenance
+    children: list[str] = field(default_factory=list)
+
+
+class ClauseTree:
+    """The clauses of one document after every add, replace and remove."""
+
+    ROOT = ""
+
+    def __init__(self, kind: DocumentKind):
+        self.kind = kind
+        self.nodes: dict[str, _Node] = {}
+        self.children: dict[str, list[str]] = {self.ROOT: []}
+
+    def _fail(self, c: Contributed, msg: str) -> PluginError:
+        return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), clause '
+                           f"'{c.item.id}' of {self.kind.value}: {msg}")
+
+    def apply(self, c: Contributed) -> None:
+        cl: Clause = c.item
+        if cl.op == "add":
+            if cl.id in self.nodes:
+                raise self._fail(c, "already exists (from plugin "
+                                    f"\"{self.nodes[cl.id].provenance.plugin}\"); use op='replace' to change it")
+            anchor = cl.before or cl.after
+            if anchor and anchor not in self.nodes:
+                raise self._fail(c, f"is placed {'before' if cl.before else 'after'} '{anchor}', "
+                                    f"which the document does not have")
+            parent = cl.parent if cl.parent is not None else (self._parent_of(anchor) if anchor else self.ROOT)
+            if parent and parent not in self.nodes:
+                raise self._fail(c, f"has parent '{parent}', which the document does not have")
+            siblings = self.children.setdefault(parent or self.ROOT, [])
+            if anchor:
+                if anchor not in siblings:
+                    raise self._fail(c, f"anchor '{anchor}' is not under parent '{parent}'")
+                i = siblings.index(anchor) + (1 if cl.after else 0)
+                siblings.insert(i, cl.id)
+            else:
+                siblings.append(cl.id)
+            self.nodes[cl.id] = _Node(cl, c.provenance)
+            self.children.setdefault(cl.id, [])
+        elif cl.op == "replace":
+            node = self.nodes.get(cl.id)
+            if node is None:
+                raise self._fail(c, "is to be replaced, but the document does not have it")
+            update = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
+            if cl.tags:
+                update["tags"] = cl.tags
+            node.clause = node.clause.model_copy(update=update)
+            node.provenance = c.provenance
+        else:
+            if cl.id not in self.nodes:
+                raise self._fail(c, "is to be removed, but the document does not have it")
+            self._remove(cl.id)
+
+    def _parent_of(self, cid: str) -> str:
+        return next(p for p, kids in self.children.items() if cid in kids)
+
+    def _remove(self, cid: str) -> None:
+        for kid in list(self.children.get(cid, [])):
+            self._remove(kid)
+        self.children[self._parent_of(cid)].remove(cid)
+        self.children.pop(cid, None)
+        self.nodes.pop(cid)
+
+    def walk(self, parent: str = ROOT, depth: int = 0) -> Iterable[tuple[_Node, int, str]]:
+        for cid in self.children.get(parent, []):
+            yield self.nodes[cid], depth, parent
+            yield from self.walk(cid, depth + 1)
+
+    def numbered(self) -> list[Block]:
+        """Blocks in reading order with the numbers the engine gives them."""
+        counters: dict[tuple[str, str], int] = {}
+        blocks: list[Block] = []
+        for node, depth, parent in self.walk():
+            cl = node.clause
+            t = cl.type
+            scope = "" if t in ("chapter", "article") else parent  # chapters and articles count document-wide
+            n = counters[(t, scope)] = counters.get((t, scope), 0) + 1
+            parent_type = self.nodes[parent].clause.type if parent else None
+            blocks.append(Block(id=cl.id, type=t, label=_label(t, n, parent_type), text=cl.text or "",
+                                depth=depth, tags=cl.tags, provenance=node.provenance))
+        return blocks
+
+
+def _label(t: str, n: int, parent_type: str | None) -> str:
+    if t == "chapter":
+        return filters.ordinal(n, "章")
+    if t == "article":
+        return filters.ordinal(n, "条")
+    if t == "section":
+        return filters.item_label(n, "comma")
+    if t == "subsection":
+        return filters.item_label(n, "paren")
+    if t == "item":
+        return filters.item_label(n, "paren" if parent_type in ("article", "chapter") else "arabic")
+    return ""
+
+
+class _Substitution:
+    """Replaces the placeholders of clause text and records each value used."""
+
+    def __init__(self, r: Resolver, kind: DocumentKind, blocks: dict[str, Block], doc_values: dict[str, str | None]):
+        self.r, self.kind, self.blocks, self.doc_values = r, kind, blocks, doc_values
+        self.uses: list[ValueUse] = []
+        self.findings: list[Finding] = []
+        self._seen: set[tuple[str, str]] = set()
+
+    def _use(self, kind: str, key: str, value: str, prov: Provenance) -> None:
+        if (kind, key) not in self._seen:
+            self._seen.add((kind, key))
+            self.uses.append(ValueUse(kind=kind, key=key, value=value, provenance=prov))
+
+    def substitute(self, text: str, clause_id: str) -> str:
+        return PLACEHOLDER.sub(lambda m: self._one(m.group(1), m.group(2).strip(), m.group(3), clause_id), text)
+
+    def _one(self, ns: str, key: str, fmt: str | None, clause_id: str) -> str:
+        needed_by = f"clause '{clause_id}' of {self.kind.value}"
+        if ns == "amount":
+            c = self.r.amounts().get(key)
+            if c is None:
+                raise self.r._missing("amount", key, needed_by)
+            out = filters.money(c.item.amount)
+            self._use("amount", key, out, c.provenance)
+            return out
+        if ns == "policy":
+            c = self.r.policies().get(key)
+            if c is None:
+                raise self.r._missing("policy value", key, needed_by)
+            out = _format_policy(c.item.value, fmt, key, needed_by)
+            self._use("policy", key, str(c.item.value), c.provenance)
+            return out
+        if ns == "cite":
+            return self._cite(key, fmt, clause_id, needed_by)
+        if ns == "ref":
+            target = self.blocks.get(key)
+            if target is None:
+                raise PluginError(f"{needed_by} refers to clause '{key}', which the document does not have "
+                                  f"(removed by a plugin?)")
+            return target.label.rstrip("、")
+        if ns == "place":
+            try:
+                place = getattr(self.r.village, Level(key).value)
+            except (ValueError, AttributeError):
+                raise PluginError(f"{needed_by}: unknown place level '{key}'") from None
+            if place is None:
+                raise InputError(f"{needed_by} names the village's {key}, which the village file does not give")
+            return place.name
+        if ns == "doc":
+            value = self.doc_values.get(key)
+            if value is None:
+                raise InputError(f"{needed_by} needs the household's {key}: give --household FILE")
+            return value
+        raise AssertionError(ns)
+
+    def _cite(self, key: str, fmt: str | None, clause_id: str, needed_by: str) -> str:
+        inst_id, _, article = key.partition("#")
+        c = self.r.instruments().get(inst_id)
+        if c is None:
+            raise self.r._missing("instrument", inst_id, needed_by)
+        inst: Instrument = c.item
+        version = inst.version_on(self.r.as_of)
+        name = inst.name
+        if version is None:
+            earlier = [v for v in inst.versions if v.effective_from <= self.r.as_of]
+            version = max(earlier, key=lambda v: v.effective_from) if earlier else None
+            state = "repealed" if earlier else "not yet in force"
+            self.findings.append(Finding(
+                check="citation.not_in_force", document=self.kind.value, clause=clause_id,
+                plugin=c.provenance.plugin, law=inst.name, version=version.label if version else None,
+                reason=f"cites {inst.name}, which is {state} on {self.r.as_of.isoformat()}"))
+        if version and version.name:
+            name = version.name
+        if fmt == "short" and inst.short_name and not (version and version.name):
+            name = inst.short_name
+        out = f"《{name}》"
+        if article:
+            ref = version.articles.get(article) if version else None
+            if ref is None:
+                self.findings.append(Finding(
+                    check="citation.article_missing", document=self.kind.value, clause=clause_id,
+                    plugin=c.provenance.plugin, law=inst.name, version=version.label if version else None,
+                    article=article,
+                    reason=f"cites article '{article}' of {inst.name}, which the version in force does not have"))
+            else:
+                out += filters.ordinal(ref.number, "条")
+        self._use("citation", key, out + (f"（{version.label}）" if version else ""), c.provenance)
+        return out
+
+
+def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str:
+    if fmt is None:
+        return "、".join(value) if isinstance(value, list) else str(value)
+    if fmt == "cn" and isinstance(value, int):
+        return filters.cn_number(value)
+    if fmt == "count_cn" and isinstance(value, list):
+        return filters.cn_number(len(value))
+    if fmt == "holders" and isinstance(value, list):
+        return filters.holders_phrase(value)
+    raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to policy '{key}' = {value!r}")

@@ -1,0 +1,265 @@
+"""Build the default .docx templates in ``templates/`` (GB/T 9704-2012 layout, docxtpl tags).
+
+Run ``python tools/build_templates.py`` after changing the layout; ``tests/test_templates.py`` fails
+when the committed templates differ from what this script builds.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from docforge.render.docx import normalize_docx  # noqa: E402
+
+KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
+
+FANGSONG = "仿宋_GB2312"
+XIAOBIAOSONG = "方正小标宋简体"
+HEITI = "黑体"
+KAITI = "楷体_GB2312"
+SONG = "宋体"
+LATIN = "Times New Roman"
+
+# GB/T 9704-2012: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; 22 lines x 28 chars.
+PAGE = {"w": 11906, "h": 16838, "top": 2098, "bottom": 1984, "left": 1588, "right": 1474,
+        "header": 851, "footer": 992}
+LINE_PITCH = 579
+CHAR_SPACING = -5  # twips; with the line grid gives 28 characters a line in LibreOffice 7.4
+
+
+def _fonts(rpr, east_asia: str, size_pt: float, bold: bool = False, color: str | None = None,
+           spacing: int | None = CHAR_SPACING) -> None:
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr, val in (("w:ascii", LATIN), ("w:hAnsi", LATIN), ("w:eastAsia", east_asia), ("w:cs", LATIN)):
+        fonts.set(qn(attr), val)
+    if bold:
+        rpr.append(OxmlElement("w:b"))
+    if color:
+        c = OxmlElement("w:color")
+        c.set(qn("w:val"), color)
+        rpr.append(c)
+    if spacing is not None:
+        sp = OxmlElement("w:spacing")
+        sp.set(qn("w:val"), str(spacing))
+        rpr.append(sp)
+    for tag, val in (("w:sz", str(int(size_pt * 2))), ("w:szCs", str(int(size_pt * 2)))):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), val)
+        rpr.append(el)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    rpr.append(lang)
+
+
+def _para_props(ppr, align: str | None = None, first_line_chars: int | None = None,
+                after_lines: float = 0, before_lines: float = 0, keep_next: bool = False) -> None:
+    if keep_next:
+        ppr.append(OxmlElement("w:keepNext"))
+    sp = OxmlElement("w:spacing")
+    sp.set(qn("w:before"), str(int(before_lines * LINE_PITCH)))
+    sp.set(qn("w:after"), str(int(after_lines * LINE_PITCH)))
+    sp.set(qn("w:line"), "240")
+    sp.set(qn("w:lineRule"), "auto")
+    ppr.append(sp)
+    if first_line_chars is not None:
+        ind = OxmlElement("w:ind")
+        ind.set(qn("w:firstLineChars"), str(first_line_chars * 100))
+        ind.set(qn("w:firstLine"), str(first_line_chars * 320))
+        ppr.append(ind)
+    if align:
+        jc = OxmlElement("w:jc")
+        jc.set(qn("w:val"), align)
+        ppr.append(jc)
+
+
+def _style(doc, name: str, font: str, size: float, align: str = "both", indent: int | None = None,
+           bold: bool = False, after: float = 0, before: float = 0, color: str | None = None,
+           keep_next: bool = False):
+    st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    st.base_style = doc.styles["Normal"]
+    st.quick_style = True
+    el = st.element
+    ppr = el.get_or_add_pPr()
+    _para_props(ppr, align, indent, after, before, keep_next)
+    rpr = el.get_or_add_rPr()
+    _fonts(rpr, font, size, bold, color)
+    return st
+
+
+def _page_setup(doc) -> None:
+    sect = doc.sections[0]
+    sectpr = sect._sectPr
+    for child in list(sectpr):
+        sectpr.remove(child)
+    # footer reference is added later by python-docx when the footer is touched
+    pgsz = OxmlElement("w:pgSz")
+    pgsz.set(qn("w:w"), str(PAGE["w"]))
+    pgsz.set(qn("w:h"), str(PAGE["h"]))
+    sectpr.append(pgsz)
+    mar = OxmlElement("w:pgMar")
+    for k in ("top", "right", "bottom", "left", "header", "footer"):
+        mar.set(qn(f"w:{k}"), str(PAGE[k]))
+    mar.set(qn("w:gutter"), "0")
+    sectpr.append(mar)
+    cols = OxmlElement("w:cols")
+    cols.set(qn("w:space"), "425")
+    sectpr.append(cols)
+    grid = OxmlElement("w:docGrid")
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE_PITCH))
+    sectpr.append(grid)
+
+
+def _field(paragraph, instr: str) -> None:
+    """Append a complex field (PAGE, NUMPAGES) to ``paragraph``."""
+    def run_with(el):
+        r = OxmlElement("w:r")
+        r.append(el)
+        paragraph._p.append(r)
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    it = OxmlElement("w:instrText")
+    it.set(qn("xml:space"), "preserve")
+    it.text = f" {instr} "
+    run_with(it)
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    run_with(sep)
+    t = OxmlElement("w:t")
+    t.text = "1"
+    run_with(t)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+def _tag(doc, text: str) -> None:
+    doc.add_paragraph(text, style="DFBody")
+
+
+def build(kind: str) -> bytes:
+    doc = Document()
+    styles = doc.styles
+    normal = styles["Normal"]
+    nrpr = normal.element.get_or_add_rPr()
+    for child in list(nrpr):
+        nrpr.remove(child)
+    _fonts(nrpr, FANGSONG, 16)
+    nppr = normal.element.get_or_add_pPr()
+    for child in list(nppr):
+        nppr.remove(child)
+    _para_props(nppr, "both")
+
+    _style(doc, "DFTitle", XIAOBIAOSONG, 22, align="center", after=1)
+    _style(doc, "DFCopyMark", HEITI, 16, align="right")
+    _style(doc, "DFChapter", HEITI, 16, align="center", keep_next=True)
+    _style(doc, "DFSection", HEITI, 16, indent=2, keep_next=True)
+    _style(doc, "DFSubsection", KAITI, 16, indent=2, keep_next=True)
+    _style(doc, "DFBody", FANGSONG, 16, indent=2)
+    _style(doc, "DFParty", FANGSONG, 16, align="left")
+    _style(doc, "DFSignature", FANGSONG, 16, align="left", before=1)
+    _style(doc, "DFFooter", SONG, 14, align="center")
+    _style(doc, "DFDraft", HEITI, 16, align="right", color="A6A6A6")
+
+    body = doc.element.body
+    for p in list(body):
+        if p.tag == qn("w:p"):
+            body.remove(p)
+    _page_setup(doc)
+
+    doc.add_paragraph("{{ title }}", style="DFTitle")
+    _tag(doc, "{%p if copy_mark %}")
+    doc.add_paragraph("{{ copy_mark }}", style="DFCopyMark")
+    _tag(doc, "{%p endif %}")
+    if kind not in ("charter", "convention"):
+        _tag(doc, "{%p for party in parties %}")
+        _tag(doc, "{%p for line in party.lines %}")
+        doc.add_paragraph("{{ line }}", style="DFParty")
+        _tag(doc, "{%p endfor %}")
+        _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p for b in blocks %}")
+    _tag(doc, "{%p if b.type == 'chapter' %}")
+    doc.add_paragraph("{{ b.display }}", style="DFChapter")
+    _tag(doc, "{%p elif b.type == 'section' %}")
+    doc.add_paragraph("{{ b.display }}", style="DFSection")
+    _tag(doc, "{%p elif b.type == 'subsection' %}")
+    doc.add_paragraph("{{ b.display }}", style="DFSubsection")
+    _tag(doc, "{%p else %}")
+    doc.add_paragraph("{{ b.display }}", style="DFBody")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endfor %}")
+    if kind not in ("charter", "convention"):
+        _tag(doc, "{%p for line in signature %}")
+        doc.add_paragraph("{{ line }}", style="DFSignature")
+        _tag(doc, "{%p endfor %}")
+
+    section = doc.sections[0]
+    header = section.header
+    header.is_linked_to_previous = False
+    hp = header.paragraphs[0]
+    hp.text = "{%p if draft %}"
+    hp.style = styles["DFDraft"]
+    header.add_paragraph("征求意见稿", style="DFDraft")
+    header.add_paragraph("{%p endif %}", style="DFDraft")
+
+    footer = section.footer
+    footer.is_linked_to_previous = False
+    fp = footer.paragraphs[0]
+    fp.text = "{%p if page_total %}"
+    fp.style = styles["DFFooter"]
+    p = footer.add_paragraph("第 ", style="DFFooter")
+    _field(p, "PAGE")
+    p.add_run(" 页 共 ")
+    _field(p, "NUMPAGES")
+    p.add_run(" 页")
+    footer.add_paragraph("{%p else %}", style="DFFooter")
+    p = footer.add_paragraph("— ", style="DFFooter")
+    _field(p, "PAGE")
+    p.add_run(" —")
+    footer.add_paragraph("{%p endif %}", style="DFFooter")
+
+    cp = doc.core_properties
+    cp.title = "{{ title }}"
+    cp.author = "docforge"
+    cp.last_modified_by = "docforge"
+    cp.language = "zh-CN"
+    cp.subject = ""
+    cp.comments = ""
+    cp.keywords = ""
+    cp.revision = 1
+    import datetime as dt
+    fixed = dt.datetime(2000, 1, 1)
+    cp.created = fixed
+    cp.modified = fixed
+    cp.last_printed = fixed
+    buf = io.BytesIO()
+    doc.save(buf)
+    return normalize_docx(buf.getvalue())
+
+
+def main() -> None:
+    out = ROOT / "docforge" / "templates"
+    out.mkdir(exist_ok=True)
+    for kind in KINDS:
+        (out / f"{kind}.docx").write_bytes(build(kind))
+        print(f"wrote docforge/templates/{kind}.docx")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what docforge needs outside Python, from Debian's packages, when it is missing:
+# LibreOffice Writer (headless PDF conversion), Noto CJK and Liberation fonts, poppler-utils.
+set -euo pipefail
+PKGS="libreoffice-writer-nogui fonts-noto-cjk fonts-liberation2 poppler-utils fontconfig"
+
+have_all() {
+  command -v soffice >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 &&
+    fc-list 2>/dev/null | grep -q "Noto Serif CJK SC" && fc-list 2>/dev/null | grep -q "Liberation Serif"
+}
+
+if have_all; then exit 0; fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "docforge needs LibreOffice and CJK fonts. Install the equivalents of: $PKGS" >&2
+  exit 1
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "docforge needs: apt-get install $PKGS (run it as root, then re-run make)" >&2
+    exit 1
+  fi
+fi
+echo "Installing $PKGS (Debian packages; a few minutes the first time) ..."
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
+have_all || { echo "installation finished but soffice or the fonts are still missing" >&2; exit 1; }
