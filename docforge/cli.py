@@ -144,6 +144,76 @@ def demo(output: Path, as_of: dt.date) -> None:
         click.echo(line)
 
 
+@cli.command()
+@village_option
+@click.option("--roster", "roster_file", type=click.Path(path_type=Path),
+              help="A household roster (.xlsx or .csv) to validate as well.")
+@as_of_option
+@click.option("--strict", is_flag=True, help="Treat legal findings as errors (exit code 2).")
+@click.option("--problems", "problems_file", type=click.Path(path_type=Path),
+              help="Write the roster rows with their problems to this .xlsx, to correct and feed back.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: bool,
+          problems_file: Path | None, as_json: bool) -> None:
+    """Legal findings of the village's documents on --as-of, and the roster's problems."""
+    from .errors import LegalFindingError
+    from .inputs import load_village
+    from .law import check_village
+
+    village = load_village(village_file)
+    _, findings = check_village(village, as_of)
+    if strict:
+        findings = [f.model_copy(update={"severity": "error"}) for f in findings]
+    roster_report = None
+    if roster_file is not None:
+        from .roster import check_roster
+
+        roster_report = check_roster(village, roster_file, as_of)
+        if problems_file is not None:
+            from .roster import write_problem_sheet
+
+            write_problem_sheet(roster_report, problems_file)
+    if as_json:
+        out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings]}
+        if roster_report is not None:
+            out["roster"] = roster_report.as_dict()
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"Legal findings as of {as_of.isoformat()}: {len(findings) or 'none'}")
+        for f in findings:
+            click.secho("  " + f.line(), fg="red" if f.severity == "error" else "yellow")
+        if roster_report is not None:
+            click.echo(roster_report.text())
+            if problems_file is not None:
+                click.echo(f"wrote {problems_file} (the rows with their problems; correct and feed it back)")
+    if roster_report is not None and roster_report.errors:
+        raise InputError(f"{roster_file}: {len(roster_report.errors)} problem(s) to correct (listed above)")
+    if strict and findings:
+        raise LegalFindingError(f"{len(findings)} legal finding(s) under --strict (listed above)")
+
+
+@cli.command()
+@as_of_option
+@click.option("--village", "village_file", type=click.Path(path_type=Path),
+              help="Only the instruments of this village's jurisdictions.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def law(as_of: dt.date, village_file: Path | None, as_json: bool) -> None:
+    """The instruments and versions in force on --as-of, with the plugin that supplied each."""
+    from .inputs import load_village
+    from .law import instruments_on
+
+    village = load_village(village_file) if village_file else None
+    rows = [x.as_dict() for x in instruments_on(as_of, village)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"In force on {as_of.isoformat()}:")
+    for r in rows:
+        until = f" – {r['effective_to']}" if r["effective_to"] else ""
+        click.echo(f"  《{r['name']}》 {r['version']} (from {r['effective_from']}{until})"
+                   f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
+
+
 def main() -> None:
     cli(prog_name="docforge")
 

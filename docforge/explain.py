@@ -17,8 +17,8 @@ def _prov(p: Provenance) -> dict:
 def explain_document(village: Village, kind: str, household: Household | None, as_of: dt.date,
                      resolver: Resolver | None = None) -> dict:
     r = resolver or Resolver(village, as_of)
-    doc: Document = r.document(kind, household)
-    findings = doc.findings + r.legal_findings(doc)
+    doc: Document = r.document(kind, household, blank=household is None)
+    findings = doc.findings
     report = {
         "document": doc.kind.value, "title": doc.title, "village": doc.village, "as_of": as_of.isoformat(),
         "household": doc.household,

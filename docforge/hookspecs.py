@@ -161,17 +161,18 @@ def docforge_select_agreements(household: Household, village: Village, places: l
 
 
 @hookspec
-def docforge_legal_checks(document: "object", places: list[Jurisdiction], as_of: dt.date) -> list[Finding] | None:
+def docforge_legal_checks(document: "object", village: Village, places: list[Jurisdiction],
+                          as_of: dt.date) -> list[Finding] | None:
     """Findings for a resolved document: clauses that no longer agree with the law on ``as_of``.
 
-    ``document`` is a :class:`docforge.resolve.ResolvedDocument` (blocks with provenance and tags,
-    the values used, the instruments in force). Return :class:`Finding` objects; they are warnings,
+    ``document`` is the resolved :class:`~docforge.models.Document` (blocks with their provenance and
+    ``tags``, the values used); ``village`` is the village file. Return :class:`Finding` objects; they are warnings,
     errors under ``--strict``. Every jurisdiction's checks run (they add up; none replaces another).
 
     Example::
 
         @hookimpl
-        def docforge_legal_checks(document, places, as_of):
+        def docforge_legal_checks(document, village, places, as_of):
             return [Finding(check="local.example", document=document.kind, reason="…")
                     for b in document.blocks if "sanction" in b.tags]
     """

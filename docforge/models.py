@@ -349,6 +349,7 @@ class InstrumentVersion(Model):
 
     label: str = Field(..., description="e.g. '2015年修正'")
     name: str | None = Field(None, description="the instrument's name in this version, if it differs")
+    short_name: str | None = Field(None, description="its short name in this version, if it differs")
     adopted: dt.date | None = None
     effective_from: dt.date
     effective_to: dt.date | None = Field(None, description="last day in force")

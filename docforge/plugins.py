@@ -22,7 +22,11 @@ from .errors import PluginError
 from .models import Jurisdiction
 
 ENTRY_POINT_GROUP = "docforge"
-DEFAULT_PLUGINS = ("docforge.default_plugins.national", "docforge.default_plugins.selection")
+DEFAULT_PLUGINS = (
+    "docforge.default_plugins.national",
+    "docforge.default_plugins.selection",
+    "docforge.default_plugins.checks",
+)
 
 
 @dataclass

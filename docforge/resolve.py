@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, InputError, MissingValueError, PluginError
 from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
-                     Jurisdiction, Level, Party, PolicyValue, Provenance, Selection, TemplateOverride,
+                     Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
                      ValueUse, Village)
 from .plugins import PluginManager, get_plugin_manager
 from .render import filters
@@ -74,7 +74,13 @@ class Resolver:
             items = result if isinstance(result, (list, tuple)) else [result]
             for n, raw in enumerate(items):
                 item = self._validate(raw, model, info.name, hook_name, n)
-                jur = item.jurisdiction or self._default_jurisdiction(info, hook_name)
+                if "jurisdiction" in type(item).model_fields:
+                    jur = item.jurisdiction or self._default_jurisdiction(info, hook_name)
+                else:  # e.g. a Finding: it applies where its plugin speaks
+                    jur = next((j for j in info.jurisdictions if any(j.matches(p) for p in self.places)),
+                               None if info.jurisdictions else self.places[0])
+                    if jur is None:
+                        continue
                 if not any(jur.matches(p) for p in self.places):
                     continue
                 if hasattr(item, "in_force") and isinstance(item, (Amount, PolicyValue, Clause, TemplateOverride)) \
@@ -199,16 +205,20 @@ class Resolver:
                 tree.apply(c)
         return tree
 
-    def document(self, kind: DocumentKind | str, household: Household | None = None) -> Document:
+    def document(self, kind: DocumentKind | str, household: Household | None = None,
+                 blank: bool = False) -> Document:
+        """The resolved, numbered document. An agreement needs ``household``, or ``blank=True`` for a
+        form whose parties and term are left blank to fill in by hand. Legal findings are attached."""
         kind = DocumentKind(kind)
-        if kind.is_agreement and household is None:
-            raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE")
+        if kind.is_agreement and household is None and not blank:
+            raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE "
+                             f"(or --blank for a form with the parties left blank)")
         tree = self.clause_tree(kind)
         blocks = tree.numbered()
         if not blocks or blocks[0].type != "title":
             raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
         ctx = _Substitution(self, kind, {b.id: b for b in blocks},
-                            {"term": self._term(household) if household else None})
+                            {"term": self._term(household)})
         for b in blocks:
             b.text = ctx.substitute(b.text, b.id)
         title = blocks[0].text
@@ -218,7 +228,6 @@ class Resolver:
                        household=household.id if household else None, blocks=blocks[1:],
                        values=ctx.uses, findings=ctx.findings)
         if kind.is_agreement:
-            assert household is not None
             doc.parties = self._parties(kind, household)
             doc.signature = ["甲方法定代表人签章：", "乙方签章：",
                              f"签订地点：{self.village.signing_location}", f"签订时间：{filters.blank_date()}"]
@@ -226,10 +235,13 @@ class Resolver:
         tpl = self.template(kind)
         if tpl:
             doc.template = str(tpl[0])
+        doc.findings.extend(self.legal_findings(doc))
         return doc
 
-    def _parties(self, kind: DocumentKind, h: Household) -> list[Party]:
+    def _parties(self, kind: DocumentKind, h: Household | None) -> list[Party]:
         v = self.village
+        if h is None:
+            h = _BLANK_HOUSEHOLD
         party_a = v.committee_name
         if kind == DocumentKind.inflow:
             who = self.policy("inflow.party_a", "the inflow agreement")
@@ -245,16 +257,25 @@ class Resolver:
         return [Party(role="甲方", lines=[f"甲方：{party_a}"]), Party(role="乙方", lines=b)]
 
     @staticmethod
-    def _term(h: Household) -> str:
-        if h.certificate_valid_from and h.certificate_valid_to:
+    def _term(h: Household | None) -> str:
+        if h and h.certificate_valid_from and h.certificate_valid_to:
             return f"{filters.cn_date(h.certificate_valid_from)}至{filters.cn_date(h.certificate_valid_to)}。"
         return f"{filters.blank_date()}至{filters.blank_date()}。"
 
     def legal_findings(self, doc: Document) -> list[Finding]:
         found: list[Finding] = []
-        for c in self.collect("docforge_legal_checks", Finding, document=doc):
+        for c in self.collect("docforge_legal_checks", Finding, document=doc, village=self.village):
             found.append(c.item)
         return found
+
+
+_BLANK = "\u3000" * 6
+_BLANK_HOUSEHOLD = Household.model_construct(
+    id="", group=_BLANK + "村民小组", husband=Person.model_construct(name=_BLANK, phone=None,
+    registered_address=_BLANK * 2, current_address=_BLANK * 2),
+    wife=Person.model_construct(name=_BLANK, phone=None, registered_address=_BLANK * 2,
+                                current_address=_BLANK * 2),
+    certificate_valid_from=None, certificate_valid_to=None)
 
 
 def _check_layer_conflicts(layer: list[Contributed]) -> None:
@@ -439,15 +460,18 @@ class _Substitution:
         if version is None:
             earlier = [v for v in inst.versions if v.effective_from <= self.r.as_of]
             version = max(earlier, key=lambda v: v.effective_from) if earlier else None
-            state = "repealed" if earlier else "not yet in force"
+            state = "no longer in force" if earlier else "not yet in force"
             self.findings.append(Finding(
                 check="citation.not_in_force", document=self.kind.value, clause=clause_id,
                 plugin=c.provenance.plugin, law=inst.name, version=version.label if version else None,
                 reason=f"cites {inst.name}, which is {state} on {self.r.as_of.isoformat()}"))
         if version and version.name:
             name = version.name
-        if fmt == "short" and inst.short_name and not (version and version.name):
-            name = inst.short_name
+        if fmt == "short":
+            if version and version.name:
+                name = version.short_name or version.name
+            elif inst.short_name:
+                name = inst.short_name
         out = f"《{name}》"
         if article:
             ref = version.articles.get(article) if version else None

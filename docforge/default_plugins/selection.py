@@ -68,3 +68,8 @@ def select(h: Household, policies: dict, as_of: dt.date) -> Selection:
 @hookimpl
 def docforge_select_agreements(household, village, places, as_of, policies):
     return select(household, policies, as_of).model_copy(update={"jurisdiction": NATIONAL})
+
+
+@hookimpl
+def docforge_jurisdictions():
+    return [NATIONAL]

@@ -166,13 +166,13 @@ class Converter:
         reasons: dict[Path, str] = {}
         remaining = batch
         for _attempt in range(2):  # a run that hangs is killed and tried once more
-            error = self._run(remaining, staging)
+            timed_out, error = self._run(remaining, staging)
             remaining = [d for d in remaining if not self._collect(d, staging, out_dir, result, reasons)]
-            if error is None or not remaining:
+            if not timed_out or not remaining:
                 break
         for docx in remaining:
             if len(batch) > 1:  # LibreOffice stopped early or choked on a neighbour: alone now
-                error = self._run([docx], staging)
+                _timed_out, error = self._run([docx], staging)
                 if self._collect(docx, staging, out_dir, result, reasons):
                     continue
             result.failures[docx] = error or reasons.get(docx) or "LibreOffice produced no PDF"
@@ -200,10 +200,10 @@ class Converter:
         result.pdfs[docx] = target
         return True
 
-    def _run(self, docs: Sequence[Path], outdir: Path) -> str | None:
-        """Run LibreOffice on ``docs``; return None, or why the run failed as a whole."""
+    def _run(self, docs: Sequence[Path], outdir: Path) -> tuple[bool, str | None]:
+        """Run LibreOffice on ``docs``; return whether it timed out and what it complained of."""
         if not docs:  # soffice --headless with no input never exits
-            return None
+            return False, None
         limit = self._limit(len(docs))
         command = [
             self.soffice,
@@ -236,7 +236,7 @@ class Converter:
             finally:
                 _kill_group(proc)  # nothing of the run may linger, finished or not
             if not finished:
-                return f"LibreOffice did not finish within {limit:g} s and was killed"
+                return True, f"LibreOffice did not finish within {limit:g} s and was killed"
             log.seek(0)
             messages = [
                 line.strip()
@@ -245,8 +245,8 @@ class Converter:
             ]
         if proc.returncode != 0 or messages:
             detail = "; ".join(messages) or f"exit status {proc.returncode}"
-            return f"LibreOffice produced no PDF ({detail})"
-        return None
+            return False, f"LibreOffice produced no PDF ({detail})"
+        return False, None
 
     def _limit(self, count: int) -> float:
         if self.timeout is not None:

@@ -4,7 +4,7 @@ The seed redacts its amounts and numbers; the values here are this sample's own.
 """
 
 from docforge.hookspecs import hookimpl
-from docforge.models import Amount, Instrument, InstrumentVersion, Jurisdiction, PolicyValue
+from docforge.models import Amount, Clause, Instrument, InstrumentVersion, Jurisdiction, PolicyValue
 
 PROVINCE = Jurisdiction(level="province", name="某某省")
 COUNTY = Jurisdiction(level="county", name="某某县")
@@ -53,3 +53,15 @@ def docforge_policies(places, as_of):
     return ([PolicyValue(key=k, value=v, jurisdiction=PROVINCE, legal_basis="《某某省人口与计划生育条例》")
              for k, v in province.items()]
             + [PolicyValue(key=k, value=v, jurisdiction=COUNTY, legal_basis=BASIS) for k, v in county.items()])
+
+
+@hookimpl
+def docforge_clauses(document, places, as_of):
+    """The county asks every charter to say where it is filed, citing the article by id, so the
+    article number follows the version of the 村民委员会组织法 in force (第二十条 in 2006, 第二十七条 now)."""
+    if document != "charter":
+        return None
+    return [Clause(id="sample.charter.filing", document="charter", type="article", jurisdiction=COUNTY,
+                   after="charter.entry_into_force", legal_basis=BASIS,
+                   text="本章程经村民会议或村民代表会议通过后，依照{cite:villagers_committee_law#charter_adoption}"
+                        "的规定报{place:township}人民政府备案。")]
