@@ -371,7 +371,8 @@ class Instrument(Contribution):
     versions: list[InstrumentVersion] = Field(default_factory=list)
 
     def version_on(self, on: dt.date) -> InstrumentVersion | None:
-        return next((v for v in self.versions if v.in_force(on)), None)
+        """The version in force on ``on``; a later version supersedes one left open-ended."""
+        return max((v for v in self.versions if v.in_force(on)), key=lambda v: v.effective_from, default=None)
 
 
 class TemplateOverride(Contribution):
