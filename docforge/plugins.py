@@ -56,6 +56,7 @@ class PluginManager(pluggy.PluginManager):
         super().__init__("docforge")
         self.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
+        self.trace = False
 
     def register_plugin(self, plugin: object, name: str, version: str | None = None,
                         distribution: str | None = None, default: bool = False) -> PluginInfo:
@@ -81,6 +82,16 @@ class PluginManager(pluggy.PluginManager):
     def info_of(self, plugin_name: str) -> PluginInfo:
         return self.infos[plugin_name]
 
+    def call_one(self, hook_name: str, impl: pluggy.HookImpl, kwargs: dict) -> object:
+        """Call one plugin's implementation of ``hook_name``. Resolution asks each plugin
+        separately (to keep provenance), which bypasses pluggy's call monitoring, so
+        ``DOCFORGE_TRACE`` is honoured here."""
+        result = impl.function(**{k: kwargs[k] for k in impl.argnames})
+        if self.trace:
+            print(f"[docforge trace] {impl.plugin_name}.{hook_name}({', '.join(impl.argnames)}) "
+                  f"returned {result!r:.300}", file=sys.stderr)
+        return result
+
     @property
     def failed(self) -> list[PluginInfo]:
         return [i for i in self.infos.values() if i.error]
@@ -103,6 +114,30 @@ def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
         return []
     result = fn() or []
     return [j if isinstance(j, Jurisdiction) else Jurisdiction.model_validate(j) for j in result]
+
+
+KEYWORD_PREFIX = "docforge-jurisdiction:"
+
+
+def _metadata_jurisdictions(ep: metadata.EntryPoint) -> list[Jurisdiction]:
+    """The jurisdictions a distribution declares in its metadata, so that docforge knows whom a
+    plugin serves even when its module fails to import: ``keywords`` of the form
+    ``docforge-jurisdiction:LEVEL:NAME`` or ``docforge-jurisdiction:LEVEL:NAME:CODE`` in
+    ``pyproject.toml``. Without them a failed plugin may serve any village and stops every render."""
+    dist = getattr(ep, "dist", None)
+    raw = (dist.metadata.get("Keywords") or "") if dist is not None else ""
+    out: list[Jurisdiction] = []
+    for word in raw.replace("\n", ",").split(","):
+        word = word.strip()
+        if not word.startswith(KEYWORD_PREFIX):
+            continue
+        level, _, rest = word[len(KEYWORD_PREFIX):].partition(":")
+        name, _, code = rest.partition(":")
+        try:
+            out.append(Jurisdiction(level=level, name=name, code=code or None))
+        except ValueError:
+            continue  # a malformed entry declares nothing
+    return out
 
 
 def _trace(pm: PluginManager) -> None:
@@ -145,6 +180,7 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
             except Exception as e:  # noqa: BLE001 - report by name, keep going
                 pm.infos[ep.name] = PluginInfo(name=ep.name, version=version, module=ep.value,
                                                distribution=dist_name,
+                                               jurisdictions=_metadata_jurisdictions(ep),
                                                error=f"{type(e).__name__}: {e}")
                 continue
             pm.register_plugin(plugin, name=ep.name, version=version, distribution=dist_name)
@@ -152,6 +188,7 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
         name = getattr(plugin, "__name__", f"extra{i}")
         pm.register_plugin(plugin, name=name, version=getattr(plugin, "__version__", None))
     if os.environ.get("DOCFORGE_TRACE"):
+        pm.trace = True
         _trace(pm)
     return pm
 

@@ -66,7 +66,7 @@ class Resolver:
         for impl in hook.get_hookimpls():
             info = self.pm.info_of(impl.plugin_name)
             try:
-                result = impl.function(**{k: kwargs[k] for k in impl.argnames})
+                result = self.pm.call_one(hook_name, impl, kwargs)
             except Exception as e:  # noqa: BLE001 - name the plugin that failed
                 raise PluginError(f'plugin "{info.name}" failed in {hook_name}: {type(e).__name__}: {e}') from e
             if result is None:
@@ -112,18 +112,25 @@ class Resolver:
     def winners(self, contributed: list[Contributed], key: Callable[[Any], str],
                 value: Callable[[Any], Any], what: str) -> dict[str, Contributed]:
         """Per key, the contribution of the most specific jurisdiction. Two contributions at that
-        jurisdiction with different values are a conflict naming both plugins."""
+        jurisdiction with different values are a conflict naming both plugins.
+
+        Contributions are taken in plugin-name order, not pluggy's call order (last registered
+        first), so neither the winner's provenance nor whether a conflict is found depends on the
+        order plugins were installed or registered; a conflict is one at any jurisdiction of the
+        chain, as for clauses (:func:`_check_layer_conflicts`)."""
         best: dict[str, Contributed] = {}
-        for c in contributed:
+        first: dict[tuple[str, str], Contributed] = {}
+        for c in sorted(contributed, key=lambda c: c.provenance.plugin):
             k = key(c.item)
+            prev = first.setdefault((k, c.provenance.jurisdiction.key()), c)
+            if prev is not c and value(c.item) != value(prev.item):
+                a, b = prev.provenance, c.provenance
+                raise ConflictError(
+                    f"{what} '{k}' for {a.jurisdiction}: plugin \"{a.plugin}\" says {value(prev.item)!s}, "
+                    f"plugin \"{b.plugin}\" says {value(c.item)!s}. Uninstall one of them, or make them agree.")
             cur = best.get(k)
             if cur is None or c.rank > cur.rank:
                 best[k] = c
-            elif c.rank == cur.rank and value(c.item) != value(cur.item):
-                a, b = cur.provenance, c.provenance
-                raise ConflictError(
-                    f"{what} '{k}' for {a.jurisdiction}: plugin \"{a.plugin}\" says {value(cur.item)!s}, "
-                    f"plugin \"{b.plugin}\" says {value(c.item)!s}. Uninstall one of them, or make them agree.")
         return best
 
     # ------------------------------------------------------------------ values
@@ -185,7 +192,7 @@ class Resolver:
                            policies=policies)
         if not got:
             raise MissingValueError("no plugin selects agreements for this village's jurisdictions")
-        best = max(got, key=lambda c: c.rank)
+        best = max(sorted(got, key=lambda c: c.provenance.plugin), key=lambda c: c.rank)  # not call order
         rivals = [c for c in got if c.rank == best.rank and c.item.agreements != best.item.agreements]
         if rivals:
             raise ConflictError(f"agreement selection for household {household.id}: plugins "

@@ -5,8 +5,10 @@ set -euo pipefail
 PKGS="libreoffice-writer-nogui fonts-noto-cjk fonts-liberation2 poppler-utils fontconfig"
 
 have_all() {
-  command -v soffice >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 &&
-    fc-list 2>/dev/null | grep -q "Noto Serif CJK SC" && fc-list 2>/dev/null | grep -q "Liberation Serif"
+  local fonts
+  command -v soffice >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || return 1
+  fonts="$(fc-list 2>/dev/null || true)"  # not piped into grep -q: SIGPIPE would fail under pipefail
+  [[ "$fonts" == *"Noto Serif CJK SC"* && "$fonts" == *"Liberation Serif"* ]]
 }
 
 if have_all; then exit 0; fi
