@@ -186,7 +186,7 @@ class Person(Model):
 
 class Child(Model):
     name: str | None = None
-    birth_date: dt.date
+    birth_date: dt.date | None = Field(None, description="left out when unknown (a roster gives only the last birth date)")
 
 
 class HukouType(str, Enum):
@@ -247,7 +247,7 @@ class Household(Model):
 
     @property
     def last_birth(self) -> dt.date | None:
-        return max((c.birth_date for c in self.children), default=None)
+        return max((c.birth_date for c in self.children if c.birth_date), default=None)
 
 
 # --------------------------------------------------------------------------- contributions
