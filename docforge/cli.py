@@ -137,7 +137,7 @@ def explain(kind: str, village_file: Path, household_file: Path | None, as_of: d
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
 @as_of_option
 def demo(output: Path, as_of: dt.date) -> None:
-    """All six documents for the bundled example village and its example households."""
+    """A full bundle (DOCX and PDF) of the example village and all its example households."""
     from .demo import run_demo
 
     for line in run_demo(output, as_of):
@@ -212,6 +212,116 @@ def law(as_of: dt.date, village_file: Path | None, as_json: bool) -> None:
         until = f" – {r['effective_to']}" if r["effective_to"] else ""
         click.echo(f"  《{r['name']}》 {r['version']} (from {r['effective_from']}{until})"
                    f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
+
+
+def _default_jobs() -> int:
+    import os
+
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _echo_warnings(warnings: list[dict]) -> None:
+    """Each distinct finding once, with the number of documents it was found in."""
+    counts: dict[str, int] = {}
+    for w in warnings:
+        counts[w["message"]] = counts.get(w["message"], 0) + 1
+    for message, n in counts.items():
+        click.secho(message + (f"  (in {n} documents)" if n > 1 else ""), fg="yellow", err=True)
+
+
+@cli.command()
+@village_option
+@click.option("--household", "household_files", multiple=True, type=click.Path(path_type=Path),
+              help="A household file (YAML or JSON); repeat for each household.")
+@as_of_option
+@click.option("--format", "formats", default="docx,pdf", show_default=True, metavar="LIST",
+              help="What to write: docx, pdf or both (comma-separated).")
+@click.option("--draft", is_flag=True, help="Mark every page 征求意见稿 (a draft for discussion).")
+@click.option("--sign-fields", is_flag=True, help="Add empty PDF signature fields at the signature lines.")
+@click.option("--jobs", type=click.IntRange(min=1), default=_default_jobs, show_default="CPUs, at most 4",
+              help="LibreOffice workers converting in parallel.")
+@click.option("--round-size", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Documents converted per LibreOffice round; the packets of a finished round survive "
+                   "an interruption.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The bundle folder (new, empty, or an earlier bundle to finish or update).")
+def bundle(village_file: Path, household_files: tuple[Path, ...], as_of: dt.date, formats: str, draft: bool,
+           sign_fields: bool, jobs: int, round_size: int, output: Path) -> None:
+    """Signature-ready packets: the village's and one per household, with manifest.json."""
+    from .bundle import build_bundle
+
+    report = build_bundle(village_file, list(household_files), output, as_of=as_of,
+                          formats=[f.strip() for f in formats.split(",") if f.strip()], draft=draft,
+                          sign_fields=sign_fields, jobs=jobs, round_size=round_size, log=click.echo)
+    _echo_warnings(report.warnings)
+    n = len(report.manifest["packets"])
+    click.echo(f"wrote {output / 'manifest.json'}: {n} packets ({len(report.built)} built, "
+               f"{len(report.skipped)} already finished), {len(report.manifest['files'])} files, "
+               f"{len(report.warnings)} warnings")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.pass_context
+def verify(ctx: click.Context, directory: Path) -> None:
+    """Check a bundle against its manifest.json: missing, extra and changed files (exit 1 if any)."""
+    from .verify import verify_bundle
+
+    report = verify_bundle(directory)
+    for line in report.lines():
+        click.echo(line)
+    ctx.exit(0 if report.ok else 1)
+
+
+@cli.command("roster-template")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The .xlsx to write.")
+@click.option("--village", "village_file", type=click.Path(path_type=Path),
+              help="A village file: its 村民小组 become a drop-down list.")
+def roster_template(output: Path, village_file: Path | None) -> None:
+    """Write an empty household roster (.xlsx) with drop-down lists and one example row."""
+    from .inputs import load_village
+    from .roster import write_template
+
+    click.echo(f"wrote {write_template(output, load_village(village_file) if village_file else None)}")
+
+
+@cli.command("roster-check")
+@click.argument("roster", type=click.Path(path_type=Path))
+@village_option
+@as_of_option
+@click.option("--problems", "problems_file", type=click.Path(path_type=Path),
+              help="Write the rows with a 问题 column and the problem cells marked, to correct and read again.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def roster_check(roster: Path, village_file: Path, as_of: dt.date, problems_file: Path | None, as_json: bool) -> None:
+    """Check a household roster (.xlsx or .csv) and list every problem; exit 2 if any is an error."""
+    from .inputs import load_village
+    from .roster import check_roster, write_problem_sheet
+
+    report = check_roster(load_village(village_file), roster, as_of)
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        for p in report.problems:
+            click.secho(p.line(), fg="red" if p.severity == "error" else "yellow")
+        click.echo(report.summary())
+    if problems_file:
+        click.echo(f"wrote {write_problem_sheet(report, None, problems_file)}", err=as_json)
+    if not report.ok:
+        sys.exit(InputError.exit_code)
+
+
+@cli.command("example-county")
+@click.option("--villages", type=click.IntRange(1), default=3, show_default=True, help="Number of villages.")
+@click.option("--households", type=click.IntRange(1), default=50, show_default=True, help="Households per village.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The same seed (and as-of date) writes the same county.")
+@as_of_option
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
+def example_county(villages: int, households: int, seed: int, as_of: dt.date, output: Path) -> None:
+    """Write a synthetic county of the sample plugin: per village a village.yaml and a roster."""
+    from .example_county import write_example_county
+
+    for line in write_example_county(output, villages, households, seed, as_of):
+        click.echo(line)
 
 
 def main() -> None:

@@ -68,6 +68,10 @@ class PluginManager(pluggy.PluginManager):
         except pluggy.PluginValidationError as e:
             self.unregister(name=name)
             info.error = f"invalid hook implementation: {e}"
+            try:  # whom it serves, so that villages elsewhere still render (require_healthy)
+                info.jurisdictions = _declared_jurisdictions(plugin)
+            except Exception:  # noqa: BLE001 - then it may serve any village
+                pass
             self.infos[name] = info
             return info
         info.hooks = sorted(c.name for c in self.get_hookcallers(plugin) or [])
@@ -175,13 +179,25 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
             if wanted is not None and ep.name not in wanted:
                 continue
             dist_name, version = _dist_of(ep)
+            # two distributions under one plugin name: the second is reported, never registered
+            key = ep.name if ep.name not in pm.infos else f"{ep.name} ({dist_name or ep.value})"
             try:
                 plugin = ep.load()
             except Exception as e:  # noqa: BLE001 - report by name, keep going
-                pm.infos[ep.name] = PluginInfo(name=ep.name, version=version, module=ep.value,
-                                               distribution=dist_name,
-                                               jurisdictions=_metadata_jurisdictions(ep),
-                                               error=f"{type(e).__name__}: {e}")
+                pm.infos[key] = PluginInfo(name=key, version=version, module=ep.value, distribution=dist_name,
+                                           jurisdictions=_metadata_jurisdictions(ep),
+                                           error=f"{type(e).__name__}: {e}")
+                continue
+            if key != ep.name:
+                taken = pm.infos[ep.name]
+                try:
+                    places = _declared_jurisdictions(plugin)
+                except Exception:  # noqa: BLE001 - fall back to what its metadata declares
+                    places = _metadata_jurisdictions(ep)
+                pm.infos[key] = PluginInfo(
+                    name=key, version=version, module=ep.value, distribution=dist_name, jurisdictions=places,
+                    error=f'the plugin name "{ep.name}" is already taken by {taken.distribution or taken.module}; '
+                          f"uninstall one of the two")
                 continue
             pm.register_plugin(plugin, name=ep.name, version=version, distribution=dist_name)
     for i, plugin in enumerate(extra):

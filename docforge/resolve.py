@@ -111,18 +111,18 @@ class Resolver:
 
     def winners(self, contributed: list[Contributed], key: Callable[[Any], str],
                 value: Callable[[Any], Any], what: str) -> dict[str, Contributed]:
-        """Per key, the contribution of the most specific jurisdiction. Two contributions at that
-        jurisdiction with different values are a conflict naming both plugins.
+        """Per key, the contribution of the most specific jurisdiction.
 
-        Contributions are taken in plugin-name order, not pluggy's call order (last registered
-        first), so neither the winner's provenance nor whether a conflict is found depends on the
-        order plugins were installed or registered; a conflict is one at any jurisdiction of the
-        chain, as for clauses (:func:`_check_layer_conflicts`)."""
+        Two contributions for one jurisdiction of the chain with different values are a conflict
+        naming both plugins, even where a more specific jurisdiction overrides them (as for
+        clauses, :func:`_check_layer_conflicts`). Contributions are taken in plugin-name order, not
+        pluggy's call order (last registered first), so neither the winner's provenance nor whether
+        a conflict is found depends on the order plugins were installed or registered."""
         best: dict[str, Contributed] = {}
-        first: dict[tuple[str, str], Contributed] = {}
+        first: dict[tuple[str, int], Contributed] = {}  # per key and level: one place of the chain each
         for c in sorted(contributed, key=lambda c: c.provenance.plugin):
             k = key(c.item)
-            prev = first.setdefault((k, c.provenance.jurisdiction.key()), c)
+            prev = first.setdefault((k, c.rank), c)
             if prev is not c and value(c.item) != value(prev.item):
                 a, b = prev.provenance, c.provenance
                 raise ConflictError(

@@ -236,8 +236,11 @@ def test_damaged_documents_are_reported_by_name_and_the_others_delivered(tmp_pat
         convert(random_bytes, tmp_path / "random.pdf")
 
 
-def test_timeout_kills_libreoffice_and_reports_each_document(tmp_path):
+def test_timeout_kills_libreoffice_and_reports_each_document(tmp_path, monkeypatch):
     # soffice.bin is running within 50 ms of the launch; no conversion finishes in 0.5 s.
+    groups = []
+    kill_group = pdf._kill_group
+    monkeypatch.setattr(pdf, "_kill_group", lambda proc: (groups.append(proc.pid), kill_group(proc)))
     docs = [make_docx(tmp_path / f"slow{i}.docx") for i in range(2)]
     converter = Converter(timeout=0.5)
     try:
@@ -248,9 +251,13 @@ def test_timeout_kills_libreoffice_and_reports_each_document(tmp_path):
     assert result.pdfs == {}
     assert set(result.failures) == set(docs)
     assert all("did not finish within 0.5 s" in reason for reason in result.failures.values())
+    assert not (tmp_path / "out" / "slow0.pdf").exists()
     left = subprocess.run(["pgrep", "-af", str(profile)], capture_output=True, text=True)
     assert left.stdout == "", f"LibreOffice processes left behind:\n{left.stdout}"
-    assert not (tmp_path / "out" / "slow0.pdf").exists()
+    # Not even zombies: the launcher reaps soffice.bin before it is killed itself.
+    table = subprocess.run(["ps", "-eo", "pgid=,pid=,stat=,comm="], capture_output=True, text=True)
+    leftovers = [line for line in table.stdout.splitlines() if int(line.split()[0]) in groups]
+    assert len(groups) == 4 and leftovers == [], leftovers
 
 
 def test_missing_libreoffice_says_how_to_install_it(monkeypatch):

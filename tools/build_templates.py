@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT))
 from docforge.render.docx import normalize_docx  # noqa: E402
 
 KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
+# Templates that are not documents of their own: the village packet's adoption and filing record.
+SHEETS = ["adoption-sheet"]
 
 FANGSONG = "仿宋_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
@@ -153,40 +155,7 @@ def _tag(doc, text: str) -> None:
     doc.add_paragraph(text, style="DFBody")
 
 
-def build(kind: str) -> bytes:
-    doc = Document()
-    styles = doc.styles
-    normal = styles["Normal"]
-    nrpr = normal.element.get_or_add_rPr()
-    for child in list(nrpr):
-        nrpr.remove(child)
-    _fonts(nrpr, FANGSONG, 16)
-    nppr = normal.element.get_or_add_pPr()
-    for child in list(nppr):
-        nppr.remove(child)
-    _para_props(nppr, "both")
-
-    _style(doc, "DFTitle", XIAOBIAOSONG, 22, align="center", after=1)
-    _style(doc, "DFCopyMark", HEITI, 16, align="right")
-    _style(doc, "DFChapter", HEITI, 16, align="center", keep_next=True)
-    _style(doc, "DFSection", HEITI, 16, indent=2, keep_next=True)
-    _style(doc, "DFSubsection", KAITI, 16, indent=2, keep_next=True)
-    _style(doc, "DFBody", FANGSONG, 16, indent=2)
-    _style(doc, "DFParty", FANGSONG, 16, align="left")
-    _style(doc, "DFSignature", FANGSONG, 16, align="left", before=1)
-    _style(doc, "DFFooter", SONG, 14, align="center")
-    _style(doc, "DFDraft", HEITI, 16, align="right", color="A6A6A6")
-
-    body = doc.element.body
-    for p in list(body):
-        if p.tag == qn("w:p"):
-            body.remove(p)
-    _page_setup(doc)
-
-    doc.add_paragraph("{{ title }}", style="DFTitle")
-    _tag(doc, "{%p if copy_mark %}")
-    doc.add_paragraph("{{ copy_mark }}", style="DFCopyMark")
-    _tag(doc, "{%p endif %}")
+def _document_body(doc, kind: str) -> None:
     if kind not in ("charter", "convention"):
         _tag(doc, "{%p for party in parties %}")
         _tag(doc, "{%p for line in party.lines %}")
@@ -205,9 +174,87 @@ def build(kind: str) -> bytes:
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p endfor %}")
     if kind not in ("charter", "convention"):
-        _tag(doc, "{%p for line in signature %}")
-        doc.add_paragraph("{{ line }}", style="DFSignature")
-        _tag(doc, "{%p endfor %}")
+        _signature_lines(doc, "signature")
+
+
+def _signature_lines(doc, var: str, sign_style: str = "DFSign", plain_style: str = "DFSignature") -> None:
+    """The lines of ``var``: a line ending in 签章：, 签字： or 盖章： gets room to sign below it."""
+    _tag(doc, f"{{%p for line in {var} %}}")
+    _tag(doc, "{%p if line.endswith('签章：') or line.endswith('签字：') or line.endswith('盖章：') %}")
+    doc.add_paragraph("{{ line }}", style=sign_style)
+    _tag(doc, "{%p else %}")
+    doc.add_paragraph("{{ line }}", style=plain_style)
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endfor %}")
+
+
+def _adoption_sheet_body(doc) -> None:
+    """The village packet's record of adoption (村民会议/村民代表会议) and filing (备案).
+
+    Context: ``records`` (one per document: ``number`` 一、二…, ``name`` 《…》, ``meeting``,
+    ``date``), ``filing`` (lines of the filing record) and ``filing_signature`` (lines to sign).
+    """
+    doc.add_paragraph("一、通过记录", style="DFSection")
+    _tag(doc, "{%p for r in records %}")
+    doc.add_paragraph("{{ r.label }}{{ r.name }}", style="DFSubsection")
+    _tag(doc, "{%p for line in r.lines %}")
+    doc.add_paragraph("{{ line }}", style="DFRecord")
+    _tag(doc, "{%p endfor %}")
+    _signature_lines(doc, "r.signature", "DFSignLast", "DFBody")
+    _tag(doc, "{%p endfor %}")
+    doc.add_paragraph("二、报{{ township }}人民政府备案记录", style="DFSection")
+    _tag(doc, "{%p for line in filing %}")
+    doc.add_paragraph("{{ line }}", style="DFBody")
+    _tag(doc, "{%p endfor %}")
+    _signature_lines(doc, "filing_signature", "DFSignBody", "DFBody")
+
+
+def build(kind: str) -> bytes:
+    doc = Document()
+    styles = doc.styles
+    normal = styles["Normal"]
+    nrpr = normal.element.get_or_add_rPr()
+    for child in list(nrpr):
+        nrpr.remove(child)
+    _fonts(nrpr, FANGSONG, 16)
+    nppr = normal.element.get_or_add_pPr()
+    for child in list(nppr):
+        nppr.remove(child)
+    _para_props(nppr, "both")
+
+    # 小标宋 is a heavy Song face: the bold serif is the nearest free face.
+    _style(doc, "DFTitle", XIAOBIAOSONG, 22, align="center", after=1, bold=True)
+    _style(doc, "DFCopyMark", HEITI, 16, align="right")
+    _style(doc, "DFChapter", HEITI, 16, align="center", keep_next=True)
+    _style(doc, "DFSection", HEITI, 16, indent=2, keep_next=True)
+    _style(doc, "DFSubsection", KAITI, 16, indent=2, keep_next=True)
+    _style(doc, "DFBody", FANGSONG, 16, indent=2)
+    _style(doc, "DFParty", FANGSONG, 16, align="left")
+    _style(doc, "DFSignature", FANGSONG, 16, align="left", keep_next=True)
+    # A line to sign or stamp on (…签章：, …签字：): a blank line before, two after for the
+    # signature or the seal; kept with what follows, so a signature block never splits.
+    _style(doc, "DFSign", FANGSONG, 16, align="left", before=1, after=2, keep_next=True)
+    _style(doc, "DFRecord", FANGSONG, 16, indent=2, keep_next=True)  # a record stays on one page
+    _style(doc, "DFSignLast", FANGSONG, 16, indent=2, before=1, after=2)  # ends a record
+    _style(doc, "DFSignBody", FANGSONG, 16, indent=2, before=1, after=2, keep_next=True)
+    _style(doc, "DFFooter", SONG, 14, align="center")
+    _style(doc, "DFDraft", HEITI, 16, align="right", color="A6A6A6")
+
+    body = doc.element.body
+    for p in list(body):
+        if p.tag == qn("w:p"):
+            body.remove(p)
+    _page_setup(doc)
+
+    # The copy mark (甲方执, 县公证处执 …) stands at the top right, above the title.
+    _tag(doc, "{%p if copy_mark %}")
+    doc.add_paragraph("{{ copy_mark }}", style="DFCopyMark")
+    _tag(doc, "{%p endif %}")
+    doc.add_paragraph("{{ title }}", style="DFTitle")
+    if kind == "adoption-sheet":
+        _adoption_sheet_body(doc)
+    else:
+        _document_body(doc, kind)
 
     section = doc.sections[0]
     header = section.header
@@ -256,7 +303,7 @@ def build(kind: str) -> bytes:
 def main() -> None:
     out = ROOT / "docforge" / "templates"
     out.mkdir(exist_ok=True)
-    for kind in KINDS:
+    for kind in KINDS + SHEETS:
         (out / f"{kind}.docx").write_bytes(build(kind))
         print(f"wrote docforge/templates/{kind}.docx")
 

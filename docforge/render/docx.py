@@ -2,19 +2,35 @@
 
 Output is deterministic: zip entries get a fixed timestamp and order, and the templates carry fixed
 core properties, so identical inputs give byte-identical files.
+
+Two paths give the same bytes. `render_docx` is the reference: docxtpl loads the template, renders it
+and python-docx saves it, for every document. `render_docx_fast` (used by `write_docx`) does the
+template work once per template per process (`CompiledTemplate`) and per document only renders the
+templated parts and writes the zip, copying every other member as precompressed bytes.
 """
 
 from __future__ import annotations
 
+import copy
 import io
+import os
 import re
+import struct
+import threading
+import types
 import zipfile
+import zlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.coreprops import CoreProperties
+from docx.opc.oxml import serialize_part_xml
+from docx.oxml.parser import element_class_lookup
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
+from lxml import etree
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import RenderError
@@ -93,9 +109,327 @@ def render_docx(doc: Document, template: Path | None = None, **ctx_options: Any)
     return normalize_docx(buf.getvalue())
 
 
+# --- the fast path -----------------------------------------------------------------------------
+#
+# What docxtpl + python-docx do to a template, per document, and what CompiledTemplate does once:
+#   1. python-docx loads the package: every XML part parsed with its parser (remove_blank_text).
+#   2. docxtpl serialises <w:body> and every header/footer part, rewrites its tags (patch_xml),
+#      puts "\n" before each <w:p, compiles it with jinja (once per part, here: CompiledTemplate).
+#   3. Per document: jinja render; "\n<w:p" back to "<w:p"; {_{ }_} {_% %_} unescaped;
+#      resolve_listing (\t \a \n \f inside <w:t> become tabs, paragraphs, breaks, page breaks).
+#   4. The body is parsed (recover=True), fix_tables and fix_docpr_ids applied, and it replaces the
+#      template's <w:body>; header/footer XML is parsed again by python-docx's parser; six core
+#      properties are rendered as templates and set through python-docx's CoreProperties.
+#   5. python-docx saves: each XML part as etree.tostring(encoding="UTF-8", standalone=True), the
+#      other parts as they are; normalize_docx rewrites the zip.
+# Steps 3-5 for the templated parts are done here with the very same functions (docxtpl's own
+# resolve_listing, fix_tables and fix_docpr_ids, python-docx's parser settings, CoreProperties and
+# serialize_part_xml), so the bytes are the same by construction and tests/test_speed_paths.py
+# checks it. The lxml round trip of the body is kept: it turns jinja's escapes (&#34; &#39;) into
+# what lxml writes, collapses empty elements (<w:t></w:t> -> <w:t/>) and moves the namespace
+# declarations; it costs well under a millisecond for these documents. Every other member is the
+# same for every document and is copied as the deflated bytes normalize_docx gave it.
+
+# docxtpl's DocxTemplate.render_properties renders these core properties, in this order.
+_CORE_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_ZIP_LEVEL = 6  # normalize_docx's compresslevel
+_ZIP_VERSION = 20  # zipfile's DEFAULT_VERSION: what it writes for deflated members
+_ZIP_ATTR = 0o600 << 16  # normalize_docx's external_attr
+_DOS_DATE = (FIXED_ZIP_TIME[0] - 1980) << 9 | FIXED_ZIP_TIME[1] << 5 | FIXED_ZIP_TIME[2]
+_DOS_TIME = FIXED_ZIP_TIME[3] << 11 | FIXED_ZIP_TIME[4] << 5 | FIXED_ZIP_TIME[5] // 2
+_ZIP_LIMIT = 1 << 30  # far below zip64; a larger package goes the reference path
+
+
+class _Member:
+    """One zip member: its name as written, flag bits, CRC, size and deflated data."""
+
+    __slots__ = ("name", "flags", "crc", "size", "data")
+
+    def __init__(self, name: str, data: bytes, deflated: bytes | None = None, crc: int | None = None):
+        try:
+            self.name, self.flags = name.encode("ascii"), 0
+        except UnicodeEncodeError:
+            self.name, self.flags = name.encode("utf-8"), 0x800  # as zipfile marks UTF-8 names
+        self.size = len(data)
+        self.crc = zlib.crc32(data) if crc is None else crc
+        self.data = _deflate(data) if deflated is None else deflated
+
+
+def _deflate(data: bytes) -> bytes:
+    """Raw deflate exactly as zipfile writes a ZIP_DEFLATED member at `_ZIP_LEVEL`."""
+    c = zlib.compressobj(_ZIP_LEVEL, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+def _deflated_members(data: bytes) -> dict[str, _Member]:
+    """The members of a zip, with their deflated bytes as stored (read, not recompressed)."""
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            head = data[info.header_offset:info.header_offset + zipfile.sizeFileHeader]
+            fields = struct.unpack(zipfile.structFileHeader, head)
+            start = info.header_offset + zipfile.sizeFileHeader + fields[10] + fields[11]  # name, extra
+            raw = data[start:start + info.compress_size]
+            member = _Member(info.filename, b"", raw, info.CRC)
+            member.size = info.file_size
+            out[info.filename] = member
+    return out
+
+
+def _local_header(m: _Member) -> bytes:
+    """Local file header, name and data of a member (they do not depend on its position)."""
+    return struct.pack(zipfile.structFileHeader, zipfile.stringFileHeader, _ZIP_VERSION, 0, m.flags,
+                       zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, m.crc, len(m.data), m.size, len(m.name),
+                       0) + m.name + m.data
+
+
+def _central_entry(m: _Member) -> tuple[bytes, bytes]:
+    """A member's central directory entry, split around its 4-byte header offset (the last field)."""
+    entry = struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir, _ZIP_VERSION, 0, _ZIP_VERSION,
+                        0, m.flags, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, m.crc, len(m.data), m.size,
+                        len(m.name), 0, 0, 0, 0, _ZIP_ATTR, 0)
+    return entry[:-4], m.name
+
+
+class _Packed:
+    """A member ready to be written: its local part and its central directory entry."""
+
+    __slots__ = ("local", "central")
+
+    def __init__(self, m: _Member):
+        self.local = _local_header(m)
+        self.central = _central_entry(m)
+
+
+_OFFSET = struct.Struct("<L")
+
+
+def _write_zip(members: list[_Packed]) -> bytes:
+    """The zip normalize_docx writes (zipfile, seekable output, no data descriptors, no zip64)."""
+    central: list[bytes] = []
+    offset = 0
+    for m in members:
+        head, name = m.central
+        central += (head, _OFFSET.pack(offset), name)
+        offset += len(m.local)
+    directory = b"".join(central)
+    end = struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, len(members), len(members),
+                      len(directory), offset, 0)
+    return b"".join([m.local for m in members]) + directory + end
+
+
+_local = threading.local()
+
+
+def _oxml_parser() -> etree.XMLParser:
+    """python-docx's parser settings (docx.oxml.parser.oxml_parser), one parser per thread."""
+    parser = getattr(_local, "oxml", None)
+    if parser is None:
+        parser = _local.oxml = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+        parser.set_element_class_lookup(element_class_lookup)
+    return parser
+
+
+_P_OPEN = re.compile(r"<w:p([ >])")
+_LISTING = re.compile(r"[\t\a\n\f]")
+
+
+def _prepare(src_xml: str) -> str:
+    """docxtpl's render_xml_part, before jinja."""
+    return _P_OPEN.sub(r"\n<w:p\1", src_xml)
+
+
+def _finish(dst_xml: str) -> str:
+    """docxtpl's render_xml_part, after jinja."""
+    dst_xml = dst_xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # = re.sub(r"\n<w:p([ >])")
+    dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    # resolve_listing only ever replaces \t \a \n \f (inside <w:t>); without any it is the identity.
+    if _LISTING.search(dst_xml) is None:
+        return dst_xml
+    return DocxTemplate.resolve_listing(None, dst_xml)  # uses nothing of the instance
+
+
+def _body_tree(body_xml: str) -> etree._Element:
+    """docxtpl's fix_tables: parse (recover=True) and widen/narrow table grids."""
+    if "tbl" not in body_xml:  # no table, nothing to fix: the parse alone
+        parser = getattr(_local, "recover", None)
+        if parser is None:
+            parser = _local.recover = etree.XMLParser(recover=True)
+        tree = etree.fromstring(body_xml, parser)
+        if "w" in tree.nsmap:  # else fix_tables fails, and so should this
+            return tree
+    return DocxTemplate.fix_tables(None, body_xml)  # uses nothing of the instance
+
+
+def _constant(template_text: str) -> bool:
+    """Whether jinja renders ``template_text`` as itself: no tag, no newline to normalise or strip."""
+    return not any(c in template_text for c in "{\r\n")
+
+
+class _PackedCache:
+    """Finished members by the text they were made from, for parts that vary little (headers,
+    footers, core properties): a few variants per template, parsed, serialised and deflated once."""
+
+    def __init__(self, limit: int = 256):
+        self.limit = limit
+        self.items: dict[Any, _Packed] = {}
+
+    def get(self, key: Any, make: Any) -> _Packed:
+        hit = self.items.get(key)
+        if hit is None:
+            hit = make()
+            if len(self.items) >= self.limit:
+                self.items.clear()
+            self.items[key] = hit
+        return hit
+
+
+class CompiledTemplate:
+    """A DOCX template prepared once per process: jinja templates of its templated parts (the body,
+    each header and footer, six core properties) and the deflated bytes of every other member.
+
+    `render` gives, for a context, the bytes `render_docx` gives. A template that uses what this
+    does not replicate (footnotes, which docxtpl renders once per section; a header shared by two
+    sections) sets `fallback` to the reason, and `render_docx_fast` takes the reference path.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.fallback: str | None = None
+        self.env = jinja_env()
+        tpl = DocxTemplate(str(self.path))
+        tpl.init_docx()
+        docx = tpl.docx
+        package = docx.part.package
+        parts = list(package.iter_parts())
+        if any(p.content_type == _FOOTNOTES for p in parts):
+            self.fallback = "the template has footnotes"
+        core_part = next((p for p in parts if p.content_type == CT.OPC_CORE_PROPERTIES), None)
+        if core_part is None:
+            self.fallback = "the template has no core properties part"
+
+        # The body: docxtpl serialises <w:body> alone and, rendered, puts it in place of the old one.
+        root = docx.element
+        self.body_index = root.index(root.body)
+        self.body = self.env.from_string(_prepare(tpl.patch_xml(tpl.get_xml())))
+        self.shell = copy.deepcopy(root)
+        placeholder = self.shell[self.body_index]
+        for child in list(placeholder):
+            placeholder.remove(child)
+        self.document_name = docx.part.partname.lstrip("/")
+
+        # Headers, then footers, in the order docxtpl renders them.
+        self.parts: list[tuple[str, str, Any]] = []
+        for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
+            for _key, part in tpl.get_headers_footers(uri):
+                xml = tpl.get_part_xml(part)
+                encoding = tpl.get_headers_footers_encoding(xml)
+                self.parts.append((part.partname.lstrip("/"), encoding,
+                                   self.env.from_string(_prepare(tpl.patch_xml(xml)))))
+
+        # Core properties: python-docx parses the stored core.xml; docxtpl renders six of them.
+        self.core_name = ""
+        self.core_xml = b""
+        self.core_templates: list[tuple[str, Any]] = []
+        if core_part is not None:
+            self.core_name = core_part.partname.lstrip("/")
+            with zipfile.ZipFile(self.path) as z:
+                self.core_xml = z.read(self.core_name)
+            props = CoreProperties(etree.fromstring(self.core_xml, _oxml_parser()))
+            for prop in _CORE_PROPERTIES:
+                text = getattr(props, prop)
+                self.core_templates.append((prop, text if _constant(text) else self.env.from_string(text)))
+
+        # Every other member as python-docx saves it and normalize_docx stores it.
+        buf = io.BytesIO()
+        docx.save(buf)
+        saved = buf.getvalue()
+        members = _deflated_members(normalize_docx(saved))
+        self.order = list(members)
+        templated = [self.document_name, self.core_name, *(name for name, _e, _t in self.parts)]
+        if len(set(templated)) != len(templated):
+            self.fallback = self.fallback or "two sections share a header or footer part"
+        elif not set(templated) <= set(self.order):
+            self.fallback = self.fallback or "a templated part is missing from the saved package"
+        if len(saved) > _ZIP_LIMIT:
+            self.fallback = self.fallback or "the package is too large"
+        self.static = {name: _Packed(m) for name, m in members.items() if name not in templated}
+        self.caches = {name: _PackedCache() for name in templated}
+
+    def render(self, ctx: dict[str, Any]) -> bytes:
+        """The DOCX bytes for template context ``ctx``, as `render_docx` would write them."""
+        body_xml = _finish(self.body.render(ctx))
+        tree = _body_tree(body_xml)
+        if "docPr" in body_xml:  # no docPr element without the name in the text
+            DocxTemplate.fix_docpr_ids(types.SimpleNamespace(docx_ids_index=1000), tree)
+        root = copy.deepcopy(self.shell)
+        root.replace(root[self.body_index], tree)
+        packed = {self.document_name: _Packed(_Member(self.document_name, serialize_part_xml(root)))}
+        for name, encoding, template in self.parts:
+            xml = _finish(template.render(ctx))
+            packed[name] = self.caches[name].get(xml, lambda: self._header_footer(name, xml, encoding))
+        values = tuple(t if isinstance(t, str) else t.render(ctx) for _p, t in self.core_templates)
+        packed[self.core_name] = self.caches[self.core_name].get(values, lambda: self._core(values))
+        return _write_zip([self.static.get(name) or packed[name] for name in self.order])
+
+    @staticmethod
+    def _header_footer(name: str, xml: str, encoding: str) -> _Packed:
+        element = etree.fromstring(xml.encode(encoding), _oxml_parser())  # python-docx's XmlPart.load
+        return _Packed(_Member(name, serialize_part_xml(element)))
+
+    def _core(self, values: tuple[str, ...]) -> _Packed:
+        core = etree.fromstring(self.core_xml, _oxml_parser())
+        props = CoreProperties(core)
+        for (prop, _t), value in zip(self.core_templates, values):
+            setattr(props, prop, value)
+        return _Packed(_Member(self.core_name, serialize_part_xml(core)))
+
+
+_compiled: dict[str, tuple[tuple[int, int], CompiledTemplate]] = {}
+_compiled_lock = threading.Lock()
+
+
+def _reset_after_fork() -> None:
+    global _compiled_lock
+    _compiled_lock = threading.Lock()  # a lock held by another thread at fork time stays held
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def compiled_template(path: Path | str) -> CompiledTemplate:
+    """The `CompiledTemplate` of ``path``, built once per process (again if the file changed)."""
+    key = os.fspath(path)
+    st = os.stat(key)
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _compiled.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    with _compiled_lock:
+        hit = _compiled.get(key)
+        if hit is None or hit[0] != stamp:
+            hit = _compiled[key] = (stamp, CompiledTemplate(Path(path)))
+        return hit[1]
+
+
+def render_docx_fast(doc: Document, template: Path | None = None, **ctx_options: Any) -> bytes:
+    """The bytes `render_docx` gives for ``doc``, from a template compiled once per process."""
+    tpl_path = template or (Path(doc.template) if doc.template else template_path(doc.kind))
+    try:
+        compiled = compiled_template(tpl_path)
+        if compiled.fallback:
+            return render_docx(doc, template=tpl_path, **ctx_options)
+        return compiled.render(context(doc, **ctx_options))
+    except RenderError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any template fault names the template
+        raise RenderError(f"template {tpl_path} failed for {doc.kind.value}: {type(e).__name__}: {e}") from e
+
+
 def write_docx(doc: Document, path: Path, **ctx_options: Any) -> Path:
-    """Render and write atomically (a temporary file renamed into place)."""
-    data = render_docx(doc, **ctx_options)
+    """Render (fast path) and write atomically (a temporary file renamed into place)."""
+    data = render_docx_fast(doc, **ctx_options)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)

@@ -7,10 +7,10 @@ A batch that hangs is killed and run once more, then its documents one at a time
 stop early and still exit 0, so every expected PDF is checked and a missing one retried alone. A
 document that still fails is reported in `ConversionResult.failures`; the others are delivered.
 
-Why not one long-lived LibreOffice: without the ``uno`` Python bridge (python3-uno, built for the
-system Python, not installable in a virtualenv) nothing can send it work except another
-``soffice`` process, and LibreOffice ends after serving one forwarded ``--convert-to`` call.
-Batching already spreads the start-up over the batch.
+Why not one long-lived LibreOffice: without the ``uno`` Python bridge (Debian's python3-uno, for
+the system Python, not docforge's virtualenv) nothing can send it work except another ``soffice``
+process, and LibreOffice quits after serving one forwarded ``--convert-to`` call. Batching spreads
+the start-up (about a second) over the batch instead.
 
 `normalize_pdf` removes what LibreOffice stamps from the clock or from process state: the dates
 in the document information and the XMP packet, the time-based /ID and /DocChecksum, and the
@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import math
 import os
 import queue
 import re
@@ -34,6 +35,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +51,7 @@ from pypdf.generic import (
 
 from docforge.errors import ConversionError
 
-FONTS_CONF = Path(__file__).with_name("fonts.conf")
+FONTS_CONF = Path(__file__).resolve().with_name("fonts.conf")
 
 INSTALL_HINT = (
     "install LibreOffice and the fonts with "
@@ -99,8 +101,9 @@ class Converter:
     """One LibreOffice worker: its own user profile, one ``soffice`` process per batch.
 
     Two LibreOffice instances sharing a profile hand work to each other or fail silently, so
-    every converter gets a fresh profile directory; it is replaced every `restart_every` runs,
-    because a profile accumulates state that slows LibreOffice down. Not thread-safe: use one
+    every converter gets a fresh profile directory. Each run is a new process, so nothing leaks
+    from batch to batch; the profile is replaced every `restart_every` runs as well, so that
+    whatever state it accumulates cannot slow later runs down. Not thread-safe: use one
     converter per thread.
 
     `timeout` is the limit in seconds for one LibreOffice run; by default it grows with the
@@ -140,7 +143,7 @@ class Converter:
 
     def convert_many(self, docx_paths: Iterable[Path], out_dir: Path) -> ConversionResult:
         """Convert to ``out_dir/<stem>.pdf``; a document that fails is reported, not raised."""
-        docs = [Path(p) for p in docx_paths]
+        docs = list(dict.fromkeys(Path(p) for p in docx_paths))
         _check_unique_stems(docs)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -277,17 +280,19 @@ def convert_many(
     `timeout` limits one LibreOffice run (default 30 s + 5 s per document in the batch); `date`
     becomes the PDFs' creation date (None: no date at all).
     """
-    docs = [Path(p) for p in docx_paths]
+    docs = list(dict.fromkeys(Path(p) for p in docx_paths))
     _check_unique_stems(docs)
     soffice = find_soffice()
+    jobs = max(1, jobs)
+    size = max(1, min(batch_size, math.ceil(len(docs) / jobs)))  # keep every worker busy
     batches: queue.SimpleQueue[list[Path]] = queue.SimpleQueue()
-    for start in range(0, len(docs), batch_size):
-        batches.put(docs[start : start + batch_size])
+    for start in range(0, len(docs), size):
+        batches.put(docs[start : start + size])
     merged = ConversionResult()
     lock = threading.Lock()
 
     def work() -> None:
-        with Converter(soffice, batch_size=batch_size, timeout=timeout, date=date) as converter:
+        with Converter(soffice, batch_size=size, timeout=timeout, date=date) as converter:
             while True:
                 try:
                     batch = batches.get_nowait()
@@ -297,11 +302,9 @@ def convert_many(
                 with lock:
                     merged.update(part)
 
-    workers = [threading.Thread(target=work, name=f"docforge-pdf-{i}") for i in range(max(1, jobs))]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    with ThreadPoolExecutor(jobs, thread_name_prefix="docforge-pdf") as pool:
+        for future in [pool.submit(work) for _ in range(jobs)]:
+            future.result()  # a worker's exception is the caller's
     return ConversionResult(
         pdfs={d: merged.pdfs[d] for d in docs if d in merged.pdfs},
         failures={d: merged.failures[d] for d in docs if d in merged.failures},
@@ -395,14 +398,13 @@ def _xmp_date(date: dt.date) -> str:
 def _xmp_with_date(xmp: bytes, date: dt.date | None) -> bytes:
     text = xmp.decode("utf-8")
     for name in _XMP_DATES:
-        element = re.compile(rf"<{name}>[^<]*</{name}>\s*")
+        element = re.compile(rf"<{name}>[^<]*</{name}>")
         attribute = re.compile(rf'\s{name}="[^"]*"')
         if date is None:
-            text = element.sub("", text)
-            text = attribute.sub("", text)
+            text = attribute.sub("", element.sub("", text))
         else:
             value = _xmp_date(date)
-            text = element.sub(lambda m: re.sub(r">[^<]*<", f">{value}<", m.group(0), count=1), text)
+            text = element.sub(f"<{name}>{value}</{name}>", text)
             text = attribute.sub(f' {name}="{value}"', text)
     return text.encode("utf-8")
 
@@ -420,16 +422,17 @@ def _stable_type1_unique_id(stream: StreamObject) -> None:
     data = stream.get_data()
     len1, len2 = int(stream["/Length1"]), int(stream["/Length2"])
     clear, secret, rest = data[:len1], data[len1 : len1 + len2], data[len1 + len2 :]
-    if not _UNIQUE_ID.search(clear):
+    current = _UNIQUE_ID.search(clear)
+    if current is None:
         return
-    private = _eexec_decrypt(secret)
-    digest = hashlib.sha256(
-        _UNIQUE_ID.sub(b"", clear) + _UNIQUE_ID.sub(b"", private)
-    ).digest()
+    # The clear part names the font and, in its Encoding, the CID of every glyph in the subset.
+    digest = hashlib.sha256(_UNIQUE_ID.sub(b"", clear)).digest()
     # 4000000-4999999 is the UniqueID range for private use.
     unique_id = b"/UniqueID %d def" % (4_000_000 + int.from_bytes(digest[:8], "big") % 1_000_000)
+    if current.group(0) == unique_id:  # normalized before (a merged packet, a re-run)
+        return
     clear = _UNIQUE_ID.sub(unique_id, clear)
-    secret = _eexec_encrypt(_UNIQUE_ID.sub(unique_id, private))
+    secret = _eexec_encrypt(_UNIQUE_ID.sub(unique_id, _eexec_decrypt(secret)))
     stream.set_data(clear + secret + rest)
     stream[NameObject("/Length1")] = NumberObject(len(clear))
     stream[NameObject("/Length2")] = NumberObject(len(secret))
@@ -498,6 +501,12 @@ def _wait_unreaped(proc: subprocess.Popen[bytes], limit: float) -> bool:
     While it is an unreaped zombie its pid cannot be reused, so killing its process group
     afterwards can only reach processes of this run.
     """
+    if not hasattr(os, "waitid"):  # macOS: reap, and accept the tiny pid-reuse window
+        try:
+            proc.wait(limit)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
     deadline = time.monotonic() + limit
     pause = 0.005
     while True:
@@ -511,9 +520,52 @@ def _wait_unreaped(proc: subprocess.Popen[bytes], limit: float) -> bool:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the run's process group (the launcher can ignore a plain kill), then reap."""
+    """SIGKILL the run's process group (the launcher can ignore a plain kill), then reap it.
+
+    The launcher's children go first: the launcher reaps them and exits, instead of dying with
+    them and leaving them to init as zombies (which a container without an init never reaps).
+    """
+    members = _group_members(proc.pid)
+    for pid in members:
+        _kill_member(pid, proc.pid)
+    if members:
+        _wait_unreaped(proc, 1.0)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     proc.wait()
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Processes of the group other than its leader (Linux; elsewhere none are found)."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    members = []
+    for entry in entries:
+        if entry.isdigit() and int(entry) != pgid:
+            try:
+                if os.getpgid(int(entry)) == pgid:
+                    members.append(int(entry))
+            except OSError:
+                pass
+    return members
+
+
+def _kill_member(pid: int, pgid: int) -> None:
+    if not hasattr(os, "pidfd_open"):
+        return  # the group kill gets it
+    try:
+        handle = os.pidfd_open(pid)
+    except OSError:
+        return
+    try:
+        # The handle pins the process: if it still belongs to the group, it is the one found.
+        if os.getpgid(pid) == pgid:
+            signal.pidfd_send_signal(handle, signal.SIGKILL)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)

@@ -1,0 +1,411 @@
+"""docforge benchmarks: ``make bench`` (or ``.venv/bin/python bench/run.py [--quick]``).
+
+One run measures, on the same templates and contexts:
+  docx     documents per second, docforge's fast path vs a plain docxtpl loop (load, render, save);
+  pdf      documents per second, docforge's converters vs one plain ``soffice --convert-to pdf``
+           call per document;
+  bundle   a village bundle (DOCX + PDF packets) with --jobs 1 and --jobs 2;
+  memory   peak RSS of a DOCX-only bundle of 10,000 and of 100,000 households.
+It prints a table and writes bench/results.json. See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from docforge import __version__  # noqa: E402
+from docforge.demo import example_households, examples_dir  # noqa: E402
+from docforge.inputs import load_household, load_village  # noqa: E402
+from docforge.models import Document, Household  # noqa: E402
+from docforge.render import docx as docx_render  # noqa: E402
+from docforge.render.pdf import FONTS_CONF, convert_many, find_soffice  # noqa: E402
+from docforge.resolve import Resolver  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 30)
+DOCFORGE = [sys.executable, "-m", "docforge.cli"] if not (ROOT / ".venv/bin/docforge").exists() \
+    else [str(ROOT / ".venv/bin/docforge")]
+
+# Full run / --quick run sizes.
+SIZES = {
+    "full": {"docx_fast": 3000, "docx_plain": 40, "pdf_docforge": 120, "pdf_plain": 8, "bundle_households": 24,
+             "memory": [10_000, 100_000], "memory_budget_s": 420},
+    "quick": {"docx_fast": 400, "docx_plain": 10, "pdf_docforge": 24, "pdf_plain": 3, "bundle_households": 6,
+              "memory": [1_000, 10_000], "memory_budget_s": 120},
+}
+TARGETS = {"docx_ratio": 25.0, "pdf_ratio": 15.0, "bundle_jobs_ratio": 1.7, "memory_ratio": 1.2}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+
+def make_households(n: int) -> list[Household]:
+    """``n`` distinct households cycling through the six example ones (ids and names vary)."""
+    base = [load_household(p) for p in example_households()]
+    out = []
+    for i in range(n):
+        h = base[i % len(base)].model_copy(deep=True)
+        h.id = f"{i + 1:05d}"
+        h.husband.name = f"{h.husband.name}{i + 1}"
+        h.wife.name = f"{h.wife.name}{i + 1}"
+        out.append(h)
+    return out
+
+
+def bundle_items(r: Resolver, households: list[Household]) -> list[tuple[Document, dict[str, Any]]]:
+    """What a bundle renders: the charter and convention, and per household each agreement it
+    signs in each of its copies (copy mark, page x of y)."""
+    items: list[tuple[Document, dict[str, Any]]] = [(r.document("charter"), {}), (r.document("convention"), {})]
+    for h in households:
+        selection, _ = r.selection(h)
+        for kind in selection.agreements:
+            doc = r.document(kind, h)
+            for mark in doc.copies or [""]:
+                items.append((doc, {"copy_mark": mark, "page_total": True}))
+    return items
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("inf")
+
+
+# --- DOCX ----------------------------------------------------------------------------------------
+
+
+def bench_docx(items: list[tuple[Document, dict[str, Any]]], n_fast: int, n_plain: int, work: Path) -> dict:
+    from docxtpl import DocxTemplate
+
+    fast_dir, plain_dir = work / "fast", work / "plain"
+    fast_dir.mkdir()
+    plain_dir.mkdir()
+
+    # Same documents, same options, same contexts; identical output is checked on a sample.
+    for doc, opts in items[:12]:
+        assert docx_render.render_docx_fast(doc, **opts) == docx_render.render_docx(doc, **opts), \
+            f"fast path differs from render_docx for {doc.kind.value}"
+
+    docx_render._compiled.clear()
+    templates = sorted({docx_render.template_path(doc.kind) for doc, _ in items})
+    t = time.perf_counter()
+    for path in templates:
+        docx_render.compiled_template(path)
+    compile_s = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for i in range(n_fast):
+        doc, opts = items[i % len(items)]
+        docx_render.write_docx(doc, fast_dir / f"{i}.docx", **opts)
+    fast_s = time.perf_counter() - t
+
+    plain_items = [(docx_render.template_path(doc.kind), docx_render.context(doc, **opts))
+                   for doc, opts in (items[i % len(items)] for i in range(n_plain))]
+    t = time.perf_counter()
+    for i, (path, ctx) in enumerate(plain_items):
+        tpl = DocxTemplate(str(path))
+        tpl.render(ctx, jinja_env=docx_render.jinja_env(), autoescape=True)
+        tpl.save(str(plain_dir / f"{i}.docx"))
+    plain_s = time.perf_counter() - t
+
+    fast_rate, plain_rate = rate(n_fast, fast_s), rate(n_plain, plain_s)
+    return {
+        "docforge_docs": n_fast, "docforge_seconds": round(fast_s, 3), "docforge_docs_per_s": round(fast_rate, 1),
+        "docforge_compile_seconds": round(compile_s, 3), "templates": len(templates),
+        "plain_docs": n_plain, "plain_seconds": round(plain_s, 3), "plain_docs_per_s": round(plain_rate, 1),
+        "ratio": round(fast_rate / plain_rate, 1), "target": TARGETS["docx_ratio"],
+        "pass": fast_rate / plain_rate >= TARGETS["docx_ratio"],
+        "identical_to_render_docx": True,
+    }
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+
+def _soffice_env() -> dict[str, str]:
+    return dict(os.environ, FONTCONFIG_FILE=str(FONTS_CONF))
+
+
+def bench_pdf(items: list[tuple[Document, dict[str, Any]]], n_docforge: int, n_plain: int, work: Path) -> dict:
+    src = work / "docx"
+    src.mkdir()
+    paths = []
+    for i in range(max(n_docforge, n_plain)):
+        doc, opts = items[i % len(items)]
+        paths.append(docx_render.write_docx(doc, src / f"d{i:04d}.docx", **opts))
+    soffice = find_soffice()
+
+    # Plain: one soffice call per document, its own (warmed-up) profile, same fonts.conf.
+    profile = work / "plain-profile"
+    plain_out = work / "plain-pdf"
+    base = [soffice, "--headless", f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf",
+            "--outdir", str(plain_out)]
+    subprocess.run([*base, str(paths[-1])], env=_soffice_env(), capture_output=True, timeout=300)  # warm-up
+    t = time.perf_counter()
+    for p in paths[:n_plain]:
+        subprocess.run([*base, str(p)], env=_soffice_env(), capture_output=True, timeout=300, check=True)
+    plain_s = time.perf_counter() - t
+    plain_ok = all((plain_out / f"{p.stem}.pdf").is_file() for p in paths[:n_plain])
+    plain_rate = rate(n_plain, plain_s)
+
+    out: dict[str, Any] = {"plain_docs": n_plain, "plain_seconds": round(plain_s, 2),
+                           "plain_docs_per_s": round(plain_rate, 3), "plain_all_converted": plain_ok,
+                           "target": TARGETS["pdf_ratio"]}
+
+    def measure(name: str, fn: Callable[[list[Path], Path], Any]) -> None:
+        target = work / f"{name}-pdf"
+        t = time.perf_counter()
+        result = fn(paths[:n_docforge], target)
+        seconds = time.perf_counter() - t
+        r = rate(n_docforge, seconds)
+        out[name] = {"docs": n_docforge, "seconds": round(seconds, 2), "docs_per_s": round(r, 2),
+                     "failures": len(result.failures), "ratio": round(r / plain_rate, 1),
+                     "pass": r / plain_rate >= TARGETS["pdf_ratio"] and not result.failures}
+        log(f"pdf {name}: {n_docforge} docs in {seconds:.1f} s ({r:.2f}/s, {r / plain_rate:.1f}x plain)")
+
+    measure("convert_many", lambda docs, target: convert_many(docs, target, jobs=2, date=AS_OF))
+    try:
+        from docforge.render import pdfpool
+    except ImportError:
+        pdfpool = None
+    if pdfpool is not None:
+        reason = pdfpool.unavailable()
+        if reason:
+            out["pdfpool"] = {"skipped": reason}
+        else:
+            measure("pdfpool", lambda docs, target: pdfpool.convert_many(docs, target, jobs=2, date=AS_OF))
+    best = max((v for v in out.values() if isinstance(v, dict) and "ratio" in v), key=lambda v: v["ratio"])
+    out["ratio"] = best["ratio"]
+    out["pass"] = best["pass"]
+    return out
+
+
+# --- bundle --------------------------------------------------------------------------------------
+
+
+def _help(command: str) -> str | None:
+    proc = subprocess.run([*DOCFORGE, command, "--help"], capture_output=True, text=True)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run ``cmd`` under a fresh Python parent, so RUSAGE_CHILDREN covers this command only."""
+    probe = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, "
+        "timeout=float(sys.argv[1]))\n"
+        "print(json.dumps({'rc': p.returncode, 'seconds': time.perf_counter() - t,\n"
+        " 'maxrss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,\n"
+        " 'stderr': p.stderr.decode('utf-8', 'replace')[-2000:]}))\n"
+    )
+    try:
+        proc = subprocess.run([sys.executable, "-c", probe, str(timeout), *cmd], capture_output=True, text=True,
+                              timeout=timeout + 30)
+    except subprocess.TimeoutExpired:
+        return {"rc": None, "seconds": timeout, "error": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        return {"rc": None, "seconds": 0.0, "error": proc.stderr[-2000:]}
+    return json.loads(proc.stdout)
+
+
+def bench_bundle(n: int, work: Path) -> dict:
+    text = _help("bundle")
+    if text is None:
+        return {"skipped": "`docforge bundle` does not exist yet"}
+    hdir = work / "households"
+    hdir.mkdir()
+    files = []
+    for h in make_households(n):
+        f = hdir / f"{h.id}.json"
+        f.write_text(json.dumps(h.model_dump(mode="json", exclude_none=True), ensure_ascii=False), "utf-8")
+        files.append(f)
+    village = examples_dir() / "village.yaml"
+    runs = {}
+    for jobs in (1, 2):
+        cmd = [*DOCFORGE, "bundle", "--village", str(village), "--as-of", AS_OF.isoformat(),
+               "--format", "docx,pdf", "--jobs", str(jobs), "-o", str(work / f"bundle-j{jobs}")]
+        for f in files:
+            cmd += ["--household", str(f)]
+        run = _run_measured(cmd, 900)
+        if run.get("rc") != 0:
+            return {"households": n, "error": f"--jobs {jobs}: " + (run.get("error") or run.get("stderr", ""))}
+        manifest = json.loads((work / f"bundle-j{jobs}" / "manifest.json").read_text("utf-8"))
+        pdfs = sum(1 for f in manifest.get("files", []) if str(f.get("path", "")).endswith(".pdf"))
+        runs[jobs] = {"seconds": round(run["seconds"], 2), "packets_pdf": pdfs}
+        log(f"bundle {n} households --jobs {jobs}: {run['seconds']:.1f} s")
+    ratio = runs[1]["seconds"] / runs[2]["seconds"]
+    return {"households": n, "jobs1": runs[1], "jobs2": runs[2], "ratio": round(ratio, 2),
+            "target": TARGETS["bundle_jobs_ratio"], "pass": ratio >= TARGETS["bundle_jobs_ratio"]}
+
+
+# --- memory --------------------------------------------------------------------------------------
+
+
+def bench_memory(sizes: list[int], budget: float, work: Path) -> dict:
+    bundle_help = _help("bundle")
+    county_help = _help("example-county")
+    if bundle_help is None or county_help is None:
+        return {"skipped": "needs `docforge bundle` and `docforge example-county`, which do not exist yet"}
+    if "--roster" not in bundle_help:
+        return {"skipped": "`docforge bundle` has no --roster option yet (households only as --household "
+                           "files), so a 10,000/100,000-household bundle cannot be fed a roster"}
+    out: dict[str, Any] = {"households": sizes}
+    started = time.perf_counter()
+    for n in sizes:
+        left = budget - (time.perf_counter() - started)
+        if left < 30:
+            out[str(n)] = {"skipped": f"time budget ({budget:.0f} s) spent"}
+            continue
+        county = work / f"county-{n}"
+        gen = subprocess.run([*DOCFORGE, "example-county", "--villages", "1", "--households", str(n),
+                              "--as-of", AS_OF.isoformat(), "-o", str(county)], capture_output=True, text=True)
+        if gen.returncode != 0:
+            out[str(n)] = {"error": gen.stderr[-2000:]}
+            continue
+        village = next(county.rglob("village.yaml"))
+        roster = next(p for p in village.parent.iterdir() if p.suffix in (".xlsx", ".csv") and p.stem != "village")
+        cmd = [*DOCFORGE, "bundle", "--village", str(village), "--roster", str(roster), "--as-of",
+               AS_OF.isoformat(), "--format", "docx", "--jobs", "2", "-o", str(work / f"bundle-mem-{n}")]
+        run = _run_measured(cmd, left)
+        if run.get("rc") != 0:
+            out[str(n)] = {"error": run.get("error") or run.get("stderr", "")}
+        else:
+            out[str(n)] = {"seconds": round(run["seconds"], 1), "maxrss_mib": round(run["maxrss_kib"] / 1024, 1)}
+            log(f"memory {n} households: {run['maxrss_kib'] / 1024:.0f} MiB peak, {run['seconds']:.0f} s")
+        shutil.rmtree(work / f"bundle-mem-{n}", ignore_errors=True)
+    a, b = (out.get(str(n), {}) for n in sizes)
+    if "maxrss_mib" in a and "maxrss_mib" in b:
+        ratio = b["maxrss_mib"] / a["maxrss_mib"]
+        out.update(ratio=round(ratio, 2), target=TARGETS["memory_ratio"], **{"pass": ratio <= TARGETS["memory_ratio"]})
+    return out
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    try:
+        lo = subprocess.run([find_soffice(), "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+    except Exception as e:  # noqa: BLE001
+        lo = f"unavailable ({e})"
+    return {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "libreoffice": lo, "docforge": __version__,
+            "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def table(results: dict) -> str:
+    rows = [("measure", "docforge", "baseline", "ratio", "target", "result")]
+
+    def verdict(r: dict) -> str:
+        return "skipped" if "skipped" in r else ("error" if "error" in r else ("PASS" if r.get("pass") else "FAIL"))
+
+    d = results["docx"]
+    if "skipped" in d:
+        rows.append(("DOCX docs/s (fast vs plain docxtpl)", "-", "-", "-", ">= 25x", f"skipped: {d['skipped']}"))
+    else:
+        rows.append(("DOCX docs/s (fast vs plain docxtpl)", f"{d['docforge_docs_per_s']:.0f}",
+                     f"{d['plain_docs_per_s']:.1f}", f"{d['ratio']:.1f}x", f">= {d['target']:.0f}x", verdict(d)))
+    p = results["pdf"]
+    if "skipped" in p:
+        rows.append(("PDF docs/s", "-", "-", "-", ">= 15x", f"skipped: {p['skipped']}"))
+    for name in ("convert_many", "pdfpool"):
+        r = p.get(name)
+        if r is None:
+            continue
+        if "skipped" in r:
+            rows.append((f"PDF docs/s ({name}, jobs=2)", "-", "-", "-", "", f"skipped: {r['skipped']}"))
+            continue
+        rows.append((f"PDF docs/s ({name}, jobs=2 vs soffice/doc)", f"{r['docs_per_s']:.2f}",
+                     f"{p['plain_docs_per_s']:.3f}", f"{r['ratio']:.1f}x", f">= {p['target']:.0f}x", verdict(r)))
+    b = results["bundle"]
+    if "skipped" in b or "error" in b:
+        rows.append(("bundle --jobs 2 vs --jobs 1", "-", "-", "-", ">= 1.7x",
+                     f"{verdict(b)}: {b.get('skipped') or b.get('error', '')[:80]}"))
+    else:
+        rows.append((f"bundle {b['households']} households, s", f"{b['jobs2']['seconds']:.1f} (j2)",
+                     f"{b['jobs1']['seconds']:.1f} (j1)", f"{b['ratio']:.2f}x", f">= {b['target']}x", verdict(b)))
+    m = results["memory"]
+    if "ratio" in m:
+        small, large = (m[str(n)] for n in m["households"])
+        rows.append((f"peak RSS {m['households'][1]} vs {m['households'][0]} households, MiB",
+                     f"{large['maxrss_mib']:.0f}", f"{small['maxrss_mib']:.0f}", f"{m['ratio']:.2f}",
+                     f"<= {m['target']}", verdict(m)))
+    else:
+        why = m.get("skipped") or "; ".join(f"{k}: {v.get('skipped') or v.get('error', '')[:60]}"
+                                            for k, v in m.items() if isinstance(v, dict))
+        rows.append(("peak RSS, DOCX-only bundle", "-", "-", "-", "<= 1.2", f"skipped: {why}"))
+    widths = [max(len(r[i]) for r in rows[:]) if i < 5 else 0 for i in range(6)]
+    lines = []
+    for n, r in enumerate(rows):
+        lines.append("  ".join(c.ljust(widths[i]) if i < 5 else c for i, c in enumerate(r)))
+        if n == 0:
+            lines.append("-" * (sum(widths[:5]) + 10 + 8))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes: about two minutes")
+    ap.add_argument("--only", choices=["docx", "pdf", "bundle", "memory"], action="append",
+                    help="run only these measurements (repeatable)")
+    ap.add_argument("-o", "--output", type=Path, default=ROOT / "bench" / "results.json")
+    args = ap.parse_args()
+    sizes = SIZES["quick" if args.quick else "full"]
+    only = set(args.only or ["docx", "pdf", "bundle", "memory"])
+    started = time.perf_counter()
+    results: dict[str, Any] = {"mode": "quick" if args.quick else "full", "machine": machine(),
+                               "targets": TARGETS, "as_of": AS_OF.isoformat()}
+    village = load_village(examples_dir() / "village.yaml")
+    r = Resolver(village, AS_OF)
+    items = bundle_items(r, make_households(24))
+    skipped = {"skipped": "not requested (--only)"}
+    with tempfile.TemporaryDirectory(prefix="docforge-bench-") as tmp:
+        work = Path(tmp)
+        for name in ("docx", "pdf", "bundle", "memory"):
+            if name not in only:
+                results[name] = skipped
+                continue
+            (work / name).mkdir()
+            log(f"{name} ...")
+            t = time.perf_counter()
+            if name == "docx":
+                results[name] = bench_docx(items, sizes["docx_fast"], sizes["docx_plain"], work / name)
+            elif name == "pdf":
+                results[name] = bench_pdf(items, sizes["pdf_docforge"], sizes["pdf_plain"], work / name)
+            elif name == "bundle":
+                results[name] = bench_bundle(sizes["bundle_households"], work / name)
+            else:
+                results[name] = bench_memory(sizes["memory"], sizes["memory_budget_s"], work / name)
+            log(f"{name} done in {time.perf_counter() - t:.0f} s")
+            shutil.rmtree(work / name, ignore_errors=True)
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    print()
+    print(table(results))
+    print(f"\n{results['total_seconds']:.0f} s in all; machine: {results['machine']['cpu_count']} CPUs, "
+          f"Python {results['machine']['python']}, {results['machine']['libreoffice']}, "
+          f"docforge {results['machine']['docforge']}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

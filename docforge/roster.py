@@ -1,0 +1,1030 @@
+"""Household rosters (户花名册): read .xlsx and .csv files, check every row, and hand the clerk back a
+sheet to correct.
+
+A roster has one header row (Chinese or English column names, see :data:`COLUMNS`) and one row per
+couple. Rows are streamed, so memory stays flat however long the roster is; only the 户编号 and the
+identity numbers already seen are kept, to find duplicates.
+
+- :func:`check_roster` reads the whole file and reports every problem at once (:class:`RosterReport`).
+- :func:`iter_households` yields ``(row_number, Household)``; it refuses a roster with errors, or
+  with ``skip_bad=True`` skips the bad rows and records them.
+- :func:`write_problem_sheet` writes the rows back with a 问题 column and the problem cells
+  highlighted; corrected, the sheet reads back as a roster.
+- :func:`write_template` writes an empty roster with drop-down lists and cell formats.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import os
+import re
+import tempfile
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Literal
+
+from pydantic import Field, ValidationError
+from stdnum import numdb
+
+from .errors import InputError, mask_id
+from .inputs import describe_errors
+from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, id_sex,
+                     validate_id_number)
+
+#: The header of the column that :func:`write_problem_sheet` adds; ignored when the sheet is read back.
+PROBLEM_HEADER = "问题"
+#: Columns a roster may carry that docforge reads past without a warning.
+IGNORED_HEADERS = (PROBLEM_HEADER, "备注", "序号")
+
+# --------------------------------------------------------------------------- columns
+
+
+class CellError(ValueError):
+    """A cell that cannot be read: what is wrong, and how to fix it."""
+
+    def __init__(self, message: str, fix: str):
+        super().__init__(message)
+        self.message, self.fix = message, fix
+
+
+#: Accepted words for each enumerated value: the first is what the template's drop-down offers, the
+#: last the English value.
+HUKOU_WORDS = {
+    HukouType.agricultural: ("农业", "农业户口", "农村", "农村户口", "agricultural"),
+    HukouType.non_agricultural: ("非农业", "非农", "非农业户口", "城镇", "城镇户口", "non_agricultural"),
+    HukouType.mixed: ("一方非农业", "一方非农", "一方非农业户口", "mixed"),
+}
+CONTRACEPTION_WORDS = {
+    Contraception.none: ("未落实", "无", "未采取", "未采取措施", "none"),
+    Contraception.short_acting: ("短效", "药具", "避孕药", "避孕套", "口服药", "外用药", "注射", "short_acting"),
+    Contraception.long_acting: ("长效", "放环", "上环", "宫内节育器", "皮埋", "皮下埋植", "long_acting"),
+    Contraception.sterilization: ("绝育", "男扎", "女扎", "结扎", "输精管结扎", "输卵管结扎", "sterilization"),
+}
+MIGRATION_WORDS = {
+    Migration.resident: ("常住", "常住人口", "本地", "resident"),
+    Migration.outflow: ("流出", "流出人口", "外出", "outflow"),
+    Migration.inflow: ("流入", "流入人口", "外来", "inflow"),
+}
+YES_NO_WORDS = {
+    True: ("是", "有", "计划", "√", "y", "true", "1", "yes"),
+    False: ("否", "无", "不", "×", "n", "false", "0", "no"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A roster column: the Household field it fills, its header and how a cell is read."""
+
+    key: str
+    header: str
+    aliases: tuple[str, ...]
+    kind: Literal["text", "id", "date", "count", "choice"]
+    help: str
+    required: bool = False
+    choices: dict[Any, tuple[str, ...]] | None = None
+    width: int = 12
+    example: Any = None
+
+    @property
+    def options(self) -> list[str]:
+        """The words the template's drop-down list offers."""
+        return [words[0] for words in (self.choices or {}).values()]
+
+    def allowed(self) -> str:
+        english = ", ".join(words[-1] for words in (self.choices or {}).values())
+        return f"{'、'.join(self.options)} (or {english})"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("household_id", "户编号", ("户号", "编号", "家庭编号"), "text", "本村内唯一的户编号（文本，保留前导0）",
+           required=True, width=10, example="001"),
+    Column("group", "村民小组", ("小组", "组别", "村民组", "所属小组"), "text", "所属村民小组，与村档案中的名称一致",
+           required=True, width=14, example="第一村民小组"),
+    Column("husband_name", "丈夫姓名", ("男方姓名", "丈夫"), "text", "丈夫姓名", required=True, width=10,
+           example="王强"),
+    Column("husband_id", "丈夫身份证号", ("丈夫身份证号码", "丈夫公民身份号码", "男方身份证号", "男方身份证号码"), "id",
+           "丈夫的18位居民身份证号码（文本格式，末位X大写）", required=True, width=22, example="620422198801010519"),
+    Column("wife_name", "妻子姓名", ("女方姓名", "妻子"), "text", "妻子姓名", required=True, width=10, example="赵敏"),
+    Column("wife_id", "妻子身份证号", ("妻子身份证号码", "妻子公民身份号码", "女方身份证号", "女方身份证号码"), "id",
+           "妻子的18位居民身份证号码（文本格式，末位X大写）", required=True, width=22, example="62042219900512072X"),
+    Column("marriage_date", "结婚日期", ("结婚时间", "登记结婚日期", "婚姻登记日期"), "date",
+           "结婚登记日期，如 2012-10-01（判断早婚）", width=12, example=dt.date(2012, 10, 1)),
+    Column("children", "子女数", ("现有子女数", "子女人数", "孩子数", "生育子女数"), "count", "现有子女数（空白为0）",
+           width=8, example=1),
+    Column("last_birth_date", "末次生育日期", ("末次生育时间", "末孩出生日期", "最小孩子出生日期"), "date",
+           "最小孩子的出生日期（生育二孩后六个月内改签协议）", width=12, example=dt.date(2024, 3, 1)),
+    Column("hukou", "户口性质", ("户籍性质", "户口类型", "hukou_type"), "choice", "农业、非农业或一方非农业",
+           required=True, choices=HUKOU_WORDS, width=12, example="农业"),
+    Column("contraception", "节育措施", ("避孕措施", "避孕节育措施", "节育情况"), "choice",
+           "未落实、短效（药具）、长效（放环、皮埋）或绝育（男扎、女扎）", required=True, choices=CONTRACEPTION_WORDS,
+           width=10, example="短效"),
+    Column("migration", "流动类型", ("流动情况", "人口类型", "流动人口类型"), "choice", "常住、流出或流入",
+           required=True, choices=MIGRATION_WORDS, width=10, example="常住"),
+    Column("plans_another_child", "计划再生育", ("是否计划再生育", "计划生育二孩", "plans_second_child"), "choice",
+           "已生育一孩、计划再生育：是/否（空白为否）", choices=YES_NO_WORDS, width=10, example="是"),
+    Column("registered_address", "户籍地址", ("户籍所在地", "户口所在地"), "text", "户籍地址（流动人口协议的乙方栏）",
+           width=30, example="某某省某某县某某镇某某村第一村民小组"),
+    Column("current_address", "现居住地址", ("现住址", "居住地址", "现居住地"), "text", "现居住地址（流动人口协议的乙方栏）",
+           width=30, example="某某省某某县某某镇某某村第一村民小组"),
+    Column("phone", "联系电话", ("电话", "手机", "手机号码", "联系方式"), "text", "联系电话", width=14,
+           example="13800000002"),
+    Column("origin", "流出地", ("来源地", "原籍"), "text", "流动人口从何处流出：流入人口的户籍地", width=20),
+    Column("destination", "流入地", ("外出地点", "务工地点", "去向"), "text", "流动人口流入何处：流出人口的现居住地",
+           width=20),
+    Column("certificate_valid_from", "婚育证明有效期起", ("婚育证明起始日期", "婚育证明有效期自", "婚育证明起"),
+           "date", "《婚育证明》有效期的第一天（流动人口协议期限）", width=12),
+    Column("certificate_valid_to", "婚育证明有效期止", ("婚育证明截止日期", "婚育证明到期日期", "婚育证明止"), "date",
+           "《婚育证明》有效期的最后一天（流动人口协议期限）", width=12),
+)
+BY_KEY = {c.key: c for c in COLUMNS}
+
+
+def normalize_header(text: Any) -> str:
+    """The form headers are compared in: NFKC (full-width letters, brackets and spaces become
+    ASCII), lower case, without spaces, underscores, hyphens, a required-mark ``*`` or a bracketed
+    note such as ``（YYYY-MM-DD）``."""
+    s = unicodedata.normalize("NFKC", str(text or "")).lower()
+    s = re.sub(r"\([^)]*\)|\[[^]]*\]|【[^】]*】", "", s)
+    return re.sub(r"[\s_\-*:：]+", "", s)
+
+
+_HEADER_INDEX: dict[str, Column] = {
+    normalize_header(name): c for c in COLUMNS for name in (c.header, c.key, *c.aliases)
+}
+_IGNORED = {normalize_header(h) for h in IGNORED_HEADERS}
+
+
+def _choice_index(column: Column) -> dict[str, Any]:
+    return {_normalize_word(w): value for value, words in (column.choices or {}).items() for w in words}
+
+
+def _normalize_word(text: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", unicodedata.normalize("NFKC", text).strip().lower())
+
+
+_CHOICES = {c.key: _choice_index(c) for c in COLUMNS if c.choices}
+
+# --------------------------------------------------------------------------- reading one cell
+
+WINDOWS_EPOCH = dt.datetime(1899, 12, 30)  # openpyxl's CALENDAR_WINDOWS_1900
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                      r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?e\+?\d+$", re.I)
+_CN_COUNTS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
+#: Excel serials from 1900-01-01 to 2099-12-31; a larger number is not a date anyone means.
+_MAX_SERIAL = 73050
+_DATE_FIX = "write the date as 2026-11-30 (or format the cell as a date)"
+
+
+@lru_cache(maxsize=4096)
+def known_county(code: str) -> bool:
+    """Whether a six-digit code was ever a county (GB/T 2260) in python-stdnum's table. Not whether
+    it was in use in the holder's birth year: numbers are issued years after birth, and codes change
+    (stdnum's own get_birth_place refuses many real cards for that reason)."""
+    return any("county" in props for _, props in numdb.get("cn/loc").info(code))
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_text(value: Any) -> str | None:
+    """A text cell: stripped (full-width spaces too); a number Excel stored for it loses no digits."""
+    if is_blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, dt.datetime):
+        value = value.date()
+    return str(value).strip()
+
+
+def read_id(value: Any) -> str | None:
+    """An identity number: 18 characters, last ``X`` upper-cased. A number Excel stored exactly (an
+    integer) is read; a floating-point one has lost its last digits and is refused."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError("is not an identity number", "type the 18-character number from the ID card")
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 2 ** 53):
+        raise _lost_digits()
+    if isinstance(value, (int, float)):
+        s = str(int(value))
+    else:
+        s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+        s = re.sub(r'^="(.*)"$', r"\1", s).lstrip("'")
+        if _SCIENTIFIC_RE.match(s):
+            raise _lost_digits()
+    try:
+        return validate_id_number(s)
+    except ValueError as e:  # the message names the (masked) number and a fix: the cell says both
+        reason = str(e).replace(f"identity number {mask_id(s)} ", "").split("; ")[0]
+        raise CellError(reason, "copy the 18-character number again from the ID card (居民身份证)") from None
+
+
+def _lost_digits() -> CellError:
+    return CellError("is stored as a number, and Excel keeps only 15 significant digits, so its last digits "
+                     "are lost",
+                     "format the column as text (设置单元格格式 → 文本) and type the number again from the ID card")
+
+
+def read_date(value: Any, epoch: dt.datetime = WINDOWS_EPOCH) -> dt.date | None:
+    """A date cell (datetime), an Excel serial number, or a string: 2026-11-30, 2026/11/30,
+    2026.11.30, 2026年11月30日, 20261130."""
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 19000101 <= value <= 21001231:
+            return _compact_date(str(int(value)))
+        if 1 <= value <= _MAX_SERIAL:
+            from openpyxl.utils.datetime import from_excel
+
+            return from_excel(int(value), epoch).date()
+        raise CellError("is a number that is not a date", _DATE_FIX)
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    if m := _DATE_RE.match(s):
+        return _make_date(*m.groups())
+    if _COMPACT_DATE_RE.match(s):
+        return _compact_date(s)
+    if s.isdigit() and len(s) == 5:
+        return read_date(int(s), epoch)
+    raise CellError("is not a date", _DATE_FIX)
+
+
+def _compact_date(s: str) -> dt.date:
+    m = _COMPACT_DATE_RE.match(s)
+    assert m
+    return _make_date(*m.groups())
+
+
+def _make_date(y: str, m: str, d: str) -> dt.date:
+    try:
+        return dt.date(int(y), int(m), int(d))
+    except ValueError:
+        raise CellError("is not a day of the calendar", _DATE_FIX) from None
+
+
+def read_count(value: Any) -> int | None:
+    """A number of children: 2, 2.0, '2', '2个', '两'. Blank is left to the caller (0)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 0 <= value <= 20:
+            return int(value)
+    else:
+        s = re.sub(r"[个人孩名]$", "", unicodedata.normalize("NFKC", str(value)).strip())
+        if s in _CN_COUNTS:
+            return _CN_COUNTS[s]
+        if re.fullmatch(r"\d{1,2}(\.0+)?", s) and float(s) <= 20:
+            return int(float(s))
+    raise CellError("is not a number of children", "write a whole number from 0 to 20")
+
+
+def read_choice(value: Any, column: Column) -> Any:
+    if is_blank(value):
+        return None
+    found = _CHOICES[column.key].get(_normalize_word(str(value)))
+    if found is None:
+        raise CellError(f"is not one of: {column.allowed()}", "choose a value from the drop-down list")
+    return found
+
+
+def read_cell(column: Column, value: Any, epoch: dt.datetime = WINDOWS_EPOCH) -> Any:
+    if column.kind == "id":
+        return read_id(value)
+    if column.kind == "date":
+        return read_date(value, epoch)
+    if column.kind == "count":
+        return read_count(value)
+    if column.kind == "choice":
+        return read_choice(value, column)
+    return read_text(value)
+
+
+# --------------------------------------------------------------------------- reading a file
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a CSV file, without being told.
+
+    A BOM decides. Otherwise strict trials, UTF-8 then GB18030 (a superset of GBK and GB2312), over
+    the whole file: for the short files of a village office they are surer than statistics, and
+    valid UTF-8 is almost never meant as GBK. Only a file that is neither (or holds NUL bytes, like
+    UTF-16 without a BOM) is left to charset-normalizer.
+    """
+    with open(path, "rb") as f:
+        head = f.read(65536)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" not in head:
+        for encoding in ("utf-8", "gb18030"):
+            if _decodes(path, encoding):
+                return encoding
+    from charset_normalizer import from_path
+
+    best = from_path(path).best()
+    if best is None:
+        raise InputError(f"{path}: cannot tell the text encoding of this CSV file; save it from Excel as "
+                         f"\"CSV UTF-8\" or as .xlsx")
+    return best.encoding
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|", "，")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+@dataclass
+class RawRow:
+    """A row as read: its number as the spreadsheet shows it, and its cell values."""
+
+    number: int
+    values: list[Any]
+
+
+def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
+    with open(path, encoding=encoding, newline="") as f:
+        delimiter = _sniff_delimiter(f.readline())
+        f.seek(0)
+        # A spreadsheet numbers records, not lines: a quoted cell may hold a line break.
+        for number, values in enumerate(csv.reader(f, delimiter=delimiter), start=1):
+            yield RawRow(number, list(values))
+
+
+def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - zipfile, XML and openpyxl errors all mean "not a workbook"
+        raise InputError(f"{path}: cannot read this Excel file ({type(e).__name__}: {e}); open it in Excel "
+                         f"and save it again as .xlsx") from None
+    try:
+        epoch_out.append(wb.epoch)
+        ws = wb.worksheets[0]
+        ws.reset_dimensions()  # some writers record a wrong sheet size, which would cut rows off
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield RawRow(number, list(values))
+    finally:
+        wb.close()
+
+
+@dataclass
+class RosterFile:
+    """An opened roster: its format, encoding, header row and which column is which."""
+
+    path: Path
+    format: Literal["xlsx", "csv"]
+    encoding: str | None
+    header_row: int
+    headers: list[str]
+    columns: dict[int, Column]
+    unknown: dict[int, str] = field(default_factory=dict)
+    duplicates: dict[int, tuple[Column, int]] = field(default_factory=dict)
+    epoch: dt.datetime = WINDOWS_EPOCH
+
+    def index_of(self, key: str) -> int | None:
+        return next((i for i, c in self.columns.items() if c.key == key), None)
+
+    def _all_rows(self) -> Iterator[RawRow]:
+        if self.format == "csv":
+            yield from _csv_rows(self.path, self.encoding or "utf-8")
+        else:
+            epoch: list = []
+            yield from _xlsx_rows(self.path, epoch)
+
+    def rows(self) -> Iterator[RawRow]:
+        """The rows below the header that hold anything, values padded to the header's width.
+        A row is skipped only when every cell is empty."""
+        width = len(self.headers)
+        ignored = {i for i, h in enumerate(self.headers) if normalize_header(h) in _IGNORED}
+        for raw in self._all_rows():
+            if raw.number <= self.header_row:
+                continue
+            if all(is_blank(v) for i, v in enumerate(raw.values) if i not in ignored):
+                continue
+            raw.values = (raw.values + [None] * width)[:max(width, len(raw.values))]
+            yield raw
+
+
+def open_roster(path: Path | str) -> RosterFile:
+    """Open a roster (.xlsx or .csv) and find its header row (one of the first 20 rows; title rows
+    above it are skipped)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".xls", ".et", ".ods"):
+        raise InputError(f"{path}: {suffix} files are not read; open it and save it as .xlsx (Excel 工作簿) or CSV")
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        raise InputError(f"{path}: a roster must be an .xlsx or .csv file")
+    if suffix == ".csv" or suffix == ".txt":
+        fmt, encoding, epoch = "csv", detect_encoding(path), WINDOWS_EPOCH
+        rows = _csv_rows(path, encoding)
+    else:
+        fmt, encoding, box = "xlsx", None, []
+        rows = _xlsx_rows(path, box)
+    try:
+        header = None
+        for raw in rows:
+            if sum(normalize_header(v) in _HEADER_INDEX for v in raw.values if not is_blank(v)) >= 2:
+                header = raw
+                break
+            if raw.number >= 20:
+                break
+    finally:
+        rows.close()
+    if fmt == "xlsx":
+        epoch = box[0] if box else WINDOWS_EPOCH
+    if header is None:
+        raise InputError(f"{path}: no header row found in the first 20 rows; the first row must name the columns: "
+                         f"{'、'.join(c.header for c in COLUMNS)}. `docforge roster-template` writes an empty roster")
+    headers = [read_text(v) or "" for v in header.values]
+    while headers and not headers[-1]:
+        headers.pop()
+    columns, unknown, duplicates = map_headers(headers)
+    return RosterFile(path, fmt, encoding, header.number, headers, columns, unknown, duplicates, epoch)
+
+
+def map_headers(headers: list[str]) -> tuple[dict[int, Column], dict[int, str], dict[int, tuple[Column, int]]]:
+    """Which column each header is: ``(columns, unknown, duplicates)``, each keyed by position;
+    a duplicate maps to its column and the position of the first one."""
+    columns: dict[int, Column] = {}
+    unknown: dict[int, str] = {}
+    duplicates: dict[int, tuple[Column, int]] = {}
+    first: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        column = _HEADER_INDEX.get(normalize_header(h))
+        if column is None:
+            if h and normalize_header(h) not in _IGNORED:
+                unknown[i] = h
+        elif column.key in first:
+            duplicates[i] = (column, first[column.key])
+        else:
+            first[column.key] = i
+            columns[i] = column
+    return columns, unknown, duplicates
+
+
+# --------------------------------------------------------------------------- the report
+
+
+class Problem(Model):
+    """One thing wrong in a roster, where it is, and how to fix it."""
+
+    severity: Literal["error", "warning"]
+    file: str
+    row: int | None = Field(None, description="row number as the spreadsheet shows it; none for the file")
+    column: str | None = Field(None, description="the column's header as written in the file")
+    column_index: int | None = Field(None, description="0-based position of the column")
+    value: str | None = Field(None, description="the cell as read; identity numbers masked")
+    message: str
+    fix: str
+
+    def where(self) -> str:
+        parts = [f"row {self.row}" if self.row else None, f"column {self.column}" if self.column else None]
+        return ", ".join(p for p in parts if p)
+
+    def short(self) -> str:
+        """The problem without the file and row: what goes in the problem sheet's 问题 column."""
+        col = f"{self.column}: " if self.column else ""
+        value = f"'{self.value}' " if self.value else ""
+        return f"{col}{value}{self.message}; fix: {self.fix}"
+
+    def line(self) -> str:
+        where = self.where()
+        value = f" '{self.value}'" if self.value else ""
+        return f"{self.severity}: {self.file}{', ' + where if where else ''}:{value} {self.message}; fix: {self.fix}"
+
+
+class SkippedRow(Model):
+    """A row ``iter_households(skip_bad=True)`` left out: for the command's output and the manifest."""
+
+    row: int
+    household_id: str | None = None
+    reasons: list[str]
+
+
+class RosterReport(Model):
+    """Every problem of a roster, found in one pass."""
+
+    file: str
+    format: Literal["xlsx", "csv"]
+    encoding: str | None = None
+    header_row: int = 1
+    headers: list[str] = Field(default_factory=list)
+    rows: int = Field(0, description="data rows read (fully empty rows are not counted)")
+    households: int = Field(0, description="rows that make a valid household")
+    problems: list[Problem] = Field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        enc = f", {self.encoding}" if self.encoding else ""
+        return (f"{self.file} ({self.format}{enc}): {self.rows} rows, {self.households} valid households, "
+                f"{len(self.errors)} errors, {len(self.warnings)} warnings")
+
+    def text(self, limit: int | None = None) -> str:
+        shown = self.problems if limit is None else self.problems[:limit]
+        lines = [self.summary(), *(p.line() for p in shown)]
+        if len(shown) < len(self.problems):
+            lines.append(f"... and {len(self.problems) - len(shown)} more; `docforge roster-check --problems "
+                         f"FILE.xlsx` writes them all into a sheet to correct")
+        return "\n".join(lines)
+
+
+class RosterError(InputError):
+    """A roster with errors; ``report`` holds every problem."""
+
+    def __init__(self, report: RosterReport, limit: int = 200):
+        self.report = report
+        super().__init__(f"the roster has {len(report.errors)} errors; nothing was produced.\n"
+                         + report.text(limit))
+
+
+# --------------------------------------------------------------------------- checking rows
+
+
+class _Checker:
+    """Reads rows into households, recording every problem in the report."""
+
+    def __init__(self, village: Village, roster: RosterFile, as_of: dt.date):
+        self.village, self.roster, self.as_of = village, roster, as_of
+        self.report = RosterReport(file=str(roster.path), format=roster.format, encoding=roster.encoding,
+                                   header_row=roster.header_row, headers=roster.headers)
+        self.household_rows: dict[str, int] = {}
+        #: identity numbers seen, as ``int(first 17 digits)`` → ``row * _MAX_COLUMNS + column index``:
+        #: a quarter of the memory of strings and tuples, for rosters of 100,000 couples
+        self.id_rows: dict[int, int] = {}
+        self.numeric_ids: dict[int, list[int]] = defaultdict(list)
+        self.migrants_missing: dict[str, int] = defaultdict(int)
+        self.error_count = 0
+        self._file_problems()
+        #: errors of the file itself (a required column missing …): no row can make a household
+        self.file_errors = self.error_count
+
+    def add(self, severity: str, message: str, fix: str, row: int | None = None, index: int | None = None,
+            value: Any = None) -> Problem:
+        column = self.roster.headers[index] if index is not None and index < len(self.roster.headers) else None
+        shown = None
+        if not is_blank(value):
+            kind = self.roster.columns.get(index).kind if index in self.roster.columns else None
+            shown = mask_id(str(value)) if kind == "id" else str(value).strip()[:60]
+        p = Problem(severity=severity, file=str(self.roster.path), row=row, column=column, column_index=index,
+                    value=shown, message=message, fix=fix)
+        self.report.problems.append(p)
+        self.error_count += severity == "error"
+        return p
+
+    def _file_problems(self) -> None:
+        hr = self.roster.header_row
+        for i, (column, j) in self.roster.duplicates.items():
+            self.add("error", f"is a second {column.header} column (the first is column {self.roster.headers[j]})",
+                     "delete or rename one of the two columns", hr, i)
+        present = {c.key for c in self.roster.columns.values()}
+        for c in COLUMNS:
+            if c.required and c.key not in present:
+                self.add("error", f"the file has no {c.header} column (English: {c.key})",
+                         f"add a column headed {c.header}; `docforge roster-template` shows every column", hr)
+        for i, h in self.roster.unknown.items():
+            self.add("warning", "is not a roster column and is ignored",
+                     f"rename it if it is one of: {'、'.join(c.header for c in COLUMNS)}", hr, i)
+
+    def scan(self) -> Iterator[tuple[RawRow, Household | None, list[Problem]]]:
+        for raw in self.roster.rows():
+            start = len(self.report.problems)
+            self.report.rows += 1
+            household = self.check_row(raw)
+            if household is not None:
+                self.report.households += 1
+            yield raw, household, self.report.problems[start:]
+        self._finish()
+
+    def check_row(self, raw: RawRow) -> Household | None:
+        n = raw.number
+        errors_before = self.error_count
+        cells: dict[str, Any] = {}
+        for i, column in self.roster.columns.items():
+            value = raw.values[i]
+            try:
+                cells[column.key] = read_cell(column, value, self.roster.epoch)
+            except CellError as e:
+                self.add("error", e.message, e.fix, n, i, value)
+                cells[column.key] = _BAD
+                continue
+            if cells[column.key] is None and column.required:
+                self.add("error", "is empty", f"fill in the {column.header}", n, i)
+            if column.kind == "id" and isinstance(value, (int, float)):
+                self.numeric_ids[i].append(n)
+        self._cross_check(n, cells)
+        if self.error_count > errors_before or self.file_errors:
+            return None
+        return self._household(n, cells)
+
+    def _at(self, key: str) -> int | None:
+        return self.roster.index_of(key)
+
+    def _cross_check(self, n: int, cells: dict[str, Any]) -> None:
+        ok = {k: v for k, v in cells.items() if v is not None and v is not _BAD}
+        for who, key, sex in (("husband", "husband_id", "male"), ("wife", "wife_id", "female")):
+            number = ok.get(key)
+            if not number:
+                continue
+            if id_sex(number) != sex:
+                records = "a woman" if sex == "male" else "a man"
+                self.add("error", f"records {records} (17th digit {'even' if sex == 'male' else 'odd'}), "
+                                  f"but this is the {who}'s column",
+                         "check that husband and wife are not swapped, and the number is copied right",
+                         n, self._at(key), number)
+            born = birth_date(number)
+            if born > self.as_of:
+                self.add("error", f"records a birth date ({born.isoformat()}) after {self.as_of.isoformat()}",
+                         "copy the number again from the ID card", n, self._at(key), number)
+            if not known_county(number[:6]):
+                self.add("warning", f"begins with {number[:6]}, which is not a county code python-stdnum knows",
+                         "check the first six digits (an old county code on a real card is fine)",
+                         n, self._at(key), number)
+            self._check_duplicate_id(n, key, number)
+        for key in ("marriage_date", "last_birth_date"):
+            when = ok.get(key)
+            if when and when > self.as_of:
+                self.add("error", f"is after the as-of date {self.as_of.isoformat()}",
+                         "correct the date (a date that has not happened yet cannot be recorded)",
+                         n, self._at(key), when.isoformat())
+        married = ok.get("marriage_date")
+        for key in ("husband_id", "wife_id"):
+            if married and ok.get(key) and married < birth_date(ok[key]):
+                self.add("error", f"is before the birth date in {BY_KEY[key].header}",
+                         "correct the marriage date or the identity number", n, self._at("marriage_date"),
+                         married.isoformat())
+        count, last = ok.get("children"), ok.get("last_birth_date")
+        if last and not count and cells.get("children") is not _BAD:
+            self.add("error", "is given, but 子女数 is 0 or empty", "fill in 子女数, or clear 末次生育日期",
+                     n, self._at("last_birth_date"), last.isoformat())
+        if count == 2 and last is None and self._at("last_birth_date") is not None:
+            self.add("warning", "is empty for a couple with two children, so the rule for the six months after "
+                                "the second birth cannot be applied", "fill in the youngest child's birth date",
+                     n, self._at("last_birth_date"))
+        if ok.get("plans_another_child") and count is not None and count != 1:
+            self.add("warning", f"is 是, but the couple has {count} children; the birth-spacing agreement is for "
+                                "couples with one child", "check 子女数 and 计划再生育",
+                     n, self._at("plans_another_child"), "是")
+        self._check_household_id(n, ok.get("household_id"))
+        self._check_group(n, ok.get("group"))
+        if ok.get("migration") in (Migration.outflow, Migration.inflow):
+            self._check_migrant(n, ok)
+
+    def _check_household_id(self, n: int, hid: str | None) -> None:
+        if not hid:
+            return
+        first = self.household_rows.get(hid)
+        if first is None:
+            self.household_rows[hid] = n
+            return
+        i = self._at("household_id")
+        self.add("error", f"is also the 户编号 of row {first}", f"give each household its own 户编号 (rows {first} "
+                                                                f"and {n})", n, i, hid)
+        self.add("warning", f"is also the 户编号 of row {n}, which was refused", f"give each household its own 户编号 "
+                                                                           f"(rows {first} and {n})", first, i, hid)
+
+    def _check_duplicate_id(self, n: int, key: str, number: str) -> None:
+        i = self._at(key)
+        key = int(number[:17])  # the check digit follows from the first 17 digits: a compact key
+        seen = self.id_rows.get(key)
+        if seen is None:
+            self.id_rows[key] = n * _MAX_COLUMNS + i
+            return
+        row, j = divmod(seen, _MAX_COLUMNS)
+        where = f"row {row}, column {self.roster.headers[j]}"
+        self.add("error", f"also appears in {where}", f"a person is listed once: correct one of rows {row} and {n}",
+                 n, i, number)
+        if row != n:
+            self.add("warning", f"also appears in row {n}, column {self.roster.headers[i]}, which was refused",
+                     f"a person is listed once: correct one of rows {row} and {n}", row, j, number)
+
+    def _check_group(self, n: int, group: str | None) -> None:
+        groups = self.village.groups
+        if group and groups and group not in groups:
+            self.add("warning", f"is not one of the village's groups ({'、'.join(groups)})",
+                     "correct the name, or add the group to groups: in the village file", n, self._at("group"), group)
+
+    def _check_migrant(self, n: int, ok: dict[str, Any]) -> None:
+        needs = {"certificate_valid_from": "the agreement's term follows the 婚育证明; without it the dates print blank",
+                 "certificate_valid_to": "the agreement's term follows the 婚育证明; without it the dates print blank",
+                 "registered_address": "the agreement's 乙方 block prints it", "current_address":
+                 "the agreement's 乙方 block prints it", "phone": "the agreement's 乙方 block prints it"}
+        for key, why in needs.items():
+            if ok.get(key) is not None:
+                continue
+            i = self._at(key)
+            if i is None:
+                self.migrants_missing[key] += 1
+            else:
+                self.add("warning", f"is empty for a migrant household: {why}", f"fill in the {BY_KEY[key].header}",
+                         n, i)
+        start, end = ok.get("certificate_valid_from"), ok.get("certificate_valid_to")
+        if start and end and end < start:
+            self.add("error", "is before 婚育证明有效期起", "correct the two dates of the 婚育证明",
+                     n, self._at("certificate_valid_to"), end.isoformat())
+
+    def _household(self, n: int, cells: dict[str, Any]) -> Household | None:
+        count, last = cells.get("children") or 0, cells.get("last_birth_date")
+        # A roster gives the number of children and the last birth only: earlier births are unknown.
+        children = [Child() for _ in range(count - 1)] + [Child(birth_date=last)] if count else []
+        address = {"registered_address": cells.get("registered_address"),
+                   "current_address": cells.get("current_address")}
+
+        def person(name: str, number: str, **more: Any) -> dict:
+            return {k: v for k, v in {"name": cells[name], "id_number": cells[number], **address, **more}.items()
+                    if v is not None}
+
+        data = {
+            "id": cells.get("household_id"), "group": cells.get("group"),
+            "husband": person("husband_name", "husband_id", phone=cells.get("phone")),
+            "wife": person("wife_name", "wife_id"),
+            "marriage_date": cells.get("marriage_date"), "children": children,
+            "hukou": cells.get("hukou"), "contraception": cells.get("contraception"),
+            "migration": cells.get("migration"), "plans_another_child": bool(cells.get("plans_another_child")),
+            "origin": cells.get("origin"), "destination": cells.get("destination"),
+            "certificate_valid_from": cells.get("certificate_valid_from"),
+            "certificate_valid_to": cells.get("certificate_valid_to"),
+        }
+        try:
+            return Household.model_validate({k: v for k, v in data.items() if v is not None})
+        except ValidationError as e:  # what the row checks above do not catch
+            for line in describe_errors(e):
+                self.add("error", line, "correct the row", n)
+            return None
+
+    def _finish(self) -> None:
+        for i, rows in self.numeric_ids.items():
+            self.add("warning", f"holds identity numbers stored as numbers in {len(rows)} rows (first: row {rows[0]})",
+                     "format the column as text (设置单元格格式 → 文本) so Excel cannot round them",
+                     self.roster.header_row, i)
+        for key, count in self.migrants_missing.items():
+            self.add("warning", f"the file has no {BY_KEY[key].header} column, which {count} migrant households need",
+                     f"add a {BY_KEY[key].header} column", self.roster.header_row)
+        if self.report.rows == 0:
+            self.add("warning", "the roster has no data rows", "fill in one row per couple below the header")
+        self.report.problems.sort(key=lambda p: (p.row or 0, -1 if p.column_index is None else p.column_index))
+
+
+_BAD = object()  # a cell that could not be read (already reported)
+_MAX_COLUMNS = 16384  # Excel's limit
+
+
+def birth_date(number: str) -> dt.date:
+    """The birth date in an identity number that :func:`validate_id_number` accepted (stdnum's
+    get_birth_date cleans and checks the number again: a third of the time of a big roster)."""
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def check_roster(village: Village, path: Path | str, as_of: dt.date) -> RosterReport:
+    """Read the whole roster and report every problem: errors (the row makes no household) and
+    warnings (it does, but something needs a look)."""
+    checker = _Checker(village, open_roster(path), as_of)
+    for _ in checker.scan():
+        pass
+    return checker.report
+
+
+class HouseholdStream:
+    """What :func:`iter_households` returns: iterate it for ``(row_number, Household)``.
+
+    Without ``skip_bad`` the whole roster is checked first and a :class:`RosterError` listing every
+    problem is raised before anything is yielded. With ``skip_bad`` bad rows are left out and
+    recorded in ``skipped``. After iteration, ``report`` holds every problem (warnings included).
+    """
+
+    def __init__(self, village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False):
+        self.village, self.path, self.as_of, self.skip_bad = village, Path(path), as_of, skip_bad
+        self.report: RosterReport | None = None
+        self.skipped: list[SkippedRow] = []
+
+    def __iter__(self) -> Iterator[tuple[int, Household]]:
+        if not self.skip_bad:
+            self.report = check_roster(self.village, self.path, self.as_of)
+            if not self.report.ok:
+                raise RosterError(self.report)
+        checker = _Checker(self.village, open_roster(self.path), self.as_of)
+        if self.skip_bad:
+            self.report = checker.report
+            if checker.file_errors:
+                raise RosterError(checker.report)
+        for raw, household, problems in checker.scan():
+            if household is not None:
+                yield raw.number, household
+            else:
+                hid = read_text(raw.values[i]) if (i := checker._at("household_id")) is not None else None
+                self.skipped.append(SkippedRow(row=raw.number, household_id=hid,
+                                               reasons=[p.short() for p in problems if p.severity == "error"]))
+
+
+def iter_households(village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False) -> HouseholdStream:
+    """The households of a roster, streamed as ``(row_number, Household)``; see :class:`HouseholdStream`."""
+    return HouseholdStream(village, path, as_of, skip_bad)
+
+
+# --------------------------------------------------------------------------- writing sheets
+
+_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "header": "DDEBF7", "required": "BDD7EE"}
+_FORMATS = {"date": "yyyy-mm-dd", "id": "@", "text": "@"}
+
+
+def _atomic_save(save: Callable[[str], None], out: Path) -> Path:
+    """Write through a temporary file beside ``out``: an interrupted run leaves no half-written sheet."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        save(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _sheet_value(value: Any, kind: str | None) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if kind == "id" and isinstance(value, int):
+        return str(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out: Path | str) -> Path:
+    """Write the roster's rows with a 问题 column and the problem cells highlighted (red: error,
+    yellow: warning; the message is also the cell's comment), and a second sheet 问题清单 listing
+    every problem. The first sheet keeps the roster's own headers, so once corrected it reads back
+    as a roster. ``rows`` are the rows as read (``open_roster(path).rows()``); ``None`` reads them
+    again from ``report.file``. Rows are streamed: memory stays flat."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    if rows is None:
+        rows = open_roster(report.file).rows()
+    by_row: dict[int | None, list[Problem]] = defaultdict(list)
+    for p in report.problems:
+        by_row[p.row].append(p)
+    fills = {k: PatternFill("solid", fgColor=c) for k, c in _FILLS.items()}
+    columns = map_headers(report.headers)[0]
+    kinds = {i: c.kind for i, c in columns.items()}
+    width = len(report.headers)
+
+    def row_cells(ws, values: list[Any], problems: list[Problem], header: bool) -> list[Any]:
+        worst = {p.column_index: p for p in sorted(problems, key=lambda p: p.severity == "error")}
+        cells = []
+        for i, value in enumerate((values + [None] * width)[:width]):
+            cell = WriteOnlyCell(ws, _sheet_value(value, kinds.get(i)))
+            if isinstance(value, str):
+                cell.data_type = "s"  # "=..." read from a CSV is text, never a formula
+            if header:
+                cell.font = Font(bold=True)
+            elif kinds.get(i) in _FORMATS and (kinds[i] != "date" or isinstance(value, dt.date)):
+                cell.number_format = _FORMATS[kinds[i]]
+            if (p := worst.get(i)) is not None:
+                cell.fill = fills[p.severity]
+                cell.comment = Comment(p.short(), "docforge")
+            cells.append(cell)
+        return cells
+
+    def save(path: str) -> None:
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("花名册")
+        ws.freeze_panes = "A2"
+        for i in range(width + 1):
+            ws.column_dimensions[get_column_letter(i + 1)].width = columns[i].width if i in columns else 16
+        ws.column_dimensions[get_column_letter(width + 1)].width = 60
+        head = row_cells(ws, list(report.headers), by_row.get(report.header_row, []), header=True)
+        ws.append([*head, _bold(WriteOnlyCell(ws, PROBLEM_HEADER), Font)])
+        for raw in rows:
+            problems = by_row.get(raw.number, [])
+            note = "\n".join(f"{'错误' if p.severity == 'error' else '提示'}：{p.short()}" for p in problems)
+            ws.append([*row_cells(ws, raw.values, problems, header=False), _sheet_value(note, None) or None])
+        listing = wb.create_sheet("问题清单")
+        listing.append(["级别", "行", "列", "内容", "问题", "修改方法"])
+        for p in report.problems:
+            listing.append([_sheet_value(x, None) for x in ("错误" if p.severity == "error" else "提示", p.row,
+                                                            p.column, p.value, p.message, p.fix)])
+        wb.save(path)
+
+    return _atomic_save(save, Path(out))
+
+
+def _bold(cell: Any, font: Any) -> Any:
+    cell.font = font(bold=True)
+    return cell
+
+
+def write_template(out: Path | str, village: Village | None = None) -> Path:
+    """An empty roster for a clerk: headers (required ones darker, each with a comment saying what
+    goes in it), one example row, drop-down lists for the enumerated columns (and for 村民小组 when
+    the village lists its groups), date and text formats, a frozen header row and a 说明 sheet."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "花名册"
+    lists = {c.key: c.options for c in COLUMNS if c.choices}
+    example = {c.key: c.example for c in COLUMNS}
+    if village and village.groups:
+        lists["group"] = list(village.groups)
+        example["group"] = village.groups[0]
+    options = wb.create_sheet("选项")
+    options.sheet_state = "hidden"
+    for j, c in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(j)
+        head = ws.cell(row=1, column=j, value=c.header)
+        head.font = Font(bold=True)
+        head.alignment = Alignment(horizontal="center")
+        head.fill = PatternFill("solid", fgColor=_FILLS["required" if c.required else "header"])
+        head.comment = Comment(f"{c.help}{'（必填）' if c.required else ''}", "docforge")
+        ws.column_dimensions[letter].width = c.width
+        cell = ws.cell(row=2, column=j, value=example[c.key])
+        if c.kind in _FORMATS:
+            ws.column_dimensions[letter].number_format = _FORMATS[c.kind]
+            cell.number_format = _FORMATS[c.kind]
+        if c.key in lists:
+            options.cell(row=1, column=j, value=c.header)
+            for k, word in enumerate(lists[c.key], start=2):
+                options.cell(row=k, column=j, value=word)
+        dv = _validation(c, f"'选项'!${letter}$2:${letter}${len(lists.get(c.key, ())) + 1}"
+                         if c.key in lists else None)
+        if dv is not None:
+            dv.add(f"{letter}2:{letter}1048576")
+            ws.add_data_validation(dv)
+    ws.freeze_panes = "A2"
+    _instructions(wb.create_sheet("说明"))
+    return _atomic_save(wb.save, Path(out))
+
+
+def _validation(c: Column, list_range: str | None):
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    common = {"allow_blank": True, "showErrorMessage": True, "errorTitle": c.header}
+    if list_range:
+        return DataValidation(type="list", formula1=f"={list_range}", **common,
+                              error=f"{c.header}：请从下拉列表中选择（{c.allowed()}）")
+    if c.kind == "date":
+        return DataValidation(type="date", operator="between", formula1="DATE(1900,1,1)", formula2="DATE(2099,12,31)",
+                              errorStyle="warning", error=f"{c.header}：请填写日期，如 2026-11-30", **common)
+    if c.kind == "id":
+        return DataValidation(type="textLength", operator="equal", formula1="18", errorStyle="warning",
+                              error=f"{c.header}：居民身份证号码为18位", **common)
+    if c.kind == "count":
+        return DataValidation(type="whole", operator="between", formula1="0", formula2="20",
+                              error=f"{c.header}：请填写0到20的整数", **common)
+    return None
+
+
+def _instructions(ws) -> None:
+    ws.append(["列名", "English", "必填", "填写说明", "可选值"])
+    for c in COLUMNS:
+        ws.append([c.header, c.key, "是" if c.required else "", c.help,
+                   c.allowed() if c.choices else ("如 2026-11-30" if c.kind == "date" else "")])
+    ws.append([])
+    ws.append(["第2行是示例，请改写或删除。完全空白的行被跳过。身份证号、户编号、电话请按文本填写。"])
+    for letter, width in zip("ABCDE", (18, 26, 6, 50, 50)):
+        ws.column_dimensions[letter].width = width

@@ -1,0 +1,108 @@
+"""Generate the reference tables of ``docs/plugin_hooks.md`` from the national base texts
+(``docforge/default_plugins/data/*.yaml``): the clause ids of each document, and the placeholders
+the base texts use.
+
+    python tools/plugin_docs.py           # rewrite the generated sections of docs/plugin_hooks.md
+    python tools/plugin_docs.py --check   # exit 1 if they are stale (tests/test_hooks_documented.py)
+
+A generated section sits between ``<!-- generated:NAME -->`` and ``<!-- end:NAME -->``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from docforge.default_plugins.national import base_clauses, national_instruments  # noqa: E402
+from docforge.models import NATIONAL, DocumentKind, Provenance  # noqa: E402
+from docforge.resolve import PLACEHOLDER, ClauseTree, Contributed  # noqa: E402
+
+DOC = ROOT / "docs" / "plugin_hooks.md"
+TITLES = {"charter": "人口和计划生育村居民自治章程", "convention": "人口和计划生育村居民自治公约",
+          "contraception": "落实避孕节育措施协议书", "birth-spacing": "生育间隔协议书",
+          "outflow": "流出人口计划生育管理协议", "inflow": "流入人口计划生育管理协议"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _begins(text: str, width: int = 18) -> str:
+    return text if len(text) <= width else text[:width] + "…"
+
+
+def clause_tables() -> str:
+    prov = Provenance(plugin="national", jurisdiction=NATIONAL)
+    out = []
+    for kind in DocumentKind:
+        tree = ClauseTree(kind)
+        for n, clause in enumerate(base_clauses(kind)):
+            tree.apply(Contributed(clause, prov, n))
+        parents = {c.id: c.parent or "" for c in base_clauses(kind)}
+        out.append(f"#### `{kind.value}`: {TITLES[kind.value]}\n")
+        out.append("| id | type | number | parent | begins |")
+        out.append("|---|---|---|---|---|")
+        for b in tree.numbered():
+            parent = f"`{parents[b.id]}`" if parents[b.id] else ""
+            out.append(f"| `{b.id}` | {b.type} | {b.label} | {parent} | {_cell(_begins(b.text))} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def placeholder_table() -> str:
+    used: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for kind in DocumentKind:
+        for clause in base_clauses(kind):
+            for m in PLACEHOLDER.finditer(clause.text or ""):
+                ns, key, fmt = m.group(1), m.group(2).strip(), m.group(3)
+                token = f"{{{ns}:{key}{'|' + fmt if fmt else ''}}}"
+                if clause.id not in used[(ns, token)]:
+                    used[(ns, token)].append(clause.id)
+    order = {"amount": 0, "policy": 1, "cite": 2, "ref": 3, "place": 4, "doc": 5}
+    out = ["| placeholder | used by |", "|---|---|"]
+    for (ns, token), ids in sorted(used.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
+        out.append(f"| `{_cell(token)}` | {', '.join(f'`{i}`' for i in ids)} |")
+    return "\n".join(out) + "\n"
+
+
+def instrument_table() -> str:
+    out = ["| id | name | versions (in force from–to) | article ids |", "|---|---|---|---|"]
+    for inst in national_instruments():
+        versions = "; ".join(f"{v.label} {v.effective_from}–{v.effective_to or ''}" for v in inst.versions)
+        articles = sorted({a for v in inst.versions for a in v.articles})
+        out.append(f"| `{inst.id}` | 《{inst.name}》 | {versions} | {', '.join(f'`{a}`' for a in articles)} |")
+    return "\n".join(out) + "\n"
+
+
+SECTIONS = {"clause-ids": clause_tables, "placeholders": placeholder_table, "instruments": instrument_table}
+
+
+def regenerate(text: str) -> str:
+    for name, make in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- end:{name} -->)", re.S)
+        if not pattern.search(text):
+            raise SystemExit(f"{DOC}: no <!-- generated:{name} --> … <!-- end:{name} --> section")
+        text = pattern.sub(lambda m: m.group(1) + "\n" + make() + "\n" + m.group(2), text)
+    return text
+
+
+def main(argv: list[str]) -> int:
+    current = DOC.read_text(encoding="utf-8")
+    fresh = regenerate(current)
+    if "--check" in argv:
+        if fresh != current:
+            print(f"{DOC} is stale: run python tools/plugin_docs.py", file=sys.stderr)
+            return 1
+        return 0
+    DOC.write_text(fresh, encoding="utf-8")
+    print(f"wrote {DOC}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
