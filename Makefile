@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: setup system-deps demo test bench schemas templates clean
+.PHONY: setup system-deps demo test bench schemas templates docs clean
 
 $(STAMP): pyproject.toml $(PLUGINS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ bench: setup
 
 schemas: $(STAMP)
 	$(BIN)/docforge schema --write schemas
+
+docs: $(STAMP)
+	$(BIN)/python tools/plugin_docs.py
 
 templates: $(STAMP)
 	$(BIN)/python tools/build_templates.py

@@ -301,7 +301,7 @@ def render_template(template: Path, ctx: dict[str, Any]) -> bytes:
 
 
 def plan_village_packet(r: Resolver, inputs: list[InputFile], draft: bool) -> tuple[Packet, list[Document]]:
-    from .render.docx import render_docx
+    from .render.docx import render_docx_fast as render_docx  # the same bytes, template compiled once
 
     docs = [r.document(DocumentKind.charter), r.document(DocumentKind.convention)]
     items = [Item(d.kind.value, d.kind.value, d.title, render_docx(d, draft=draft)) for d in docs]
@@ -313,7 +313,7 @@ def plan_village_packet(r: Resolver, inputs: list[InputFile], draft: bool) -> tu
 
 def plan_household_packet(r: Resolver, h: Household, inputs: list[InputFile], draft: bool
                           ) -> tuple[Packet, list[Document]]:
-    from .render.docx import render_docx
+    from .render.docx import render_docx_fast as render_docx  # the same bytes, template compiled once
 
     selection, _ = r.selection(h)
     items: list[Item] = []
@@ -406,8 +406,9 @@ def find_labels(page, labels: Iterable[str]) -> list[tuple[str, float, float, fl
         text = "".join(t for _, t in runs)
         for label in labels:
             if text.startswith(label):
-                # the advance of one character: from consecutive runs, else 16 pt
-                end_chars = len(label) + (1 if text[len(label):len(label) + 1] in "：:" else 0)
+                # the label (and its colon) ends inside some run: the advance of one character is
+                # measured from that run and the next, else taken as 16 pt (3号)
+                end_chars = len(label) + (1 if text[len(label):len(label) + 1] in ("：", ":") else 0)
                 pos, x_end = 0, runs[0][0] + 16 * end_chars
                 for i, (x, t) in enumerate(runs):
                     nxt = runs[i + 1][0] if i + 1 < len(runs) else None

@@ -42,7 +42,7 @@ def instruments_on(as_of: dt.date, village: Village | None = None, pm: PluginMan
     out: list[InForce] = []
     for impl in pm.hook.docforge_instruments.get_hookimpls():
         info = pm.info_of(impl.plugin_name)
-        result = impl.function(**{k: {"places": places, "as_of": as_of}[k] for k in impl.argnames}) or []
+        result = pm.call_one("docforge_instruments", impl, {"places": places, "as_of": as_of}) or []
         for raw in result:
             inst = raw if isinstance(raw, Instrument) else Instrument.model_validate(raw)
             jur = inst.jurisdiction or (info.jurisdictions[0] if len(info.jurisdictions) == 1 else NATIONAL)

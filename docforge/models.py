@@ -166,6 +166,12 @@ class Person(Model):
     current_address: str | None = Field(None, description="现居住地址")
     phone: str | None = Field(None, description="联系电话")
 
+    @field_validator("id_number", "phone", mode="before")
+    @classmethod
+    def _digits_as_text(cls, v: object) -> object:
+        # YAML and spreadsheets read an unquoted 18-digit number as an int; it is exact, keep it as text
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
     @field_validator("id_number")
     @classmethod
     def _check_id(cls, v: str | None) -> str | None:

@@ -177,8 +177,9 @@ _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s
 _COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?e\+?\d+$", re.I)
 _CN_COUNTS = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
-#: Excel serials from 1900-01-01 to 2099-12-31; a larger number is not a date anyone means.
-_MAX_SERIAL = 73050
+#: Excel serials from 1920-01-01 to 2099-12-31: outside them a number is not a date a roster means
+#: (2026 alone would be 1905-07-18).
+_SERIALS = range(7306, 73051)
 _DATE_FIX = "write the date as 2026-11-30 (or format the cell as a date)"
 
 
@@ -246,7 +247,7 @@ def read_date(value: Any, epoch: dt.datetime = WINDOWS_EPOCH) -> dt.date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if float(value).is_integer() and 19000101 <= value <= 21001231:
             return _compact_date(str(int(value)))
-        if 1 <= value <= _MAX_SERIAL:
+        if int(value) in _SERIALS:
             from openpyxl.utils.datetime import from_excel
 
             return from_excel(int(value), epoch).date()
@@ -377,6 +378,8 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
 
 
 def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
+    """The rows of the first sheet, streamed; ``epoch_out`` receives the workbook's date epoch
+    (1900 or 1904), which serial numbers count from."""
     from openpyxl import load_workbook
 
     try:
@@ -408,15 +411,17 @@ class RosterFile:
     duplicates: dict[int, tuple[Column, int]] = field(default_factory=dict)
     epoch: dt.datetime = WINDOWS_EPOCH
 
+    def __post_init__(self) -> None:
+        self._positions = {c.key: i for i, c in self.columns.items()}
+
     def index_of(self, key: str) -> int | None:
-        return next((i for i, c in self.columns.items() if c.key == key), None)
+        """The position of the column that fills ``key`` (a :class:`Column` key), if the file has it."""
+        return self._positions.get(key)
 
     def _all_rows(self) -> Iterator[RawRow]:
         if self.format == "csv":
-            yield from _csv_rows(self.path, self.encoding or "utf-8")
-        else:
-            epoch: list = []
-            yield from _xlsx_rows(self.path, epoch)
+            return _csv_rows(self.path, self.encoding or "utf-8")
+        return _xlsx_rows(self.path, [])
 
     def rows(self) -> Iterator[RawRow]:
         """The rows below the header that hold anything, values padded to the header's width.
@@ -447,8 +452,8 @@ def open_roster(path: Path | str) -> RosterFile:
         fmt, encoding, epoch = "csv", detect_encoding(path), WINDOWS_EPOCH
         rows = _csv_rows(path, encoding)
     else:
-        fmt, encoding, box = "xlsx", None, []
-        rows = _xlsx_rows(path, box)
+        fmt, encoding, epochs = "xlsx", None, []
+        rows = _xlsx_rows(path, epochs)
     try:
         header = None
         for raw in rows:
@@ -460,7 +465,7 @@ def open_roster(path: Path | str) -> RosterFile:
     finally:
         rows.close()
     if fmt == "xlsx":
-        epoch = box[0] if box else WINDOWS_EPOCH
+        epoch = epochs[0] if epochs else WINDOWS_EPOCH
     if header is None:
         raise InputError(f"{path}: no header row found in the first 20 rows; the first row must name the columns: "
                          f"{'、'.join(c.header for c in COLUMNS)}. `docforge roster-template` writes an empty roster")
@@ -604,7 +609,7 @@ class _Checker:
         shown = None
         if not is_blank(value):
             kind = self.roster.columns.get(index).kind if index in self.roster.columns else None
-            shown = mask_id(str(value)) if kind == "id" else str(value).strip()[:60]
+            shown = mask_id(str(value)) if kind == "id" else _ID_LIKE.sub(lambda m: mask_id(m[0]), str(value).strip()[:60])
         p = Problem(severity=severity, file=str(self.roster.path), row=row, column=column, column_index=index,
                     value=shown, message=message, fix=fix)
         self.report.problems.append(p)
@@ -805,6 +810,7 @@ class _Checker:
 
 
 _BAD = object()  # a cell that could not be read (already reported)
+_ID_LIKE = re.compile(r"\d{14,17}[\dXx]")  # an identity number typed into another column is masked too
 _MAX_COLUMNS = 16384  # Excel's limit
 
 

@@ -193,7 +193,7 @@ def test_read_date(value, expected):
     assert read_date(value) == expected
 
 
-@pytest.mark.parametrize("value", ["2026-02-30", "30/11/2026", "2026年11月", "明年", 9999999, "2026"])
+@pytest.mark.parametrize("value", ["2026-02-30", "30/11/2026", "2026年11月", "明年", 9999999, "2026", 2026, 80000])
 def test_read_date_refuses(value):
     with pytest.raises(CellError):
         read_date(value)

@@ -75,7 +75,7 @@ def main() -> int:
         try:
             doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(request["src"]), "_blank", 0, load)
             if doc is None:
-                reply(error="LibreOffice could not open it", fatal=False)
+                reply(error="LibreOffice produced no PDF (source file could not be loaded)", fatal=False)
                 continue
             doc.storeToURL(uno.systemPathToFileUrl(request["dst"]), store)
             reply(ok=True)

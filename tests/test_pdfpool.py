@@ -1,0 +1,104 @@
+"""The LibreOffice pool: same PDFs as pdf.convert_many, failures reported, nothing left running."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from docforge.demo import example_households, examples_dir
+from docforge.inputs import load_household, load_village
+from docforge.render import pdf, pdfpool
+from docforge.render.docx import write_docx
+from docforge.resolve import Resolver
+
+pytestmark = pytest.mark.skipif(pdfpool.unavailable() is not None,
+                                reason=f"LibreOffice pool unavailable: {pdfpool.unavailable()}")
+AS_OF = dt.date(2026, 11, 30)
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory) -> list[Path]:
+    out = tmp_path_factory.mktemp("docx")
+    r = Resolver(load_village(examples_dir() / "village.yaml"), AS_OF)
+    paths = [write_docx(r.document("convention"), out / "convention.docx")]
+    for i, hf in enumerate(example_households()[:3]):
+        h = load_household(hf)
+        paths.append(write_docx(r.document("contraception", h), out / f"c{i}.docx", copy_mark="甲方存",
+                                page_total=True))
+    return paths
+
+
+def _pool_processes() -> list[int]:
+    """Processes (helpers, soffice) whose command line names a pool profile."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"docforge-lo-pool-" in cmdline:
+            found.append(int(pid))
+    return found
+
+
+def test_same_bytes_as_convert_many(docs, tmp_path):
+    pooled = pdfpool.convert_many(docs, tmp_path / "pool", jobs=2, date=AS_OF)
+    batched = pdf.convert_many(docs, tmp_path / "batch", jobs=1, date=AS_OF)
+    assert not pooled.failures and not batched.failures
+    for d in docs:
+        assert pooled.pdfs[d] == tmp_path / "pool" / f"{d.stem}.pdf"
+        assert pooled.pdfs[d].read_bytes() == batched.pdfs[d].read_bytes(), d.name
+    assert not _pool_processes()
+    assert not list((tmp_path / "pool").glob(".docforge-pdf-*"))
+
+
+def test_restart_every_document(docs, tmp_path):
+    result = pdfpool.convert_many(docs[:2], tmp_path, restart_every=1, date=AS_OF)
+    assert sorted(result.pdfs) == sorted(docs[:2]) and not result.failures
+    assert not _pool_processes()
+
+
+def test_bad_documents_are_reported_and_others_delivered(docs, tmp_path):
+    damaged = tmp_path / "damaged.docx"
+    damaged.write_bytes(docs[0].read_bytes()[:5000])
+    not_docx = tmp_path / "text.docx"
+    not_docx.write_text("plain text, not a DOCX")
+    missing = tmp_path / "missing.docx"
+    garbage = tmp_path / "garbage.docx"  # a zip with a document.xml that is not XML: LibreOffice refuses it
+    with zipfile.ZipFile(garbage, "w") as z:
+        z.writestr("word/document.xml", "<<< not xml")
+    result = pdfpool.convert_many([damaged, docs[1], not_docx, missing, garbage], tmp_path / "out", jobs=2)
+    assert list(result.pdfs) == [docs[1]]
+    assert set(result.failures) == {damaged, not_docx, missing, garbage}
+    assert "not found" in result.failures[missing]
+    assert "could not be loaded" in result.failures[garbage]
+    assert not _pool_processes()
+
+
+def test_a_killed_instance_is_replaced(docs, tmp_path):
+    with pdfpool.Worker(pdf.find_soffice(), pdfpool.uno_python()) as worker:
+        worker.start()
+        os.killpg(worker.proc.pid, signal.SIGKILL)  # LibreOffice and its helper crash
+        with pytest.raises(pdfpool.WorkerDied):
+            worker.convert(docs[0].resolve(), tmp_path / "a.pdf")
+        assert worker.convert(docs[0].resolve(), tmp_path / "a.pdf") is None  # a fresh instance
+        assert (tmp_path / "a.pdf").is_file()
+    assert not _pool_processes()
+
+
+def test_timeout_kills_and_reports(docs, tmp_path):
+    result = pdfpool.convert_many(docs[:1], tmp_path, timeout=0.01)
+    assert docs[0] in result.failures
+    assert "did not answer" in result.failures[docs[0]]
+    assert not _pool_processes()
+
+
+def test_falls_back_without_uno(docs, tmp_path, monkeypatch):
+    monkeypatch.setattr(pdfpool, "unavailable", lambda: "no uno here")
+    result = pdfpool.convert_many(docs[:1], tmp_path, date=AS_OF)
+    assert list(result.pdfs) == docs[:1]
