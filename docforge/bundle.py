@@ -544,7 +544,10 @@ class BundleWriter:
             raise
         for p in entries:  # what an interrupted run left
             if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name == f".{MANIFEST}.tmp":
-                shutil.rmtree(p) if p.is_dir() else p.unlink()
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
         # The old manifest no longer describes the folder once anything changes: it is written anew
         # at the end, and its absence marks an unfinished bundle.
         (out / MANIFEST).unlink(missing_ok=True)
@@ -646,9 +649,9 @@ class BundleWriter:
             return
         from .render.pdf import convert_many
 
-        work = self.out / f"{TMP_PREFIX}convert"
-        if work.exists():
-            shutil.rmtree(work)
+        # Named for this process: a LibreOffice orphaned by a killed run cannot write into it.
+        work = self.out / f"{TMP_PREFIX}convert-{os.getpid()}"
+        shutil.rmtree(work, ignore_errors=True)
         (work / "in").mkdir(parents=True)
         sources: dict[Path, tuple[Packet, Item]] = {}
         for p in group:
@@ -674,7 +677,7 @@ class BundleWriter:
                 continue
             contents = assemble_pdf(p, pdfs[p.name], tmp / "packet.pdf", self.options.sign_fields)
             self._done(p, self.finish(p, tmp, contents))
-        shutil.rmtree(work)
+        shutil.rmtree(work, ignore_errors=True)
 
     def _done(self, packet: Packet, record: dict[str, Any]) -> None:
         self.records[packet.name] = record

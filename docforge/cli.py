@@ -172,11 +172,11 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
         if problems_file is not None:
             from .roster import write_problem_sheet
 
-            write_problem_sheet(roster_report, problems_file)
+            write_problem_sheet(roster_report, None, problems_file)
     if as_json:
         out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings]}
         if roster_report is not None:
-            out["roster"] = roster_report.as_dict()
+            out["roster"] = roster_report.model_dump(mode="json")
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         click.echo(f"Legal findings as of {as_of.isoformat()}: {len(findings) or 'none'}")
@@ -285,35 +285,11 @@ def roster_template(output: Path, village_file: Path | None) -> None:
     click.echo(f"wrote {write_template(output, load_village(village_file) if village_file else None)}")
 
 
-@cli.command("roster-check")
-@click.argument("roster", type=click.Path(path_type=Path))
-@village_option
-@as_of_option
-@click.option("--problems", "problems_file", type=click.Path(path_type=Path),
-              help="Write the rows with a 问题 column and the problem cells marked, to correct and read again.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def roster_check(roster: Path, village_file: Path, as_of: dt.date, problems_file: Path | None, as_json: bool) -> None:
-    """Check a household roster (.xlsx or .csv) and list every problem; exit 2 if any is an error."""
-    from .inputs import load_village
-    from .roster import check_roster, write_problem_sheet
-
-    report = check_roster(load_village(village_file), roster, as_of)
-    if as_json:
-        click.echo(report.model_dump_json(indent=2))
-    else:
-        for p in report.problems:
-            click.secho(p.line(), fg="red" if p.severity == "error" else "yellow")
-        click.echo(report.summary())
-    if problems_file:
-        click.echo(f"wrote {write_problem_sheet(report, None, problems_file)}", err=as_json)
-    if not report.ok:
-        sys.exit(InputError.exit_code)
-
-
 @cli.command("example-county")
 @click.option("--villages", type=click.IntRange(1), default=3, show_default=True, help="Number of villages.")
 @click.option("--households", type=click.IntRange(1), default=50, show_default=True, help="Households per village.")
-@click.option("--seed", type=int, default=0, show_default=True, help="The same seed (and as-of date) writes the same county.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="The same seed and as-of date write the same county.")
 @as_of_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
 def example_county(villages: int, households: int, seed: int, as_of: dt.date, output: Path) -> None:

@@ -26,8 +26,8 @@ from typing import Any, Callable, Iterator
 import yaml
 from stdnum.cn import ric
 
-from .models import (Child, Contraception, DocumentKind, Household, HukouType, Migration, Person)
-from .roster import COLUMNS, CONTRACEPTION_WORDS, HUKOU_WORDS, MIGRATION_WORDS, YES_NO_WORDS
+from .models import Contraception, DocumentKind, Household, HukouType, Migration, Person
+from .roster import COLUMNS, CONTRACEPTION_WORDS, HUKOU_WORDS, MIGRATION_WORDS, YES_NO_WORDS, children_from_count
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
             "姚卢姜崔钟谭陆汪范金石廖贾夏付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤")
@@ -140,18 +140,18 @@ _ALL_HUKOU = tuple(HukouType)
 _LONG = (Contraception.long_acting, Contraception.sterilization)
 SCENARIOS: tuple[Scenario, ...] = tuple(Scenario(name, *spec) for name, spec in {
     "一孩计划再生育": _scenario((K.contraception, K.birth_spacing), 10, children=1, plans=True, hukou=_ALL_HUKOU),
-    "流出": _scenario((K.outflow,), 18, wife_age=(25, 40), children=1, hukou=_ALL_HUKOU, contraception=tuple(Contraception),
+    "流出": _scenario((K.outflow,), 18, children=1, hukou=_ALL_HUKOU, contraception=tuple(Contraception),
                     migration=Migration.outflow),
-    "流入": _scenario((K.inflow,), 10, wife_age=(25, 40), children=1, hukou=_ALL_HUKOU, contraception=tuple(Contraception),
+    "流入": _scenario((K.inflow,), 10, children=1, hukou=_ALL_HUKOU, contraception=tuple(Contraception),
                     migration=Migration.inflow),
     "早婚": _scenario((K.contraception,), 5, wife_age=(19, 24), early=True),
     "农业两孩未落实长效": _scenario((K.contraception,), 10, wife_age=(26, 44), children=2),
     "一方非农业一孩未落实长效": _scenario((K.contraception,), 6, children=1, hukou=(HukouType.mixed, HukouType.non_agricultural)),
-    "二孩出生六个月内": _scenario((K.contraception,), 3, wife_age=(25, 40), children=2, last=(20, 150), contraception=tuple(Contraception)),
+    "二孩出生六个月内": _scenario((K.contraception,), 3, children=2, last=(20, 150), contraception=tuple(Contraception)),
     "两孩已落实长效": _scenario((), 16, wife_age=(26, 44), children=2, contraception=_LONG),
     "一孩不再生育": _scenario((), 12, children=1),
     "未生育": _scenario((), 6, wife_age=(22, 30)),
-    "超过签约年龄": _scenario((), 4, wife_age=(49, 55), children=2),
+    "超过签约年龄": _scenario((), 4, wife_age=(49, 55), children=2),  # the sample province's limit: under 49
 }.items())
 #: The first households of a county, so that three households already need every agreement kind.
 FIRST = ("一孩计划再生育", "流出", "流入")
@@ -161,7 +161,6 @@ FIRST = ("一孩计划再生育", "流出", "流入")
 class VillagePlan:
     """A village of the example county: its folder, names and how its roster is written."""
 
-    index: int
     folder: str
     name: str
     township: str
@@ -172,15 +171,14 @@ class VillagePlan:
     date_style: str = "cell"
 
     def village_data(self, d: _Draw) -> dict[str, Any]:
+        adopted = {"adopted_on": "2006-08-20", "adopted_by": "村民代表会议", "filed_with_township_on": "2006-08-25"}
         return {
             "province": {"name": PROVINCE}, "prefecture": {"name": PREFECTURE}, "county": {"name": COUNTY},
             "township": {"name": self.township}, "village": {"name": self.name},
             "committee": {"legal_representative": d.name(True)},
             "signing_place": f"{self.township}{self.name}村民委员会",
             "groups": self.groups,
-            "charter": {"adopted_on": "2006-08-20", "adopted_by": "村民代表会议", "filed_with_township_on": "2006-08-25"},
-            "convention": {"adopted_on": "2006-08-20", "adopted_by": "村民代表会议",
-                           "filed_with_township_on": "2006-08-25"},
+            "charter": adopted, "convention": dict(adopted),
         }
 
 
@@ -198,7 +196,7 @@ def plan_village(index: int, rng: random.Random, taken: set[str]) -> VillagePlan
     roster, encoding, english, style = {1: ("roster.csv", "gbk", False, "slash"),
                                         3: ("roster.csv", "utf-8-sig", True, "iso")}.get(
         kind, ("roster.xlsx", "", False, "cell"))
-    return VillagePlan(index, f"village-{index + 1:03d}", name, TOWNSHIPS[index % len(TOWNSHIPS)], groups, roster,
+    return VillagePlan(f"village-{index + 1:03d}", name, TOWNSHIPS[index % len(TOWNSHIPS)], groups, roster,
                        encoding, english, style)
 
 
@@ -219,14 +217,12 @@ def _household(plan: VillagePlan, d: _Draw, scenario: Scenario, hid: str, home: 
     code, registered = d.rng.choice(HOME_CODES), f"{home}{group}"
     current, origin, destination = registered, None, None
     if f["migration"] == Migration.outflow:
-        destination = d.rng.choice(DESTINATIONS)
+        origin, destination = registered, d.rng.choice(DESTINATIONS)
         current = f"{destination}{d.rng.randint(1, 300)}号"
     elif f["migration"] == Migration.inflow:
         code, origin = d.rng.choice(ORIGINS)
         registered = f"{origin}某某村"
     surname = d.rng.choice(SURNAMES)
-    count, last = f["children"], f["last_birth"]
-    children = [Child() for _ in range(count - 1)] + [Child(birth_date=last)] if count else []
     migrant = f["migration"] != Migration.resident
     valid_from = d.days_ago(0, 300) if migrant else None
     address = {"registered_address": registered if migrant else None, "current_address": current if migrant else None}
@@ -235,7 +231,8 @@ def _household(plan: VillagePlan, d: _Draw, scenario: Scenario, hid: str, home: 
         husband=Person(name=d.name(True, surname), id_number=d.id_number(code, f["husband_born"], True),
                        phone=d.phone(), **address),
         wife=Person(name=d.name(False), id_number=d.id_number(code, f["wife_born"], False), **address),
-        marriage_date=f["marriage_date"], children=children, hukou=f["hukou"], contraception=f["contraception"],
+        marriage_date=f["marriage_date"], children=children_from_count(f["children"], f["last_birth"]),
+        hukou=f["hukou"], contraception=f["contraception"],
         migration=f["migration"], plans_another_child=f["plans"], origin=origin, destination=destination,
         certificate_valid_from=valid_from,
         certificate_valid_to=shift_years(valid_from, 3) - dt.timedelta(days=1) if valid_from else None)
@@ -337,7 +334,7 @@ def write_example_county(out: Path | str, villages: int, households: int, seed: 
             writer.close()
         totals.update(counts)
         listing.append({"folder": plan.folder, "village": plan.name, "township": plan.township,
-                        "roster": plan.roster, "encoding": plan.encoding or "xlsx", "households": households,
+                        "roster": plan.roster, "encoding": plan.encoding or None, "households": households,
                         "agreements": dict(sorted(counts.items()))})
         yield (f"wrote {folder}/ ({plan.name}, {households} households, {plan.roster}"
                f"{', ' + plan.encoding if plan.encoding else ''})")

@@ -568,8 +568,8 @@ class RosterReport(Model):
         shown = self.problems if limit is None else self.problems[:limit]
         lines = [self.summary(), *(p.line() for p in shown)]
         if len(shown) < len(self.problems):
-            lines.append(f"... and {len(self.problems) - len(shown)} more; `docforge roster-check --problems "
-                         f"FILE.xlsx` writes them all into a sheet to correct")
+            lines.append(f"... and {len(self.problems) - len(shown)} more; `docforge check --roster FILE "
+                         f"--problems OUT.xlsx` writes them all into a sheet to correct")
         return "\n".join(lines)
 
 
@@ -609,7 +609,8 @@ class _Checker:
         shown = None
         if not is_blank(value):
             kind = self.roster.columns.get(index).kind if index in self.roster.columns else None
-            shown = mask_id(str(value)) if kind == "id" else _ID_LIKE.sub(lambda m: mask_id(m[0]), str(value).strip()[:60])
+            text = str(value).strip()
+            shown = mask_id(text) if kind == "id" else _ID_LIKE.sub(lambda m: mask_id(m[0]), text[:60])
         p = Problem(severity=severity, file=str(self.roster.path), row=row, column=column, column_index=index,
                     value=shown, message=message, fix=fix)
         self.report.problems.append(p)
@@ -729,10 +730,10 @@ class _Checker:
 
     def _check_duplicate_id(self, n: int, key: str, number: str) -> None:
         i = self._at(key)
-        key = int(number[:17])  # the check digit follows from the first 17 digits: a compact key
-        seen = self.id_rows.get(key)
+        compact = int(number[:17])  # the check digit follows from the first 17 digits
+        seen = self.id_rows.get(compact)
         if seen is None:
-            self.id_rows[key] = n * _MAX_COLUMNS + i
+            self.id_rows[compact] = n * _MAX_COLUMNS + i
             return
         row, j = divmod(seen, _MAX_COLUMNS)
         where = f"row {row}, column {self.roster.headers[j]}"
@@ -768,9 +769,8 @@ class _Checker:
                      n, self._at("certificate_valid_to"), end.isoformat())
 
     def _household(self, n: int, cells: dict[str, Any]) -> Household | None:
-        count, last = cells.get("children") or 0, cells.get("last_birth_date")
-        # A roster gives the number of children and the last birth only: earlier births are unknown.
-        children = [Child() for _ in range(count - 1)] + [Child(birth_date=last)] if count else []
+        """The row's household: both spouses get the addresses, the husband the phone (printed once)."""
+        children = children_from_count(cells.get("children") or 0, cells.get("last_birth_date"))
         address = {"registered_address": cells.get("registered_address"),
                    "current_address": cells.get("current_address")}
 
@@ -820,6 +820,12 @@ def birth_date(number: str) -> dt.date:
     return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
 
 
+def children_from_count(count: int, last_birth: dt.date | None) -> list[Child]:
+    """A roster gives the number of children and the last birth only: ``count`` children, the last
+    born on ``last_birth``, the earlier ones on dates unknown."""
+    return [Child() for _ in range(count - 1)] + [Child(birth_date=last_birth)] if count else []
+
+
 def check_roster(village: Village, path: Path | str, as_of: dt.date) -> RosterReport:
     """Read the whole roster and report every problem: errors (the row makes no household) and
     warnings (it does, but something needs a look)."""
@@ -856,7 +862,8 @@ class HouseholdStream:
             if household is not None:
                 yield raw.number, household
             else:
-                hid = read_text(raw.values[i]) if (i := checker._at("household_id")) is not None else None
+                i = checker.roster.index_of("household_id")
+                hid = read_text(raw.values[i]) if i is not None else None
                 self.skipped.append(SkippedRow(row=raw.number, household_id=hid,
                                                reasons=[p.short() for p in problems if p.severity == "error"]))
 

@@ -510,14 +510,22 @@ def test_changed_input_rebuilds_only_its_packet(bundle, tmp_path):
     assert verify_bundle(out).ok
 
 
-def test_docx_only(tmp_path):
+def test_docx_only_and_blank_adoption_facts(tmp_path):
+    """A village file without adoption facts (会宁县's): the sheet leaves them blank to fill in."""
     out = tmp_path / "docx"
-    report = build_bundle(VILLAGE, [INFLOW], out, as_of=AS_OF, formats=["docx"])
+    outflow = next(h for h in HOUSEHOLDS if "outflow" in h.name)
+    report = build_bundle(examples_dir() / "gansu" / "village.yaml", [outflow], out, as_of=AS_OF,
+                          formats=["docx"])
     files = report.manifest["files"]
-    assert {f["kind"] for f in files} == {"charter", "convention", "adoption-sheet", "inflow"}
+    assert {f["kind"] for f in files} == {"charter", "convention", "adoption-sheet", "outflow"}
     assert all(f["pages"] is None for f in files)
     assert not list(out.rglob("*.pdf"))
     assert verify_bundle(out).ok
+    sheet = docx_text(out / "village" / "adoption-sheet.docx")
+    assert "会议名称：村民会议／村民代表会议" in sheet
+    assert "通过日期：　　　　年　　　　月　　　　日" in sheet
+    assert "自治公约备案日期：　　　　年　　　　月　　　　日" in sheet
+    assert "备案机关：会师镇人民政府" in sheet
 
 
 def test_refuses_unsafe_output_and_inputs(tmp_path):

@@ -186,7 +186,8 @@ def test_id_stored_as_float_is_refused_with_the_fix(tmp_path, village):
     ("2026-11-30", dt.date(2026, 11, 30)), ("2026/11/30", dt.date(2026, 11, 30)), ("2026.11.30", dt.date(2026, 11, 30)),
     ("2026年11月30日", dt.date(2026, 11, 30)), ("20261130", dt.date(2026, 11, 30)), ("２０２６－１１－３０", dt.date(2026, 11, 30)),
     ("2026-11-30 00:00:00", dt.date(2026, 11, 30)), (46356, dt.date(2026, 11, 30)), (46356.0, dt.date(2026, 11, 30)),
-    ("46356", dt.date(2026, 11, 30)), (20261130, dt.date(2026, 11, 30)), (dt.datetime(2026, 11, 30, 8), dt.date(2026, 11, 30)),
+    ("46356", dt.date(2026, 11, 30)), (20261130, dt.date(2026, 11, 30)),
+    (dt.datetime(2026, 11, 30, 8), dt.date(2026, 11, 30)),
     (None, None), ("  ", None),
 ])
 def test_read_date(value, expected):
@@ -242,7 +243,8 @@ def _bad_roster(tmp_path: Path) -> Path:
             contraception="打针吧", last="2027-01-01"),                            #    节育措施, future birth
         [],                                                                      # 5: empty, skipped
         row("001", husband="", hid_number=H2, wid_number=W1, migration="出去了"),  # 6: dup 户编号, dup wife ID
-        row("005", hid_number=make_id("19900101", True, seq=99), wid_number="", children=0, last="2019-01-01"),
+        row("005", hid_number=make_id("19900101", True, seq=99), wid_number="", children=0, last="2019-01-01",
+            hukou=H1),                                                           # 7: an ID in the wrong column
     ]
     return write_xlsx(tmp_path / "bad.xlsx", rows)
 
@@ -255,6 +257,7 @@ def test_check_roster_lists_every_problem_with_row_column_and_masked_value(tmp_p
         ("warning", 4, "村民小组"), ("error", 4, "户口性质"), ("error", 4, "节育措施"), ("error", 4, "末次生育日期"),
         ("error", 6, "户编号"), ("warning", 2, "户编号"), ("error", 6, "丈夫姓名"), ("error", 6, "妻子身份证号"),
         ("warning", 2, "妻子身份证号"), ("error", 6, "流动类型"), ("error", 7, "妻子身份证号"), ("error", 7, "末次生育日期"),
+        ("error", 7, "户口性质"),
     }
     assert expected <= found, expected - found
     assert report.rows == 5 and report.households == 0 and not report.ok
@@ -272,6 +275,7 @@ def test_check_roster_lists_every_problem_with_row_column_and_masked_value(tmp_p
     assert "第一村民小组" in group.message
     # values are masked: keep the first 6 and last 4 characters
     assert by[3, "丈夫身份证号"].value == W2[:6] + "********" + W2[-4:]
+    assert by[7, "户口性质"].value == H1[:6] + "********" + H1[-4:]
     text = all_text(report)
     for number in (H1, H2, H3, W1, W2, W3):
         assert number not in text and number[:-1] not in text
@@ -402,7 +406,7 @@ def test_roster_template(tmp_path, village):
                      "计划再生育": ["是", "否"]}
     types = {dv.type for dv in ws.data_validations.dataValidation}
     assert {"list", "date", "textLength", "whole"} <= types
-    letters = {ws.cell(row=1, column=j).value: ws.cell(row=1, column=j).column_letter for j in range(1, len(COLUMNS) + 1)}
+    letters = {cell.value: cell.column_letter for cell in ws[1]}
     assert ws[f"{letters['丈夫身份证号']}2"].number_format == "@"
     assert ws.column_dimensions[letters["丈夫身份证号"]].number_format == "@"
     assert ws[f"{letters['结婚日期']}2"].number_format == "yyyy-mm-dd"
@@ -443,7 +447,8 @@ def test_selection_of_specific_rows_follows_the_seed_rules(tmp_path, village, re
         "over_age": (case("over_age", "19700101", "19750101", children=2, last="2000-01-01"), []),
     }
     path = write_xlsx(tmp_path / "sel.xlsx", [values for values, _ in cases.values()], HEADERS + ["计划再生育"])
-    got = {h.id: [k.value for k in resolver.selection(h)[0].agreements] for _, h in iter_households(village, path, AS_OF)}
+    got = {h.id: [k.value for k in resolver.selection(h)[0].agreements]
+           for _, h in iter_households(village, path, AS_OF)}
     assert got == {k: expected for k, (_, expected) in cases.items()}
 
 
@@ -504,7 +509,7 @@ def test_example_county_three_households_cover_every_kind(tmp_path):
 
 def test_generated_households_get_what_their_scenario_says(resolver):
     policies = {k: c.item.value for k, c in resolver.policies().items()}
-    plan = VillagePlan(0, "v", "某某村", "某某镇", ["第一村民小组", "第二村民小组"], "roster.xlsx", "")
+    plan = VillagePlan("v", "某某村", "某某镇", ["第一村民小组", "第二村民小组"], "roster.xlsx", "")
     seen = Counter()
     for h, scenario in draw_households(plan, _Draw("test", AS_OF, set()), 600, 0):
         seen[scenario.name] += 1
@@ -513,3 +518,19 @@ def test_generated_households_get_what_their_scenario_says(resolver):
             assert h.marriage_date >= max(shift_years(h.husband.born, 22), shift_years(h.wife.born, 20))
         assert h.marriage_date <= AS_OF and (h.last_birth is None or h.marriage_date <= h.last_birth <= AS_OF)
     assert set(seen) == {s.name for s in SCENARIOS}
+
+
+def test_check_command_lists_roster_problems_and_legal_findings_together(tmp_path, village):
+    bad = make_id("19900101", True)[:-1] + ("0" if make_id("19900101", True)[-1] != "0" else "1")
+    roster = write_xlsx(tmp_path / "r.xlsx", [row(), row(hid="002", hid_number=bad, wid_number=W2),
+                                              row(hid="003", husband="", hid_number=H3, wid_number=W3)])
+    problems = tmp_path / "problems.xlsx"
+    res = CliRunner().invoke(cli, ["check", "--village", str(EXAMPLES / "village.yaml"), "--roster", str(roster),
+                                   "--as-of", "2026-11-30", "--problems", str(problems)])
+    assert res.exit_code == 2, res.output
+    assert "Legal findings as of 2026-11-30" in res.output  # the law part runs too
+    assert "row 3, column 丈夫身份证号" in res.output and "row 4, column 丈夫姓名" in res.output
+    assert bad not in res.output and "Traceback" not in res.output
+    assert problems.exists()
+    sheet = load_workbook(problems).active
+    assert PROBLEM_HEADER in [c.value for c in sheet[1]]

@@ -12,6 +12,7 @@ templated parts and writes the zip, copying every other member as precompressed 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import os
 import re
@@ -29,9 +30,9 @@ from docx.opc.coreprops import CoreProperties
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml.parser import element_class_lookup
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined
-from lxml import etree
+from jinja2 import StrictUndefined, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from lxml import etree
 
 from ..errors import RenderError
 from ..models import Document, DocumentKind
@@ -232,7 +233,6 @@ def _oxml_parser() -> etree.XMLParser:
 
 
 _P_OPEN = re.compile(r"<w:p([ >])")
-_LISTING = re.compile(r"[\t\a\n\f]")
 
 
 def _prepare(src_xml: str) -> str:
@@ -243,9 +243,10 @@ def _prepare(src_xml: str) -> str:
 def _finish(dst_xml: str) -> str:
     """docxtpl's render_xml_part, after jinja."""
     dst_xml = dst_xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # = re.sub(r"\n<w:p([ >])")
-    dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    if "{_" in dst_xml or "_}" in dst_xml:  # each of the four contains one of these: without, a no-op
+        dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
     # resolve_listing only ever replaces \t \a \n \f (inside <w:t>); without any it is the identity.
-    if _LISTING.search(dst_xml) is None:
+    if not ("\n" in dst_xml or "\t" in dst_xml or "\a" in dst_xml or "\f" in dst_xml):
         return dst_xml
     return DocxTemplate.resolve_listing(None, dst_xml)  # uses nothing of the instance
 
@@ -285,6 +286,54 @@ class _PackedCache:
         return hit
 
 
+# Values whose type and value fix what jinja makes of them (exact types: a str subclass such as
+# markupsafe.Markup renders differently from an equal str).
+_SCALARS = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime})
+
+
+def _values_key(names: tuple[str, ...], ctx: dict[str, Any]) -> tuple | None:
+    """The context values a small template reads, as a cache key; None when one is missing (let
+    jinja raise) or is not a plain scalar."""
+    key = []
+    for name in names:
+        if name not in ctx:
+            return None
+        value = ctx[name]
+        if type(value) not in _SCALARS:
+            return None
+        key.append((type(value), value))
+    return tuple(key)
+
+
+class _SmallPart:
+    """A header or footer part: its template, the context names it reads, and finished members by
+    those names' values and by rendered text (a few variants per template: draft, page_total)."""
+
+    def __init__(self, env: ImmutableSandboxedEnvironment, name: str, encoding: str, source: str):
+        self.name = name
+        self.encoding = encoding
+        self.template = env.from_string(source)
+        self.names = tuple(sorted(meta.find_undeclared_variables(env.parse(source))))
+        self.by_values = _PackedCache()
+        self.by_text = _PackedCache()
+
+    def packed(self, ctx: dict[str, Any]) -> _Packed:
+        key = _values_key(self.names, ctx)
+        if key is not None:
+            hit = self.by_values.items.get(key)
+            if hit is not None:
+                return hit
+        xml = _finish(self.template.render(ctx))
+        packed = self.by_text.get(xml, lambda: self._make(xml))
+        if key is not None:
+            self.by_values.get(key, lambda: packed)
+        return packed
+
+    def _make(self, xml: str) -> _Packed:
+        element = etree.fromstring(xml.encode(self.encoding), _oxml_parser())  # python-docx's XmlPart.load
+        return _Packed(_Member(self.name, serialize_part_xml(element)))
+
+
 class CompiledTemplate:
     """A DOCX template prepared once per process: jinja templates of its templated parts (the body,
     each header and footer, six core properties) and the deflated bytes of every other member.
@@ -320,18 +369,19 @@ class CompiledTemplate:
         self.document_name = docx.part.partname.lstrip("/")
 
         # Headers, then footers, in the order docxtpl renders them.
-        self.parts: list[tuple[str, str, Any]] = []
+        self.parts: list[_SmallPart] = []
         for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
             for _key, part in tpl.get_headers_footers(uri):
                 xml = tpl.get_part_xml(part)
                 encoding = tpl.get_headers_footers_encoding(xml)
-                self.parts.append((part.partname.lstrip("/"), encoding,
-                                   self.env.from_string(_prepare(tpl.patch_xml(xml)))))
+                self.parts.append(_SmallPart(self.env, part.partname.lstrip("/"), encoding,
+                                             _prepare(tpl.patch_xml(xml))))
 
         # Core properties: python-docx parses the stored core.xml; docxtpl renders six of them.
         self.core_name = ""
         self.core_xml = b""
         self.core_templates: list[tuple[str, Any]] = []
+        core_names: set[str] = set()
         if core_part is not None:
             self.core_name = core_part.partname.lstrip("/")
             with zipfile.ZipFile(self.path) as z:
@@ -340,6 +390,9 @@ class CompiledTemplate:
             for prop in _CORE_PROPERTIES:
                 text = getattr(props, prop)
                 self.core_templates.append((prop, text if _constant(text) else self.env.from_string(text)))
+                if not _constant(text):
+                    core_names |= meta.find_undeclared_variables(self.env.parse(text))
+        self.core_names = tuple(sorted(core_names))
 
         # Every other member as python-docx saves it and normalize_docx stores it.
         buf = io.BytesIO()
@@ -347,7 +400,7 @@ class CompiledTemplate:
         saved = buf.getvalue()
         members = _deflated_members(normalize_docx(saved))
         self.order = list(members)
-        templated = [self.document_name, self.core_name, *(name for name, _e, _t in self.parts)]
+        templated = [self.document_name, self.core_name, *(p.name for p in self.parts)]
         if len(set(templated)) != len(templated):
             self.fallback = self.fallback or "two sections share a header or footer part"
         elif not set(templated) <= set(self.order):
@@ -355,7 +408,8 @@ class CompiledTemplate:
         if len(saved) > _ZIP_LIMIT:
             self.fallback = self.fallback or "the package is too large"
         self.static = {name: _Packed(m) for name, m in members.items() if name not in templated}
-        self.caches = {name: _PackedCache() for name in templated}
+        self.core_by_values = _PackedCache()
+        self.core_by_text = _PackedCache()
 
     def render(self, ctx: dict[str, Any]) -> bytes:
         """The DOCX bytes for template context ``ctx``, as `render_docx` would write them."""
@@ -366,17 +420,22 @@ class CompiledTemplate:
         root = copy.deepcopy(self.shell)
         root.replace(root[self.body_index], tree)
         packed = {self.document_name: _Packed(_Member(self.document_name, serialize_part_xml(root)))}
-        for name, encoding, template in self.parts:
-            xml = _finish(template.render(ctx))
-            packed[name] = self.caches[name].get(xml, lambda: self._header_footer(name, xml, encoding))
-        values = tuple(t if isinstance(t, str) else t.render(ctx) for _p, t in self.core_templates)
-        packed[self.core_name] = self.caches[self.core_name].get(values, lambda: self._core(values))
+        for part in self.parts:
+            packed[part.name] = part.packed(ctx)
+        packed[self.core_name] = self._core_packed(ctx)
         return _write_zip([self.static.get(name) or packed[name] for name in self.order])
 
-    @staticmethod
-    def _header_footer(name: str, xml: str, encoding: str) -> _Packed:
-        element = etree.fromstring(xml.encode(encoding), _oxml_parser())  # python-docx's XmlPart.load
-        return _Packed(_Member(name, serialize_part_xml(element)))
+    def _core_packed(self, ctx: dict[str, Any]) -> _Packed:
+        key = _values_key(self.core_names, ctx)
+        if key is not None:
+            hit = self.core_by_values.items.get(key)
+            if hit is not None:
+                return hit
+        values = tuple(t if isinstance(t, str) else t.render(ctx) for _p, t in self.core_templates)
+        packed = self.core_by_text.get(values, lambda: self._core(values))
+        if key is not None:
+            self.core_by_values.get(key, lambda: packed)
+        return packed
 
     def _core(self, values: tuple[str, ...]) -> _Packed:
         core = etree.fromstring(self.core_xml, _oxml_parser())
