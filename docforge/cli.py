@@ -101,15 +101,18 @@ def _load(village_file: Path, household_file: Path | None):
 @village_option
 @household_option
 @as_of_option
+@click.option("--blank", is_flag=True, help="An agreement form with the parties and term left blank to fill in.")
+@click.option("--draft", is_flag=True, help="Mark every page 征求意见稿.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The .docx to write.")
-def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt.date, output: Path) -> None:
+def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt.date, blank: bool, draft: bool,
+           output: Path) -> None:
     """Render one document as DOCX."""
     from .render.docx import write_docx
     from .resolve import Resolver
 
     village, household = _load(village_file, household_file)
-    doc = Resolver(village, as_of).document(kind, household)
-    write_docx(doc, output)
+    doc = Resolver(village, as_of).document(kind, household, blank=blank)
+    write_docx(doc, output, draft=draft)
     for f in doc.findings:
         click.secho(f.line(), fg="yellow", err=True)
     click.echo(f"wrote {output}")

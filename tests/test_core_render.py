@@ -196,3 +196,20 @@ def test_committed_template_is_what_the_builder_builds(kind):
     built = _build_templates_module().build(kind)
     committed = (ROOT / "docforge" / "templates" / f"{kind}.docx").read_bytes()
     assert built == committed, f"templates/{kind}.docx is stale: run `make templates`"
+
+
+def test_blank_agreement_form_and_draft_mark(docforge_cli, tmp_path):
+    """Without a household an agreement is refused, unless --blank asks for a form to fill in by hand."""
+    out = tmp_path / "inflow.docx"
+    refused = docforge_cli("render", "inflow", "--village", VILLAGE, "-o", out)
+    assert refused.code == 2 and "--household" in refused.output and not out.exists()
+    run = docforge_cli("render", "inflow", "--village", VILLAGE, "--blank", "--draft", "--as-of", "2026-11-30",
+                       "-o", out)
+    assert run.code == 0, run.output
+    lines = docx_paragraphs(out)
+    assert lines[:3] == ["流入人口计划生育管理协议", "甲方：某某村村民委员会", "乙方："]
+    assert lines[3].startswith("男：\u3000") and "户籍地址：\u3000" in lines[3]
+    assert "\u3000\u3000\u3000\u3000年\u3000\u3000\u3000\u3000月\u3000\u3000\u3000\u3000日至" in "".join(lines)
+    with zipfile.ZipFile(out) as z:
+        headers = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/header"))
+    assert "征求意见稿" in headers
