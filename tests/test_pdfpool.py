@@ -102,3 +102,24 @@ def test_falls_back_without_uno(docs, tmp_path, monkeypatch):
     monkeypatch.setattr(pdfpool, "unavailable", lambda: "no uno here")
     result = pdfpool.convert_many(docs[:1], tmp_path, date=AS_OF)
     assert list(result.pdfs) == docs[:1]
+
+
+def test_slim_templates_give_the_same_pdfs(tmp_path):
+    from docforge.render.docx import normalize_docx, render_docx_fast, template_path
+    from docforge.render.slim import slim_docx
+
+    r = Resolver(load_village(examples_dir() / "village.yaml"), AS_OF)
+    h = load_household(example_households()[3])
+    pairs = []
+    for kind in ("convention", "outflow"):
+        slim = tmp_path / f"slim-{kind}.docx"
+        slim.write_bytes(normalize_docx(slim_docx(template_path(kind).read_bytes())))
+        doc = r.document(kind, h) if kind == "outflow" else r.document(kind)
+        a, b = tmp_path / f"a-{kind}.docx", tmp_path / f"b-{kind}.docx"
+        a.write_bytes(render_docx_fast(doc, copy_mark="乙方存", page_total=True, draft=True))
+        b.write_bytes(render_docx_fast(doc, template=slim, copy_mark="乙方存", page_total=True, draft=True))
+        pairs.append((a, b))
+    result = pdfpool.convert_many([p for pair in pairs for p in pair], tmp_path / "pdf", jobs=2, date=AS_OF)
+    assert not result.failures
+    for a, b in pairs:
+        assert result.pdfs[a].read_bytes() == result.pdfs[b].read_bytes(), a.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import struct
 import zipfile
 import zlib
@@ -216,3 +217,42 @@ def test_long_title_fails_like_reference(resolver):
     with pytest.raises(RenderError) as fast:
         render_docx_fast(doc)
     assert str(fast.value) == str(slow.value)
+
+
+def test_values_key_tells_types_apart():
+    from markupsafe import Markup
+
+    names = ("a", "b")
+    assert render._values_key(names, {"a": True, "b": "x"}) != render._values_key(names, {"a": 1, "b": "x"})
+    assert render._values_key(names, {"a": "x&y", "b": 1}) != render._values_key(names, {"a": Markup("x&y"), "b": 1})
+    assert render._values_key(names, {"a": [1], "b": 1}) is None  # not a plain scalar: render
+    assert render._values_key(names, {"a": 1}) is None  # missing: let jinja raise
+
+
+def test_slim_templates_keep_what_documents_use(resolver, households, tmp_path):
+    from docforge.render.slim import slim_docx
+
+    from docx import Document as Docx
+
+    fat = io.BytesIO()
+    Docx().save(fat)  # python-docx's default package: what the templates are built from
+    fat_slim = render.normalize_docx(slim_docx(fat.getvalue()))
+    assert "latentStyles" not in zipfile.ZipFile(io.BytesIO(fat_slim)).read("word/styles.xml").decode()
+    assert len(fat_slim) < len(fat.getvalue()) / 2
+    for kind in ("charter", "inflow"):
+        original = template_path(kind).read_bytes()
+        slim = render.normalize_docx(slim_docx(original))
+        assert slim == original  # the shipped templates are built slim (tools/build_templates.py)
+        assert render.normalize_docx(slim_docx(slim)) == slim  # idempotent
+        names = zipfile.ZipFile(io.BytesIO(slim)).namelist()
+        assert "word/stylesWithEffects.xml" not in names and "docProps/thumbnail.jpeg" not in names
+        styles = zipfile.ZipFile(io.BytesIO(slim)).read("word/styles.xml").decode()
+        before = zipfile.ZipFile(io.BytesIO(original)).read("word/styles.xml").decode()
+        for sid in re.findall(r'w:styleId="(DF\w+)"', before):
+            assert f'w:styleId="{sid}"' in styles
+        assert "latentStyles" not in styles
+        path = tmp_path / f"{kind}.docx"
+        path.write_bytes(slim)
+        doc = resolver.document(kind, households[-1]) if kind == "inflow" else resolver.document(kind)
+        data = _same_with_template(doc, path, copy_mark=NASTY, page_total=True)
+        assert docx_text(data) == docx_text(render_docx(doc, copy_mark=NASTY, page_total=True))

@@ -20,6 +20,7 @@ from docx.shared import Pt, RGBColor
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from docforge.render.docx import normalize_docx  # noqa: E402
+from docforge.render.slim import slim_docx  # noqa: E402
 
 KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
 # Templates that are not documents of their own: the village packet's adoption and filing record.
@@ -297,7 +298,7 @@ def build(kind: str) -> bytes:
     cp.last_printed = fixed
     buf = io.BytesIO()
     doc.save(buf)
-    return normalize_docx(buf.getvalue())
+    return normalize_docx(slim_docx(buf.getvalue()))
 
 
 def main() -> None:
