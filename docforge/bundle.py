@@ -12,54 +12,87 @@ that :meth:`Resolver.selection` picks for the household, each in as many copies 
 names holders, each copy marked for who keeps it (甲方执, 县公证处执 …) and numbered 第 N 页 共 M 页.
 ``packet.pdf`` merges a packet's documents with an outline entry per document (or copy).
 
-How a run goes (:func:`build_bundle`):
+How a run goes (:func:`write_bundle`):
 
-1. Packets are planned one at a time: their documents resolved and rendered to DOCX. A packet's
-   *key* is a hash of what it is made of: docforge's and pypdf's versions, the plugins, the
-   options, the input files and the DOCX bytes. A packet whose directory holds a ``.done`` record
-   with the same key, and files that match the record, is finished and is not built again.
-2. Any other packet is staged in a temporary directory ``DIR/.tmp-<packet>``. Once a round holds
+1. Households come in the order given: household files, or a roster streamed row by row
+   (:func:`docforge.roster.iter_households`; a roster with errors is refused before anything is
+   written, unless ``--skip-bad-rows`` leaves the bad rows out and records them). Each household's
+   agreements are selected (:meth:`Resolver.selection`, with its reasons) and rendered to DOCX, here
+   or by ``jobs`` worker processes; the results are taken in order, so the output does not depend on
+   ``jobs``. A household that signs no agreement gets no packet, only its manifest entry.
+2. A packet's *key* is a hash of what it is made of: docforge's and pypdf's versions, the plugins,
+   the options, the input files, its title and the DOCX bytes. A packet whose directory holds a
+   ``.done`` record with the same key, and files that match the record, is finished and is not
+   built again.
+3. Any other packet is staged in a temporary directory ``DIR/.tmp-<packet>``. Once a round holds
    ``round_size`` documents (and at the end), all its DOCX files are converted to PDF together in
    one :func:`docforge.render.pdf.convert_many` call (each document once, ``jobs`` LibreOffice
    workers), and each packet's PDF is merged with an outline entry per document and, on request,
-   empty signature fields. Memory stays flat however many households there are.
-3. A complete packet directory is renamed into place (``os.replace``); ``manifest.json`` is written
+   empty signature fields.
+4. A complete packet directory is renamed into place (``os.replace``); ``manifest.json`` is written
    last, atomically. An interrupted run (even ``kill -9``) leaves finished packets and temporary
    directories, never a half-written packet; the next run removes the temporary directories and
-   builds only what is missing or changed.
+   builds only what is missing or changed, and removes the packets of households no longer there.
+   Packets are not fsynced one by one: the next run re-hashes a finished packet's files against its
+   ``.done`` record, so one that a power cut left incomplete is built again; the file system is
+   synced once, before the manifest is written.
+
+Memory stays flat however many households there are: nothing per household is kept. Each packet's
+manifest entries wait in a JSON-lines file in the bundle's temporary area and ``manifest.json`` is
+streamed from them and the ``.done`` records at the end; household ids are kept as 64-bit hashes
+(:class:`IdSet`); a warning is kept once per (check, document, clause) with the number of households.
+
+The manifest (format 2): ``format, docforge, plugins, as_of, draft, sign_fields, formats``;
+``inputs`` (role village / roster / household, path, sha256); ``totals`` (households, packets,
+documents, pages, files, warnings, skipped_rows); ``roster`` (roster runs: the file as read and its
+warnings, each once with the rows counted); ``warnings`` (each once: the first household, the number
+of households); ``skipped`` (roster rows left out: row, household_id, reasons); ``households`` (per
+household in order: id, its roster row or file, its packet or null, agreements, the reason for
+each, and the plugin that selected them); ``packets`` (name, household, title, key); ``files`` (per
+file: path, kind, household, copy, pages, sha256, and a packet PDF's contents).
 
 Output is deterministic: the same inputs, plugins, options and as-of date give byte-identical
-files, manifest included (no clock, no absolute paths).
+files, manifest included (no clock, no absolute paths but those given).
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime as dt
 import errno
 import fcntl
 import hashlib
 import io
+import itertools
 import json
 import math
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConversionError, InputError, RenderError
 from .models import Document, DocumentKind, Household, Village
+from .compact import IdSet
+from .explain import provenance_dict
 from .resolve import Resolver
+
+if TYPE_CHECKING:
+    from .models import Selection
+    from .roster import HouseholdStream, RosterReport
 
 MANIFEST = "manifest.json"
 DONE = ".done"
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 FORMATS = ("docx", "pdf")
 ADOPTION_SHEET = "adoption-sheet"
 #: Labels of the signature lines that get a signature field, and the field's role.
@@ -150,20 +183,6 @@ class BundleOptions:
         return "docx" in self.formats
 
 
-@dataclass
-class BundleReport:
-    """What a run did: the manifest it wrote, the packets built and those already finished."""
-
-    out: Path
-    manifest: dict[str, Any]
-    built: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def warnings(self) -> list[dict[str, Any]]:
-        return self.manifest["warnings"]
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -205,6 +224,22 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _sync_filesystem(path: Path) -> None:
+    """Flush the file system holding ``path`` to disk (Linux ``syncfs``; elsewhere ``sync``)."""
+    try:
+        import ctypes
+
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if ctypes.CDLL(None, use_errno=True).syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()
+
+
 _UNSAFE = re.compile(r"[^\w\-]", re.UNICODE)
 
 
@@ -213,11 +248,18 @@ def _safe_part(text: str) -> str:
     return _UNSAFE.sub("_", text) or "_"
 
 
-def _check_household_id(hid: str, source: str) -> None:
+def _household_id_problem(hid: str) -> str | None:
     if (not hid or hid.startswith(".") or any(c in hid for c in "/\\\0") or hid != hid.strip()
             or len(hid) > 100 or any(ord(c) < 32 for c in hid)):
-        raise InputError(f"{source}: household id {hid!r} cannot name a folder of the bundle: use letters, "
-                         f"digits, Chinese characters, '-' or '_' (no '/', no leading '.')")
+        return (f"household id {hid!r} cannot name a folder of the bundle: use letters, digits, Chinese "
+                f"characters, '-' or '_' (no '/', no leading '.')")
+    return None
+
+
+def _check_household_id(hid: str, source: str) -> None:
+    problem = _household_id_problem(hid)
+    if problem:
+        raise InputError(f"{source}: {problem}")
 
 
 def _plugins(resolver: Resolver) -> list[dict[str, Any]]:
@@ -311,11 +353,12 @@ def plan_village_packet(r: Resolver, inputs: list[InputFile], draft: bool) -> tu
     return Packet("village", title, items, inputs), docs
 
 
-def plan_household_packet(r: Resolver, h: Household, inputs: list[InputFile], draft: bool
-                          ) -> tuple[Packet, list[Document]]:
+def plan_household_packet(r: Resolver, h: Household, inputs: list[InputFile], draft: bool,
+                          selection: Selection | None = None) -> tuple[Packet, list[Document]]:
     from .render.docx import render_docx_fast as render_docx  # the same bytes, template compiled once
 
-    selection, _ = r.selection(h)
+    if selection is None:
+        selection, _ = r.selection(h)
     items: list[Item] = []
     docs: list[Document] = []
     for kind in selection.agreements:
@@ -338,7 +381,7 @@ def packet_key(packet: Packet, options: BundleOptions, common: dict[str, Any]) -
     record = {
         "docforge": __version__, "pypdf": pypdf.__version__, **common,
         "formats": list(options.formats), "draft": options.draft, "sign_fields": options.sign_fields,
-        "inputs": [i.as_dict() for i in packet.inputs],
+        "inputs": [i.as_dict() for i in packet.inputs], "title": packet.title,
         "items": [[i.stem, i.kind, i.title, i.holder, sha256_bytes(i.data)] for i in packet.items],
     }
     return sha256_bytes(json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8"))
@@ -506,19 +549,104 @@ def assemble_pdf(packet: Packet, pdfs: dict[str, Path], target: Path, sign_field
 # --------------------------------------------------------------------------- the run
 
 
+class Reporter:
+    """What a run tells its user. This one passes everything to ``log`` as lines (in a county run
+    prefixed with the village); the CLI's progress bar (:mod:`docforge.progress`) shows routine
+    progress as a bar instead."""
+
+    def __init__(self, log: Log | None = None):
+        self._log = log or (lambda _msg: None)
+        self._county = False
+        self._prefix = ""
+
+    def log(self, msg: str) -> None:
+        """Something to see in any case: a packet removed, a document that failed."""
+        self._log(self._prefix + msg)
+
+    def detail(self, msg: str) -> None:
+        """Routine progress (a packet written, a round converted); a progress bar shows it as such."""
+        self._log(self._prefix + msg)
+
+    def villages(self, total: int) -> None:
+        """A county run of ``total`` villages begins."""
+        self._county = True
+
+    def start(self, label: str, total: int | None) -> None:
+        """A village's bundle begins: ``total`` households (None: not known until the end)."""
+        self._prefix = f"{label}: " if self._county else ""
+
+    def advance(self, households: int = 0, documents: int = 0) -> None:
+        """Households planned, and their documents."""
+
+    def end(self) -> None:
+        """The village's bundle is finished, or failed."""
+        self._prefix = ""
+
+    def village_done(self) -> None:
+        """A village of a county run is done (bundled or failed)."""
+
+    def paused(self) -> contextlib.AbstractContextManager:
+        """No thread of the reporter's runs inside this block (worker processes are forked in it)."""
+        return contextlib.nullcontext()
+
+
+@dataclass
+class Totals:
+    """Counts of a run, for the manifest, the closing summary and the county summary."""
+
+    households: int = 0  # households of the run (skipped rows not counted)
+    packets: int = 0  # the village's and one per household that signs an agreement
+    documents: int = 0  # DOCX documents, each copy counted
+    pages: int = 0  # pages of the packets' PDFs
+    files: int = 0  # files the manifest lists
+    warnings: int = 0  # distinct warnings (documents and roster)
+    skipped_rows: int = 0
+    built: int = 0  # packets this run built (the others an earlier run had finished)
+    finished: int = 0
+
+    #: What the manifest records: the same for a fresh and a resumed run.
+    RECORDED = ("households", "packets", "documents", "pages", "files", "warnings", "skipped_rows")
+
+    def recorded(self, pdf: bool) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.RECORDED}
+        if not pdf:
+            d["pages"] = None
+        return d
+
+    def add(self, other: Totals) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class BundleReport:
+    """What a run did. The manifest itself is on disk (``manifest``) and is not kept in memory."""
+
+    out: Path
+    totals: Totals
+    warnings: list[dict[str, Any]]  # distinct warnings of the documents, with the households counted
+    skipped: list[dict[str, Any]]  # roster rows left out (--skip-bad-rows)
+    roster: dict[str, Any] | None = None  # the roster's summary and warnings
+    village: str = ""
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """``manifest.json``, read whole (for small bundles and tests)."""
+        return json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
+
+
 class BundleWriter:
     """Writes packets into a bundle directory; see the module docstring."""
 
-    def __init__(self, out: Path, options: BundleOptions, log: Log | None = None):
+    def __init__(self, out: Path, options: BundleOptions, reporter: Reporter | None = None,
+                 totals: Totals | None = None):
         self.out = Path(out)
         self.options = options
-        self.log = log or (lambda _msg: None)
+        self.reporter = reporter or Reporter()
+        self.totals = totals or Totals()
         self._lock_fd: int | None = None
         self._pending: list[Packet] = []
         self._pending_docs = 0
-        self._staged: dict[str, Path] = {}
-        self.records: dict[str, dict[str, Any]] = {}
-        self.built: list[str] = []
         self.failures: dict[str, str] = {}
 
     # -- directory housekeeping
@@ -557,6 +685,10 @@ class BundleWriter:
             os.close(self._lock_fd)
             self._lock_fd = None
 
+    @property
+    def lock_fd(self) -> int | None:
+        return self._lock_fd
+
     def _is_bundle(self, entries: list[Path]) -> bool:
         if any(p.name == MANIFEST or p.name.startswith((TMP_PREFIX, OLD_PREFIX)) for p in entries):
             return True
@@ -565,16 +697,16 @@ class BundleWriter:
         hh = self.out / "households"
         return hh.is_dir() and any((d / DONE).exists() for d in hh.iterdir() if d.is_dir())
 
-    def remove_stale(self, wanted: set[str]) -> None:
+    def remove_stale(self, households: IdSet) -> None:
         """Remove household packets of earlier runs whose household is no longer in the bundle."""
         hh = self.out / "households"
         if not hh.is_dir():
             return
-        for d in sorted(hh.iterdir()):
-            name = f"households/{d.name}"
-            if d.is_dir() and name not in wanted and (d / DONE).exists():
-                self.log(f"{name}: removed (household no longer in the bundle)")
-                shutil.rmtree(d)
+        with os.scandir(hh) as it:
+            stale = [d.name for d in it if d.is_dir() and d.name not in households and (Path(d.path) / DONE).exists()]
+        for name in sorted(stale):
+            self.reporter.log(f"households/{name}: removed (household no longer in the bundle)")
+            shutil.rmtree(hh / name)
 
     # -- packets
 
@@ -611,11 +743,10 @@ class BundleWriter:
                           "copy": None, "pages": len(PdfReader(pdf).pages), "sha256": sha256_file(pdf),
                           "contents": contents})
         record = {"packet": packet.name, "key": packet.key, "files": files}
-        for p in tmp.iterdir():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-        _write_atomic(tmp / DONE, _json(record))
-        _fsync_dir(tmp)
+        # Not fsynced one by one (a third of a DOCX-only run's time): a later run re-hashes a finished
+        # packet's files against this record, so a packet that a power cut left incomplete is built
+        # again; the file system is synced once, before the manifest is written.
+        (tmp / DONE).write_bytes(_json(record))
         final = self.out / packet.name
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():
@@ -625,27 +756,23 @@ class BundleWriter:
             shutil.rmtree(old)
         else:
             os.replace(tmp, final)
-        _fsync_dir(final.parent)
         return record
 
-    def add(self, packet: Packet) -> None:
-        """Stage a packet to build; a round is converted as soon as it is full."""
+    def enqueue(self, packet: Packet, tmp: Path) -> None:
+        """A staged packet: finished at once without PDF, else converted with its round, which is
+        converted as soon as it is full."""
+        if not self.options.pdf:
+            self._done(packet, self.finish(packet, tmp, None))
+            return
         if self._pending and self._pending_docs + len(packet.items) > self.options.round_size:
             self.flush()
-        self._staged[packet.name] = self.stage(packet)
         self._pending.append(packet)
         self._pending_docs += len(packet.items)
-        if not self.options.pdf:
-            self.flush()
 
     def flush(self) -> None:
         """Convert the staged packets' documents in one LibreOffice call, then finish each packet."""
         group, self._pending, self._pending_docs = self._pending, [], 0
         if not group:
-            return
-        if not self.options.pdf:
-            for p in group:
-                self._done(p, self.finish(p, self._staged.pop(p.name), None))
             return
         from .render.pdf import convert_many
 
@@ -657,11 +784,12 @@ class BundleWriter:
         for p in group:
             for item in p.items:
                 src = work / "in" / f"d{len(sources):05d}.docx"  # unique names for one output folder
-                _link_or_copy(self._staged[p.name] / f"{item.stem}.docx", src)
+                _link_or_copy(self.out / p.tmp_name / f"{item.stem}.docx", src)
                 sources[src] = (p, item)
         jobs = min(self.options.jobs, len(sources))
         batch = max(1, min(20, math.ceil(len(sources) / jobs)))
-        self.log(f"converting {len(sources)} documents to PDF ({jobs} LibreOffice worker{'s' * (jobs > 1)})")
+        self.reporter.detail(f"converting {len(sources)} documents to PDF "
+                             f"({jobs} LibreOffice worker{'s' * (jobs > 1)})")
         result = convert_many(list(sources), work / "pdf", jobs=jobs, timeout=self.options.timeout, batch_size=batch)
         pdfs: dict[str, dict[str, Path]] = {p.name: {} for p in group}
         for src, (p, item) in sources.items():
@@ -670,25 +798,30 @@ class BundleWriter:
             else:
                 self.failures[f"{p.name}/{item.stem}.docx"] = result.failures.get(src, "no PDF")
         for p in group:
-            tmp = self._staged.pop(p.name)
+            tmp = self.out / p.tmp_name
             if len(pdfs[p.name]) != len(p.items):
                 shutil.rmtree(tmp)
-                self.log(f"{p.name}: not written (a document failed to convert to PDF)")
+                self.reporter.log(f"{p.name}: not written (a document failed to convert to PDF)")
                 continue
             contents = assemble_pdf(p, pdfs[p.name], tmp / "packet.pdf", self.options.sign_fields)
             self._done(p, self.finish(p, tmp, contents))
         shutil.rmtree(work, ignore_errors=True)
 
     def _done(self, packet: Packet, record: dict[str, Any]) -> None:
-        self.records[packet.name] = record
-        self.built.append(packet.name)
-        self.log(f"{packet.name}: written")
+        self.totals.built += 1
+        self.totals.pages += record_pages(record)
+        self.reporter.detail(f"{packet.name}: written")
 
     def raise_failures(self) -> None:
         if self.failures:
             lines = "\n  ".join(f"{k}: {v}" for k, v in self.failures.items())
             raise ConversionError(f"{len(self.failures)} document(s) could not be converted to PDF; their packets "
                                   f"were not written (the others were). Re-run the same command to retry:\n  {lines}")
+
+
+def record_pages(record: dict[str, Any]) -> int:
+    """The pages of a packet's PDF, from its ``.done`` record (0 without PDF)."""
+    return sum(f["pages"] or 0 for f in record.get("files", []) if f.get("kind") == "packet")
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -698,91 +831,468 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+# --------------------------------------------------------------------------- households, planned
+
+
+@dataclass
+class HouseholdSource:
+    """A household of the run and where it came from: its own file, or a row of the roster."""
+
+    household: Household
+    input: InputFile | None = None
+    row: int | None = None
+
+
+@dataclass
+class _Planned:
+    """One household, planned (small: its DOCX files are already on disk, in its staging folder)."""
+
+    entry: dict[str, Any]  # the manifest's household entry
+    findings: list[dict[str, Any]]
+    status: str  # none, removed (signs nothing), finished (by an earlier run), built, staged (for PDF)
+    packet: Packet | None = None  # without the documents' bytes
+    pages: int = 0
+    input: dict[str, Any] | None = None  # the household's own file, as the manifest's inputs list it
+
+
+def _findings(docs: Iterable[Document]) -> list[dict[str, Any]]:
+    return [{**f.model_dump(mode="json", exclude_none=True), "message": f.line()} for d in docs for f in d.findings]
+
+
+def _packet_entry(p: Packet) -> dict[str, Any]:
+    return {"name": p.name, "household": p.household, "title": p.title, "key": p.key}
+
+
+class _HouseholdJob:
+    """Selects, renders and stages one household's packet: the same in the main process
+    (``--jobs 1``) and in each worker process, which builds its own once."""
+
+    def __init__(self, village: Village, village_input: InputFile, options: BundleOptions, common: dict[str, Any],
+                 out: Path, resolver: Resolver | None = None):
+        self.r = resolver or Resolver(village, options.as_of)
+        self.village_input, self.options, self.common = village_input, options, common
+        self.writer = BundleWriter(out, options)  # stages and finishes packets; the run's own holds the lock
+
+    def __call__(self, src: HouseholdSource) -> _Planned:
+        h = src.household
+        selection, prov = self.r.selection(h)
+        name = f"households/{h.id}"
+        entry: dict[str, Any] = {"id": h.id}
+        if src.row is not None:
+            entry["row"] = src.row
+        if src.input is not None:
+            entry["file"] = src.input.path
+        entry.update(packet=None, agreements=[k.value for k in selection.agreements], reasons=dict(selection.reasons),
+                     selected_by={k: v for k, v in provenance_dict(prov).items() if v is not None})
+        own = src.input.as_dict() if src.input else None
+        if not selection.agreements:
+            if (self.writer.out / name / DONE).exists():  # it signed something before
+                shutil.rmtree(self.writer.out / name)
+                return _Planned(entry, [], "removed", input=own)
+            return _Planned(entry, [], "none", input=own)
+        inputs = [self.village_input] + ([src.input] if src.input else [])
+        packet, docs = plan_household_packet(self.r, h, inputs, self.options.draft, selection)
+        packet.key = packet_key(packet, self.options, self.common)
+        entry["packet"] = packet.name
+        record = packet_is_done(self.writer.out, packet)
+        if record is not None:
+            status, pages = "finished", record_pages(record)
+        else:
+            tmp = self.writer.stage(packet)
+            status, pages = "staged", 0
+            if not self.options.pdf:
+                self.writer.finish(packet, tmp, None)
+                status = "built"
+        for item in packet.items:
+            item.data = b""
+        return _Planned(entry, _findings(docs), status, packet, pages, own)
+
+
+#: Households a worker process plans per task; at most 2 × jobs tasks are in flight.
+CHUNK = 16
+_job: _HouseholdJob | None = None
+
+
+def _start_worker(args: tuple, lock_fd: int | None) -> None:
+    """A worker process: it dies with the run, leaves Ctrl-C to it, and builds its Resolver once."""
+    global _job
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # Linux: killed when the run is (kill -9 leaves no worker behind)
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if lock_fd is not None:  # a forked copy of the run's lock on the bundle folder
+        try:
+            os.close(lock_fd)
+        except OSError:
+            pass
+    _job = _HouseholdJob(*args)
+
+
+def _plan_chunk(chunk: list[HouseholdSource]) -> list[_Planned]:
+    assert _job is not None
+    return [_job(src) for src in chunk]
+
+
+def _chunks(items: Iterable[HouseholdSource], size: int) -> Iterator[list[HouseholdSource]]:
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _plan_all(job: _HouseholdJob, job_args: tuple, sources: Iterable[HouseholdSource], jobs: int,
+              reporter: Reporter, lock_fd: int | None) -> Iterator[_Planned]:
+    """Each household planned, in the order given: here, or by ``jobs`` worker processes fed
+    chunks of :data:`CHUNK` households with at most ``2 × jobs`` chunks in flight (memory stays
+    flat), their results taken in order (the output does not depend on ``jobs``)."""
+    if jobs == 1:
+        for src in sources:
+            yield job(src)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    chunks = _chunks(sources, CHUNK)
+    first = next(chunks, None)
+    if first is None:
+        return
+    # fork: the workers start with the plugins loaded and the templates compiled
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_start_worker, initargs=(job_args, lock_fd))
+    window: collections.deque = collections.deque()
+    try:
+        with reporter.paused():  # the first submit forks every worker: no other thread may run then
+            sys.stdout.flush()  # nor may output wait in a buffer that each worker would flush again
+            sys.stderr.flush()
+            window.append(pool.submit(_plan_chunk, first))
+        for chunk in chunks:
+            window.append(pool.submit(_plan_chunk, chunk))
+            while len(window) > 2 * jobs:
+                yield from window.popleft().result()
+        while window:
+            yield from window.popleft().result()
+    except BrokenProcessPool as e:
+        raise RenderError(f"a worker process rendering the households' documents died ({e}); "
+                          f"re-run the same command to finish the bundle (or give --jobs 1)") from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --------------------------------------------------------------------------- warnings, manifest
+
+
+class _Warnings:
+    """The documents' findings, each (check, document, clause) once, with the number of households
+    whose documents have it and the first of them."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple, dict[str, Any]] = {}
+        self._last: dict[tuple, str | None] = {}
+
+    def add(self, findings: list[dict[str, Any]], household: str | None) -> None:
+        for f in findings:
+            key = (f["check"], f.get("document"), f.get("clause"))
+            entry = self.entries.get(key)
+            if entry is None:
+                entry = self.entries[key] = {"household": household, "households": 0, **f}
+                self._last[key] = None
+            if household is not None and self._last[key] != household:
+                entry["households"] += 1
+                self._last[key] = household
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return list(self.entries.values())
+
+
+class _Spill:
+    """The manifest's long lists, one JSON line an entry, in the bundle's temporary area until
+    the manifest is written."""
+
+    SECTIONS = ("inputs", "households", "packets")
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir()
+        self._files = {s: open(folder / f"{s}.jsonl", "w", encoding="utf-8") for s in self.SECTIONS}
+
+    def add(self, section: str, entry: dict[str, Any]) -> None:
+        self._files[section].write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def read(self, section: str) -> Iterator[dict[str, Any]]:
+        self._files[section].flush()
+        with open(self.folder / f"{section}.jsonl", encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def write_json_stream(path: Path, items: Iterable[tuple[str, Any]]) -> None:
+    """Write the object ``{key: value, …}`` exactly as ``json.dumps(indent=2)`` would, atomically;
+    a value that is an iterator is written entry by entry, never held whole."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("{")
+        for n, (key, value) in enumerate(items):
+            f.write(("," if n else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": ")
+            if isinstance(value, Iterator):
+                empty = True
+                for entry in value:
+                    f.write(("[" if empty else ",") + "\n    " + _dumps(entry).replace("\n", "\n    "))
+                    empty = False
+                f.write("[]" if empty else "\n  ]")
+            else:
+                f.write(_dumps(value).replace("\n", "\n  "))
+        f.write("\n}\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _roster_summary(stream: HouseholdStream, roster_input: InputFile) -> dict[str, Any]:
+    """The roster as read, and its warnings, each (column, message) once with the rows counted."""
+    report = stream.report
+    assert report is not None
+    warnings: dict[tuple, dict[str, Any]] = {}
+    for p in report.warnings:
+        w = warnings.setdefault((p.column, p.message), {"column": p.column, "message": p.message, "fix": p.fix,
+                                                        "first_row": p.row, "value": p.value, "rows": 0})
+        w["rows"] += 1
+    return {"path": roster_input.path, "format": report.format, "encoding": report.encoding,
+            "header_row": report.header_row, "rows": report.rows, "households": report.households,
+            "skipped": len(stream.skipped), "warnings": list(warnings.values())}
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+class RosterRefusedError(InputError):
+    """A roster with errors, given without ``--skip-bad-rows``: nothing is written. ``report``
+    holds every problem."""
+
+    def __init__(self, report: RosterReport, village_path: str, roster_path: str, as_of: dt.date, limit: int = 50):
+        self.report = report
+        errors = report.errors
+        rows = all(p.row is not None and p.row != report.header_row for p in errors)
+        fix = ("Correct them, or give --skip-bad-rows to leave those rows out (the output and the manifest list "
+               "them)." if rows else "Correct the file: no row can be read while these are wrong.")
+        lines = [f"{roster_path}: the roster has {len(errors)} error{'s' * (len(errors) != 1)}; no bundle was "
+                 f"written. {fix}", report.summary()]
+        lines += [p.line() for p in errors[:limit]]
+        if len(errors) > limit:
+            lines.append(f"... and {len(errors) - limit} more errors")
+        lines.append(f"Every problem, in a sheet to correct and feed back: docforge check --village {village_path} "
+                     f"--roster {roster_path} --as-of {as_of.isoformat()} --problems problems.xlsx")
+        super().__init__("\n".join(lines))
+
+
 def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path, *, as_of: dt.date,
                  formats: Sequence[str] = FORMATS, draft: bool = False, sign_fields: bool = False,
                  jobs: int = 1, timeout: float | None = None, round_size: int = ROUND_SIZE,
-                 log: Log | None = None) -> BundleReport:
-    """Write (or finish) the bundle of a village file and household files into ``out``."""
+                 roster: Path | None = None, skip_bad_rows: bool = False,
+                 log: Log | None = None, reporter: Reporter | None = None, label: str | None = None) -> BundleReport:
+    """Write (or finish) the bundle of a village file and its households, from household files
+    or streamed from a roster, into ``out``."""
     from .inputs import load_household, load_village
 
     options = BundleOptions(as_of=as_of, formats=tuple(formats), draft=draft, sign_fields=sign_fields,
                             jobs=jobs, timeout=timeout, round_size=round_size)
     village_file = Path(village_file)
     village = load_village(village_file)
-    households: list[tuple[Household, InputFile]] = []
+    village_input = InputFile.of("village", village_file)
+    if roster is not None:
+        if household_files:
+            raise InputError("give the households as household files or as one roster, not both")
+        from .roster import iter_households
+
+        roster = Path(roster)
+        stream = iter_households(village, roster, as_of, skip_bad=skip_bad_rows)
+        return write_bundle(village, village_input, None, out, options, log, reporter=reporter, roster=stream,
+                            roster_input=InputFile.of("roster", roster), label=label)
+    # Household files are few (one per --household): read and checked before anything is written.
+    households: list[HouseholdSource] = []
+    seen: dict[str, str] = {}
     for hf in household_files:
         hf = Path(hf)
         h = load_household(hf)
-        households.append((h, InputFile.of("household", hf, h.id)))
-    return write_bundle(village, InputFile.of("village", village_file), households, out, options, log)
-
-
-def write_bundle(village: Village, village_input: InputFile, households: Sequence[tuple[Household, InputFile]],
-                 out: Path, options: BundleOptions, log: Log | None = None) -> BundleReport:
-    """The library entry point for validated models (e.g. households read from a roster)."""
-    log = log or (lambda _msg: None)
-    seen: dict[str, InputFile] = {}
-    for h, src in households:
-        _check_household_id(h.id, src.path)
+        _check_household_id(h.id, str(hf))
         if h.id in seen:
-            raise InputError(f"{src.path}: household id {h.id!r} is also the id of {seen[h.id].path}; "
+            raise InputError(f"{hf}: household id {h.id!r} is also the id of {seen[h.id]}; "
                              f"each household needs its own id")
-        seen[h.id] = src
+        seen[h.id] = str(hf)
+        households.append(HouseholdSource(h, InputFile.of("household", hf, h.id)))
+    households.sort(key=lambda s: s.household.id)
+    return write_bundle(village, village_input, households, out, options, log, reporter=reporter, label=label)
 
-    r = Resolver(village, options.as_of)
+
+def write_bundle(village: Village, village_input: InputFile,
+                 households: Iterable[HouseholdSource | tuple[Household, InputFile]] | None,
+                 out: Path, options: BundleOptions, log: Log | None = None, *, reporter: Reporter | None = None,
+                 roster: HouseholdStream | None = None, roster_input: InputFile | None = None,
+                 label: str | None = None) -> BundleReport:
+    """The library entry point for validated models: ``households`` in the order given, or the
+    households streamed from ``roster`` (:func:`docforge.roster.iter_households`) in roster order.
+    ``label`` names the village in progress output (default: its name).
+
+    Nothing per household stays in memory: finished packets' entries wait in a JSON-lines file in
+    the bundle's temporary area and ``manifest.json`` is streamed from it at the end; household ids
+    are kept as 64-bit hashes; warnings once per (check, document, clause)."""
+    from .roster import RosterError, SkippedRow
+
+    reporter = reporter or Reporter(log)
+    totals = Totals()
+    r = Resolver(village, options.as_of)  # a missing or broken plugin stops the run here
     common = {"as_of": options.as_of.isoformat(), "plugins": _plugins(r)}
-    households = sorted(households, key=lambda x: x[0].id)
-    warnings: list[dict[str, Any]] = []
-    packets: list[dict[str, Any]] = []
-    skipped: list[str] = []
+    ids = IdSet()
+    if roster is not None:
+        if roster_input is None:
+            roster_input = InputFile.of("roster", roster.path)
+        sources: Iterator[HouseholdSource] = (HouseholdSource(h, None, row) for row, h in roster)
+    else:
+        sources = (s if isinstance(s, HouseholdSource) else HouseholdSource(*s) for s in households or ())
 
-    def note(docs: list[Document], household: str | None) -> None:
-        for d in docs:
-            for f in d.findings:
-                warnings.append({"household": household, **f.model_dump(mode="json", exclude_none=True),
-                                 "message": f.line()})
-
-    def plans():
-        """One packet at a time, rendered when its turn comes (memory stays flat)."""
-        vp, vdocs = plan_village_packet(r, [village_input], options.draft)
-        note(vdocs, None)
-        yield vp
-        for h, src in households:
-            hp, hdocs = plan_household_packet(r, h, [village_input, src], options.draft)
-            note(hdocs, h.id)
-            yield hp
-
-    writer = BundleWriter(out, options, log)
-    writer.open()
-    try:
-        writer.remove_stale({"village"} | {f"households/{h.id}" for h, _ in households})
-        for p in plans():
-            p.key = packet_key(p, options, common)
-            packets.append({"name": p.name, "household": p.household, "title": p.title, "key": p.key})
-            record = packet_is_done(writer.out, p)
-            if record:
-                writer.records[p.name] = record
-                skipped.append(p.name)
-                log(f"{p.name}: already finished")
+    def checked() -> Iterator[HouseholdSource]:
+        """Household ids that can name a folder, each once; with --skip-bad-rows, a row whose id
+        cannot is skipped like any bad row."""
+        for src in sources:
+            hid = src.household.id
+            problem = _household_id_problem(hid)
+            if problem is None and not ids.add(hid):
+                problem = (f"household id {hid!r} is also the id of an earlier household; each household needs "
+                           f"its own id")
+            if problem is None:
+                totals.households += 1
+                yield src
+            elif roster is not None and roster.skip_bad:
+                roster.skipped.append(SkippedRow(row=src.row, household_id=hid, reasons=[problem]))
             else:
-                writer.add(p)
+                where = (f"{roster_input.path}, row {src.row}" if roster_input else
+                         src.input.path if src.input else "-")
+                raise InputError(f"{where}: {problem}")
+
+    households_in = checked()
+    total = None if roster is not None else (len(households) if isinstance(households, Sized) else None)
+    try:  # a roster is checked here, before anything is written
+        first = next(households_in, None)
+    except RosterError as e:
+        assert roster_input is not None
+        raise RosterRefusedError(e.report, village_input.path, roster_input.path, options.as_of) from None
+    if roster is not None and not roster.skip_bad and roster.report is not None:
+        total = roster.report.households
+    households_in = itertools.chain([first] if first is not None else [], households_in)
+
+    writer = BundleWriter(out, options, reporter, totals)
+    writer.open()
+    reporter.start(label or village.village.name, total)
+    run: _Run | None = None
+    try:
+        run = _Run(writer, common)
+        run.spill.add("inputs", village_input.as_dict())
+        if roster_input is not None:
+            run.spill.add("inputs", roster_input.as_dict())
+        vp, vdocs = plan_village_packet(r, [village_input], options.draft)
+        vp.key = packet_key(vp, options, common)
+        run.warnings.add(_findings(vdocs), None)
+        record = packet_is_done(writer.out, vp)
+        if record is None:
+            writer.stage(vp)
+        run.packet(vp, "finished" if record else "staged", record_pages(record) if record else 0)
+        reporter.advance(0, len(vp.items))
+        job_args = (village, village_input, options, common, writer.out)
+        job = _HouseholdJob(*job_args, resolver=r)
+        for planned in _plan_all(job, job_args, households_in, options.jobs, reporter, writer.lock_fd):
+            run.household(planned)
         writer.flush()
         writer.raise_failures()
-        manifest = {
-            "format": MANIFEST_FORMAT,
-            "docforge": __version__,
-            "plugins": common["plugins"],
-            "as_of": common["as_of"],
-            "draft": options.draft,
-            "sign_fields": options.sign_fields,
-            "formats": list(options.formats),
-            "inputs": [village_input.as_dict()] + [src.as_dict() for _, src in households],
-            "warnings": warnings,
-            "packets": packets,
-            "files": [f for p in packets for f in writer.records[p["name"]]["files"]],
-        }
-        _write_atomic(writer.out / MANIFEST, _json(manifest))
-        _fsync_dir(writer.out)
+        writer.remove_stale(ids)
+        roster_summary = _roster_summary(roster, roster_input) if roster is not None and roster_input else None
+        skipped = [s.model_dump(mode="json") for s in roster.skipped] if roster is not None else []
+        run.write_manifest(roster_summary, skipped)
     finally:
+        if run is not None:
+            run.spill.close()
         writer.close()
-    return BundleReport(writer.out, manifest, writer.built, skipped)
+        reporter.end()
+    return BundleReport(writer.out, totals, run.warnings.as_list(), skipped, roster_summary, village.village.name)
+
+
+class _Run:
+    """What one :func:`write_bundle` keeps while it goes: counts, each warning once, and the
+    manifest's long lists spilled to disk (nothing per household in memory)."""
+
+    def __init__(self, writer: BundleWriter, common: dict[str, Any]):
+        self.writer, self.common = writer, common
+        self.options, self.reporter, self.totals = writer.options, writer.reporter, writer.totals
+        self.warnings = _Warnings()
+        self.spill = _Spill(writer.out / f"{TMP_PREFIX}manifest-{os.getpid()}")
+
+    def packet(self, p: Packet, status: str, pages: int) -> None:
+        """A packet of the bundle: finished by an earlier run, built, or staged to build."""
+        self.spill.add("packets", _packet_entry(p))
+        t = self.totals
+        t.packets += 1
+        t.documents += len(p.items)
+        t.files += len(p.items) * self.options.docx + self.options.pdf
+        if status == "finished":
+            t.finished += 1
+            t.pages += pages
+            self.reporter.detail(f"{p.name}: already finished")
+        elif status == "built":
+            t.built += 1
+            self.reporter.detail(f"{p.name}: written")
+        else:
+            self.writer.enqueue(p, self.writer.out / p.tmp_name)
+
+    def household(self, planned: _Planned) -> None:
+        entry = planned.entry
+        if planned.input is not None:
+            self.spill.add("inputs", planned.input)
+        self.spill.add("households", entry)
+        self.warnings.add(planned.findings, entry["id"])
+        if planned.status == "removed":
+            self.reporter.log(f"households/{entry['id']}: removed (the household signs no agreement now)")
+        if planned.packet is not None:
+            self.packet(planned.packet, planned.status, planned.pages)
+        self.reporter.advance(1, len(planned.packet.items) if planned.packet else 0)
+
+    def write_manifest(self, roster_summary: dict[str, Any] | None, skipped: list[dict[str, Any]]) -> None:
+        """Stream ``manifest.json`` out of the spilled lists and the packets' ``.done`` records."""
+        out, options, spill = self.writer.out, self.options, self.spill
+        self.totals.skipped_rows = len(skipped)
+        self.totals.warnings = len(self.warnings.entries) + len(roster_summary["warnings"] if roster_summary else [])
+
+        def files() -> Iterator[dict[str, Any]]:
+            for p in spill.read("packets"):
+                record = read_done(out / p["name"])
+                if record is None or record.get("key") != p["key"]:
+                    raise ConversionError(f"{p['name']}: its .done record is missing or stale; re-run the same "
+                                          f"command to finish the bundle")
+                yield from record["files"]
+
+        manifest: list[tuple[str, Any]] = [
+            ("format", MANIFEST_FORMAT), ("docforge", __version__), ("plugins", self.common["plugins"]),
+            ("as_of", self.common["as_of"]), ("draft", options.draft), ("sign_fields", options.sign_fields),
+            ("formats", list(options.formats)), ("inputs", spill.read("inputs")),
+            ("totals", self.totals.recorded(options.pdf)),
+        ]
+        if roster_summary is not None:
+            manifest.append(("roster", roster_summary))
+        manifest += [("warnings", self.warnings.as_list()), ("skipped", skipped),
+                     ("households", spill.read("households")), ("packets", spill.read("packets")),
+                     ("files", files())]
+        _sync_filesystem(out)  # the packets are on disk before the manifest says so
+        write_json_stream(out / MANIFEST, manifest)
+        _fsync_dir(out)
+

@@ -223,44 +223,132 @@ def _default_jobs() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _echo_warnings(warnings: list[dict]) -> None:
-    """Each distinct finding once, with the number of documents it was found in."""
-    counts: dict[str, int] = {}
-    for w in warnings:
-        counts[w["message"]] = counts.get(w["message"], 0) + 1
-    for message, n in counts.items():
-        click.secho(message + (f"  (in {n} documents)" if n > 1 else ""), fg="yellow", err=True)
+def _reporter():
+    """A progress bar where stderr is a terminal, plain lines on stdout anywhere else."""
+    if sys.stderr.isatty():
+        from .progress import ProgressBar
+
+        return ProgressBar()
+    from .bundle import Reporter
+
+    return Reporter(click.echo)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _echo_bundle_details(report, label: str = "", limit: int = 50) -> None:
+    """What a village's run skipped and warned about, each warning once with how often it occurs."""
+    at = f"{label}: " if label else ""
+    roster = report.roster
+    if roster is not None:
+        click.echo(f"{at}roster {roster['path']}: {_plural(roster['rows'], 'row')}, "
+                   f"{roster['households']} valid households, {roster['skipped']} skipped")
+    for s in report.skipped[:limit]:
+        click.secho(f"{at}skipped row {s['row']} (户编号 {s['household_id'] or '-'}): {'; '.join(s['reasons'])}",
+                    fg="yellow", err=True)
+    if len(report.skipped) > limit:
+        click.secho(f"{at}... and {len(report.skipped) - limit} more skipped rows (manifest.json lists them all)",
+                    fg="yellow", err=True)
+    for w in (roster or {}).get("warnings", []):
+        where = ", ".join(x for x in (f"row {w['first_row']}" if w["first_row"] else "",
+                                      f"column {w['column']}" if w["column"] else "") if x)
+        more = f" (in {w['rows']} rows)" if w["rows"] > 1 else ""
+        click.secho(f"{at}roster warning: {where}: {w['message']}; fix: {w['fix']}{more}", fg="yellow", err=True)
+    for w in report.warnings:
+        n = w["households"]
+        more = f"  (in {_plural(n, 'household')})" if n > 1 else ""
+        click.secho(f"{at}{w['message']}{more}", fg="yellow", err=True)
+
+
+def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str] | None = None) -> str:
+    fails = f" ({len(failed)} failed: {', '.join(failed)})" if failed else ""
+    pages = _plural(totals.pages, "page") if pdf else "no PDF pages (--format docx)"
+    return (f"summary: {_plural(villages, 'village')}{fails}, {_plural(totals.households, 'household')}, "
+            f"{_plural(totals.packets, 'packet')}, {_plural(totals.documents, 'document')}, {pages}, "
+            f"{_plural(totals.warnings, 'warning')}, {_plural(totals.skipped_rows, 'skipped row')}, {seconds:.1f} s")
 
 
 @cli.command()
-@village_option
+@click.option("--village", "village_file", type=click.Path(path_type=Path), help="The village file (YAML or JSON).")
 @click.option("--household", "household_files", multiple=True, type=click.Path(path_type=Path),
               help="A household file (YAML or JSON); repeat for each household.")
+@click.option("--roster", "roster_file", type=click.Path(path_type=Path),
+              help="The village's household roster (.xlsx or .csv), read row by row.")
+@click.option("--skip-bad-rows", is_flag=True,
+              help="Leave out roster rows with errors (listed in the output and the manifest) instead of "
+                   "refusing the roster.")
+@click.option("--county", "county_dir", type=click.Path(path_type=Path),
+              help="A folder with one folder per village (its village.yaml and one roster): a bundle for each "
+                   "in -o DIR/<folder>/, and DIR/county-summary.json.")
 @as_of_option
 @click.option("--format", "formats", default="docx,pdf", show_default=True, metavar="LIST",
               help="What to write: docx, pdf or both (comma-separated).")
 @click.option("--draft", is_flag=True, help="Mark every page 征求意见稿 (a draft for discussion).")
 @click.option("--sign-fields", is_flag=True, help="Add empty PDF signature fields at the signature lines.")
 @click.option("--jobs", type=click.IntRange(min=1), default=_default_jobs, show_default="CPUs, at most 4",
-              help="LibreOffice workers converting in parallel.")
+              help="Worker processes rendering DOCX, and LibreOffice workers converting to PDF.")
 @click.option("--round-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Documents converted per LibreOffice round; the packets of a finished round survive "
                    "an interruption.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The bundle folder (new, empty, or an earlier bundle to finish or update).")
-def bundle(village_file: Path, household_files: tuple[Path, ...], as_of: dt.date, formats: str, draft: bool,
+@click.pass_context
+def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple[Path, ...], roster_file: Path | None,
+           skip_bad_rows: bool, county_dir: Path | None, as_of: dt.date, formats: str, draft: bool,
            sign_fields: bool, jobs: int, round_size: int, output: Path) -> None:
-    """Signature-ready packets: the village's and one per household, with manifest.json."""
+    """Signature-ready packets: the village's and one per household that signs an agreement, with
+    manifest.json; for one village (--village with --roster or --household) or a county (--county)."""
+    import time
+
     from .bundle import build_bundle
 
-    report = build_bundle(village_file, list(household_files), output, as_of=as_of,
-                          formats=[f.strip() for f in formats.split(",") if f.strip()], draft=draft,
-                          sign_fields=sign_fields, jobs=jobs, round_size=round_size, log=click.echo)
-    _echo_warnings(report.warnings)
-    n = len(report.manifest["packets"])
-    click.echo(f"wrote {output / 'manifest.json'}: {n} packets ({len(report.built)} built, "
-               f"{len(report.skipped)} already finished), {len(report.manifest['files'])} files, "
-               f"{len(report.warnings)} warnings")
+    if county_dir is not None:
+        if village_file or household_files or roster_file:
+            raise click.UsageError("--county takes each village's files from its folder: give it without "
+                                   "--village, --household or --roster")
+    elif village_file is None:
+        raise click.UsageError("give --village FILE with --roster FILE (or --household FILE ...), or --county DIR")
+    if roster_file and household_files:
+        raise click.UsageError("give the households as one --roster or as --household files, not both")
+    if skip_bad_rows and not (roster_file or county_dir):
+        raise click.UsageError("--skip-bad-rows applies to rosters: give --roster FILE or --county DIR")
+    started = time.monotonic()
+    format_list = [f.strip() for f in formats.split(",") if f.strip()]
+    options = dict(as_of=as_of, formats=format_list, draft=draft, sign_fields=sign_fields, jobs=jobs,
+                   round_size=round_size)
+    reporter = _reporter()
+    try:
+        if county_dir is not None:
+            from .county import COUNTY_SUMMARY, build_county
+
+            county = build_county(county_dir, output, skip_bad_rows=skip_bad_rows, reporter=reporter, **options)
+        else:
+            report = build_bundle(village_file, list(household_files), output, roster=roster_file,
+                                  skip_bad_rows=skip_bad_rows, reporter=reporter, **options)
+    finally:
+        if hasattr(reporter, "close"):
+            reporter.close()
+    pdf = "pdf" in format_list
+    if county_dir is None:
+        _echo_bundle_details(report)
+        t = report.totals
+        click.echo(f"wrote {output / 'manifest.json'}: {_plural(t.packets, 'packet')} ({t.built} built, "
+                   f"{t.finished} already finished), {_plural(t.files, 'file')}, {_plural(t.warnings, 'warning')}")
+        click.echo(_summary(1, t, pdf, time.monotonic() - started))
+        return
+    for v in county.villages:
+        if v.report is not None:
+            _echo_bundle_details(v.report, v.folder)
+    for v in county.failed:
+        first = (v.error or "").splitlines()[0]
+        click.secho(f"failed: {v.folder}" + (f" ({v.village})" if v.village else "") + f": {first}", fg="red",
+                    err=True)
+    click.echo(f"wrote {output / COUNTY_SUMMARY}")
+    click.echo(_summary(len(county.villages), county.totals, pdf, time.monotonic() - started,
+                        [v.folder for v in county.failed]))
+    ctx.exit(county.exit_code)
 
 
 @cli.command()

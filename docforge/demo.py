@@ -37,7 +37,6 @@ def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str
     options = BundleOptions(as_of=as_of, jobs=jobs or max(1, min(4, os.cpu_count() or 1)))
     report = write_bundle(village, village_input, households, Path(out), options, log=lines.append)
     yield from lines
-    for w in dict.fromkeys(w["message"] for w in report.warnings):
-        yield w
-    yield (f"wrote {Path(out) / 'manifest.json'}: {len(report.manifest['packets'])} packets, "
-           f"{len(report.manifest['files'])} files")
+    for w in report.warnings:
+        yield w["message"]
+    yield f"wrote {Path(out) / 'manifest.json'}: {report.totals.packets} packets, {report.totals.files} files"

@@ -9,7 +9,8 @@ from .models import Document, Household, Provenance, Village
 from .resolve import Resolver
 
 
-def _prov(p: Provenance) -> dict:
+def provenance_dict(p: Provenance) -> dict:
+    """A value's provenance as explain and the bundle manifest show it."""
     return {"plugin": p.plugin, "version": p.version, "jurisdiction": p.jurisdiction.name,
             "level": p.jurisdiction.level.value, "code": p.jurisdiction.code, "legal_basis": p.legal_basis}
 
@@ -22,15 +23,16 @@ def explain_document(village: Village, kind: str, household: Household | None, a
     report = {
         "document": doc.kind.value, "title": doc.title, "village": doc.village, "as_of": as_of.isoformat(),
         "household": doc.household,
-        "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": b.text, **_prov(b.provenance)}
+        "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": b.text, **provenance_dict(b.provenance)}
                    for b in doc.blocks],
-        "values": [{"kind": u.kind, "key": u.key, "value": u.value, **_prov(u.provenance)} for u in doc.values],
+        "values": [{"kind": u.kind, "key": u.key, "value": u.value, **provenance_dict(u.provenance)}
+                   for u in doc.values],
         "findings": [f.model_dump(mode="json") for f in findings],
     }
     if household is not None:
         sel, prov = r.selection(household)
         report["selection"] = {"agreements": [a.value for a in sel.agreements], "reasons": sel.reasons,
-                               **_prov(prov)}
+                               **provenance_dict(prov)}
     return report
 
 

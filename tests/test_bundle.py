@@ -499,14 +499,15 @@ def test_changed_input_rebuilds_only_its_packet(bundle, tmp_path):
     changed = tmp_path / HOUSEHOLDS[0].name
     changed.write_text(HOUSEHOLDS[0].read_text(encoding="utf-8").replace("张伟", "张炜"), encoding="utf-8")
     households = [changed, *HOUSEHOLDS[1:]]
-    report = build_bundle(VILLAGE, households, out, as_of=AS_OF, jobs=JOBS)
-    assert report.built == ["households/001"]
-    assert len(report.skipped) == len(HOUSEHOLDS)
+    lines: list[str] = []
+    report = build_bundle(VILLAGE, households, out, as_of=AS_OF, jobs=JOBS, log=lines.append)
+    assert report.totals.built == 1 and "households/001: written" in lines
+    assert report.totals.finished == len(HOUSEHOLDS)
     assert "张炜" in "".join(docx_text(out / "households" / "001" / "contraception-1-甲方.docx"))
     assert verify_bundle(out).ok
     # a household left out of the bundle: its packet goes
     report = build_bundle(VILLAGE, households[:-1], out, as_of=AS_OF, formats=["docx", "pdf"], jobs=JOBS)
-    assert report.built == [] and not (out / "households" / "006").exists()
+    assert report.totals.built == 0 and not (out / "households" / "006").exists()
     assert verify_bundle(out).ok
 
 

@@ -1,0 +1,115 @@
+"""How ``docforge bundle`` shows a run on a terminal: a progress bar on stderr (households done of
+all, documents, elapsed time; villages done of all in a county run). Anywhere else (a pipe, a log
+file, CI) the run prints plain lines instead, through :class:`docforge.bundle.Reporter`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Iterator
+
+from .bundle import Reporter
+
+
+class ProgressBar(Reporter):
+    """A rich progress display on stderr; routine per-packet lines are left out, notable ones are
+    printed above the bar. It is redrawn by a thread of its own, which :meth:`paused` stops while
+    worker processes are forked."""
+
+    REFRESH = 0.25  # seconds between redraws
+
+    def __init__(self, console=None) -> None:
+        super().__init__()
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = console or Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
+            TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), console=self.console, auto_refresh=False)
+        self._county = None
+        self._village = None
+        self._documents = 0
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    # -- the display and its redraw thread
+
+    def _ensure_started(self) -> None:
+        if self._ticker is None:
+            self.progress.start()
+            self._resume()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.REFRESH):
+            self.progress.refresh()
+
+    def _resume(self) -> None:
+        self._stop.clear()
+        self._ticker = threading.Thread(target=self._tick, name="docforge-progress", daemon=True)
+        self._ticker.start()
+
+    def _halt(self) -> None:
+        if self._ticker is not None:
+            self._stop.set()
+            self._ticker.join()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        running = self._ticker is not None and self._ticker.is_alive()
+        if running:
+            self._halt()
+        try:
+            yield
+        finally:
+            if running:
+                self._resume()
+
+    def close(self) -> None:
+        """Stop redrawing and leave the last state of the bar on the screen."""
+        if self._ticker is not None:
+            self._halt()
+            self._ticker = None
+            self.progress.refresh()
+            self.progress.stop()
+
+    # -- Reporter
+
+    def log(self, msg: str) -> None:
+        if self._ticker is None:
+            self.console.print(msg, markup=False, highlight=False)
+        else:
+            self.progress.console.print(msg, markup=False, highlight=False)
+
+    def detail(self, msg: str) -> None:
+        pass  # the bar shows it
+
+    def villages(self, total: int) -> None:
+        self._ensure_started()
+        self._county = self.progress.add_task("villages", total=total, unit="villages", extra="")
+
+    def start(self, label: str, total: int | None) -> None:
+        self._ensure_started()
+        self._documents = 0
+        if self._village is not None:
+            self.progress.remove_task(self._village)
+        self._village = self.progress.add_task(label, total=total, unit="households", extra="0 documents")
+
+    def advance(self, households: int = 0, documents: int = 0) -> None:
+        if self._village is None:
+            return
+        self._documents += documents
+        self.progress.update(self._village, advance=households, extra=f"{self._documents} documents")
+
+    def end(self) -> None:
+        if self._village is not None:
+            task = next((t for t in self.progress.tasks if t.id == self._village), None)
+            if task is not None and task.total is None:  # the total is known now
+                self.progress.update(self._village, total=task.completed)
+        self.progress.refresh()
+
+    def village_done(self) -> None:
+        if self._county is not None:
+            self.progress.update(self._county, advance=1)
+            self.progress.refresh()
