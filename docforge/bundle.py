@@ -26,7 +26,7 @@ How a run goes (:func:`write_bundle`):
    built again.
 3. Any other packet is staged in a temporary directory ``DIR/.tmp-<packet>``. Once a round holds
    ``round_size`` documents (and at the end), all its DOCX files are converted to PDF together in
-   one :func:`docforge.render.pdf.convert_many` call (each document once, ``jobs`` LibreOffice
+   one :func:`docforge.render.pdfpool.convert_many` call (each document once, ``jobs`` LibreOffice
    workers), and each packet's PDF is merged with an outline entry per document and, on request,
    empty signature fields.
 4. A complete packet directory is renamed into place (``os.replace``); ``manifest.json`` is written
@@ -66,7 +66,6 @@ import hashlib
 import io
 import itertools
 import json
-import math
 import os
 import re
 import shutil
@@ -774,7 +773,9 @@ class BundleWriter:
         group, self._pending, self._pending_docs = self._pending, [], 0
         if not group:
             return
-        from .render.pdf import convert_many
+        # Long-lived LibreOffice instances, one per job (falls back to batched soffice calls when
+        # LibreOffice's Python bridge is missing); the same bytes either way.
+        from .render.pdfpool import convert_many
 
         # Named for this process: a LibreOffice orphaned by a killed run cannot write into it.
         work = self.out / f"{TMP_PREFIX}convert-{os.getpid()}"
@@ -787,10 +788,9 @@ class BundleWriter:
                 _link_or_copy(self.out / p.tmp_name / f"{item.stem}.docx", src)
                 sources[src] = (p, item)
         jobs = min(self.options.jobs, len(sources))
-        batch = max(1, min(20, math.ceil(len(sources) / jobs)))
         self.reporter.detail(f"converting {len(sources)} documents to PDF "
                              f"({jobs} LibreOffice worker{'s' * (jobs > 1)})")
-        result = convert_many(list(sources), work / "pdf", jobs=jobs, timeout=self.options.timeout, batch_size=batch)
+        result = convert_many(list(sources), work / "pdf", jobs=jobs, timeout=self.options.timeout)
         pdfs: dict[str, dict[str, Path]] = {p.name: {} for p in group}
         for src, (p, item) in sources.items():
             if src in result.pdfs:
