@@ -78,7 +78,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConversionError, InputError, RenderError
-from .models import Document, DocumentKind, Household, Village
+from .models import Document, DocumentKind, Household, Village, household_id_problem
 from .compact import IdSet
 from .explain import provenance_dict
 from .resolve import Resolver
@@ -247,16 +247,8 @@ def _safe_part(text: str) -> str:
     return _UNSAFE.sub("_", text) or "_"
 
 
-def _household_id_problem(hid: str) -> str | None:
-    if (not hid or hid.startswith(".") or any(c in hid for c in "/\\\0") or hid != hid.strip()
-            or len(hid) > 100 or any(ord(c) < 32 for c in hid)):
-        return (f"household id {hid!r} cannot name a folder of the bundle: use letters, digits, Chinese "
-                f"characters, '-' or '_' (no '/', no leading '.')")
-    return None
-
-
 def _check_household_id(hid: str, source: str) -> None:
-    problem = _household_id_problem(hid)
+    problem = household_id_problem(hid)
     if problem:
         raise InputError(f"{source}: {problem}")
 
@@ -1168,7 +1160,7 @@ def write_bundle(village: Village, village_input: InputFile,
         cannot is skipped like any bad row."""
         for src in sources:
             hid = src.household.id
-            problem = _household_id_problem(hid)
+            problem = household_id_problem(hid)
             if problem is None and not ids.add(hid):
                 problem = (f"household id {hid!r} is also the id of an earlier household; each household needs "
                            f"its own id")

@@ -220,6 +220,15 @@ class Migration(str, Enum):
     inflow = "inflow"  # 流入
 
 
+def household_id_problem(hid: str) -> str | None:
+    """Why ``hid`` cannot be a 户编号 (it names the household's folder in a bundle), or None."""
+    if (not hid or hid.startswith(".") or any(c in hid for c in "/\\\0") or hid != hid.strip()
+            or len(hid) > 100 or any(ord(c) < 32 for c in hid)):
+        return (f"household id {hid!r} cannot name a folder of the bundle: use letters, digits, Chinese "
+                f"characters, '-' or '_' (no '/', no leading '.')")
+    return None
+
+
 class Household(Model):
     """A household file: one married couple of childbearing age and what selects its agreements."""
 
@@ -237,6 +246,14 @@ class Household(Model):
     plans_another_child: bool = Field(False, description="已生育一孩、计划再生育")
     certificate_valid_from: dt.date | None = Field(None, description="《婚育证明》有效期起")
     certificate_valid_to: dt.date | None = Field(None, description="《婚育证明》有效期止")
+
+    @field_validator("id")
+    @classmethod
+    def _check_household_id(cls, v: str) -> str:
+        problem = household_id_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> "Household":

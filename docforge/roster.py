@@ -34,7 +34,7 @@ from stdnum import numdb
 from .compact import IntTable, hash64
 from .errors import InputError, mask_id
 from .inputs import describe_errors
-from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, id_sex,
+from .models import (Child, household_id_problem, Contraception, Household, HukouType, Migration, Model, Village, id_sex,
                      validate_id_number)
 
 #: The header of the column that :func:`write_problem_sheet` adds; ignored when the sheet is read back.
@@ -720,6 +720,11 @@ class _Checker:
 
     def _check_household_id(self, n: int, hid: str | None) -> None:
         if not hid:
+            return
+        problem = household_id_problem(hid)
+        if problem:
+            self.add("error", problem, "write the 户编号 without '/' or '\\' and not starting with '.'", n,
+                     self._at("household_id"), hid)
             return
         first = self.household_rows.setdefault(hash64(hid), n)
         if first == n:

@@ -534,3 +534,10 @@ def test_check_command_lists_roster_problems_and_legal_findings_together(tmp_pat
     assert problems.exists()
     sheet = load_workbook(problems).active
     assert PROBLEM_HEADER in [c.value for c in sheet[1]]
+
+
+def test_household_id_that_cannot_name_a_folder_is_a_row_error(tmp_path, village):
+    report = check_roster(village, write_xlsx(tmp_path / "r.xlsx", [row(hid="1/2"), row(hid=".x", hid_number=H2,
+                                                                                        wid_number=W2)]), AS_OF)
+    bad = [p for p in report.errors if p.column == "户编号"]
+    assert [p.row for p in bad] == [2, 3] and all("cannot name a folder" in p.message for p in bad)
