@@ -123,3 +123,13 @@ def test_slim_templates_give_the_same_pdfs(tmp_path):
     assert not result.failures
     for a, b in pairs:
         assert result.pdfs[a].read_bytes() == result.pdfs[b].read_bytes(), a.name
+
+
+def test_relative_paths_work(docs, tmp_path, monkeypatch):
+    """`docforge bundle -o out` passes folders relative to the working directory; LibreOffice runs
+    in another one."""
+    monkeypatch.chdir(tmp_path)
+    rel = [Path(os.path.relpath(d, tmp_path)) for d in docs[:2]]
+    result = pdfpool.convert_many(rel, Path("relative-out"), jobs=1, date=AS_OF)
+    assert not result.failures, result.failures
+    assert all((tmp_path / "relative-out" / f"{d.stem}.pdf").is_file() for d in rel)

@@ -235,7 +235,7 @@ def convert_many(
             todo.put(docx)
 
     with tempfile.TemporaryDirectory(prefix=".docforge-pdf-", dir=out_dir) as staging_dir:
-        staging = Path(staging_dir)
+        staging = Path(staging_dir).resolve()  # LibreOffice runs elsewhere: it needs absolute paths
 
         def one(worker: Worker, docx: Path) -> tuple[Path | None, str | None]:
             produced = staging / f"{docx.stem}.pdf"
