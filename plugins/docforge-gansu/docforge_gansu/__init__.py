@@ -1,8 +1,10 @@
 """甘肃省 (GB/T 2260: 620000): the province's regulation and its defaults for every county.
 
 Version history of 《甘肃省人口与计划生育条例》: 1989-11-28 adopted (as 甘肃省计划生育条例), revised
-2002-09-27, amended 2005-11-25 and 2014-03-26 (dates from the regulation's own preamble). The
-effective dates are the adoption dates; the post-2015 amendments follow the national law's.
+2002-09-27, amended 2005-11-25 and 2014-03-26 (dates from the regulation's own preamble); those
+versions are taken to be in force from their adoption. The two later amendments, after the national
+law's of 2015 and 2021, carry approximate dates (2016-04-01, 2021-11-26) still to be confirmed
+against the 甘肃省人大常委会's publications; the amounts are this reference plugin's own examples.
 """
 
 from docforge.hookspecs import hookimpl
