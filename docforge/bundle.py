@@ -78,7 +78,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConversionError, InputError, RenderError
-from .models import Document, DocumentKind, Household, Village, household_id_problem
+from .models import Document, DocumentKind, Household, Village
 from .compact import IdSet
 from .explain import provenance_dict
 from .resolve import Resolver
@@ -245,12 +245,6 @@ _UNSAFE = re.compile(r"[^\w\-]", re.UNICODE)
 def _safe_part(text: str) -> str:
     """A file-name part: word characters (CJK included) and '-', anything else '_'."""
     return _UNSAFE.sub("_", text) or "_"
-
-
-def _check_household_id(hid: str, source: str) -> None:
-    problem = household_id_problem(hid)
-    if problem:
-        raise InputError(f"{source}: {problem}")
 
 
 def _plugins(resolver: Resolver) -> list[dict[str, Any]]:
@@ -1118,8 +1112,7 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
     seen: dict[str, str] = {}
     for hf in household_files:
         hf = Path(hf)
-        h = load_household(hf)
-        _check_household_id(h.id, str(hf))
+        h = load_household(hf)  # the model refuses an id that cannot name a folder
         if h.id in seen:
             raise InputError(f"{hf}: household id {h.id!r} is also the id of {seen[h.id]}; "
                              f"each household needs its own id")
@@ -1156,12 +1149,12 @@ def write_bundle(village: Village, village_input: InputFile,
         sources = (s if isinstance(s, HouseholdSource) else HouseholdSource(*s) for s in households or ())
 
     def checked() -> Iterator[HouseholdSource]:
-        """Household ids that can name a folder, each once; with --skip-bad-rows, a row whose id
-        cannot is skipped like any bad row."""
+        """Household ids each once (``Household`` already refuses one that cannot name a folder);
+        with --skip-bad-rows, a repeated id is skipped like any bad row."""
         for src in sources:
             hid = src.household.id
-            problem = household_id_problem(hid)
-            if problem is None and not ids.add(hid):
+            problem = None
+            if not ids.add(hid):
                 problem = (f"household id {hid!r} is also the id of an earlier household; each household needs "
                            f"its own id")
             if problem is None:

@@ -34,8 +34,8 @@ from stdnum import numdb
 from .compact import IntTable, hash64
 from .errors import InputError, mask_id
 from .inputs import describe_errors
-from .models import (Child, household_id_problem, Contraception, Household, HukouType, Migration, Model, Village, id_sex,
-                     validate_id_number)
+from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
+                     id_sex, validate_id_number)
 
 #: The header of the column that :func:`write_problem_sheet` adds; ignored when the sheet is read back.
 PROBLEM_HEADER = "问题"
