@@ -7,7 +7,7 @@ PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
 .PHONY: setup system-deps demo test bench schemas templates docs clean
 
-$(STAMP): pyproject.toml $(PLUGINS)
+$(STAMP): pyproject.toml docforge/render/_eexec.c $(PLUGINS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]' $(foreach p,$(dir $(PLUGINS)),-e $(p))
@@ -37,4 +37,4 @@ templates: $(STAMP)
 	$(BIN)/python tools/build_templates.py
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache
+	rm -rf $(VENV) demo-out .pytest_cache docforge/render/*.so build

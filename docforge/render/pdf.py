@@ -361,17 +361,22 @@ def normalize_pdf(path: Path, date: dt.date | None = None) -> None:
         stream.set_data(_xmp_with_date(stream.get_data(), date))
 
     # /ID is a hash of the file as written with a placeholder ID; both entries are equal, as
-    # for a file written once.
+    # for a file written once. The placeholder is then overwritten in place: same length, and the
+    # trailer comes after everything the cross-reference table points to.
     writer._ID = ArrayObject([ByteStringObject(bytes(16)), ByteStringObject(bytes(16))])
     draft = io.BytesIO()
     writer.write(draft)
-    file_id = ByteStringObject(hashlib.sha256(draft.getvalue()).digest()[:16])
-    writer._ID = ArrayObject([file_id, file_id])
-    final = io.BytesIO()
-    writer.write(final)
+    data = draft.getvalue()
+    head, sep, tail = data.rpartition(_ID_PLACEHOLDER)
+    if not sep:
+        raise ValueError("pypdf wrote no /ID entry in the trailer")
+    file_id = hashlib.sha256(data).digest()[:16].hex().encode("ascii")
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(final.getvalue())
+    tmp.write_bytes(b"".join((head, b"/ID [ <%s> <%s> ]" % (file_id, file_id), tail)))
     os.replace(tmp, path)
+
+
+_ID_PLACEHOLDER = b"/ID [ <%s> <%s> ]" % (bytes(16).hex().encode(), bytes(16).hex().encode())
 
 
 def _pdf_date(date: dt.date) -> str:
@@ -438,7 +443,25 @@ def _stable_type1_unique_id(stream: StreamObject) -> None:
     stream[NameObject("/Length2")] = NumberObject(len(secret))
 
 
+try:  # the same two functions at C speed, when the extension was built (see _eexec.c)
+    from . import _eexec
+except ImportError:  # pragma: no cover - depends on the installation
+    _eexec = None  # type: ignore[assignment]
+
+
 def _eexec_decrypt(data: bytes) -> bytes:
+    if _eexec is not None:
+        return _eexec.decrypt(data, _EEXEC_KEY)
+    return _eexec_decrypt_py(data)
+
+
+def _eexec_encrypt(data: bytes) -> bytes:
+    if _eexec is not None:
+        return _eexec.encrypt(data, _EEXEC_KEY)
+    return _eexec_encrypt_py(data)
+
+
+def _eexec_decrypt_py(data: bytes) -> bytes:
     r = _EEXEC_KEY
     out = bytearray(len(data))
     for i, c in enumerate(data):
@@ -447,7 +470,7 @@ def _eexec_decrypt(data: bytes) -> bytes:
     return bytes(out)
 
 
-def _eexec_encrypt(data: bytes) -> bytes:
+def _eexec_encrypt_py(data: bytes) -> bytes:
     r = _EEXEC_KEY
     out = bytearray(len(data))
     for i, p in enumerate(data):
