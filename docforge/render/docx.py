@@ -53,8 +53,32 @@ def template_path(kind: DocumentKind | str) -> Path:
     return Path(str(resources.files("docforge").joinpath("templates", f"{kind.value}.docx")))
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, with a shortcut for the common case of template data: ``x.name`` on a plain dict.
+
+    Jinja resolves ``x.name`` as ``getattr(x, "name")`` and only when that fails as ``x["name"]``;
+    on a dict the failed attribute lookup raises, which costs more than the rest of the lookup.
+    For an exact ``dict`` and a name that is not one of dict's own attributes the attribute lookup
+    always fails, so going to the item first gives the same value, and the sandbox's checks are
+    about attributes, which this does not return.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def jinja_env() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    """The environment of every docforge template: sandboxed, autoescaped, strict about undefined
+    names, with docforge's filters."""
+    env = _Environment(autoescape=True, undefined=StrictUndefined)
     env.filters.update(money=filters.money, cn_date=filters.cn_date, cn_number=filters.cn_number,
                        ordinal=filters.ordinal)
     return env
@@ -103,14 +127,29 @@ def normalize_docx(data: bytes) -> bytes:
 
 def render_docx(doc: Document, template: Path | None = None, **ctx_options: Any) -> bytes:
     """Render ``doc`` with docxtpl: the straightforward path, one template load per document."""
-    tpl_path = template or (Path(doc.template) if doc.template else template_path(doc.kind))
+    tpl_path = _template_of(doc, template)
+    return _rendering(tpl_path, doc.kind.value, _reference, context(doc, **ctx_options))
+
+
+def _template_of(doc: Document, template: Path | None) -> Path:
+    return template or (Path(doc.template) if doc.template else template_path(doc.kind))
+
+
+def _rendering(tpl_path: Path, what: str, render: Any, ctx: dict[str, Any]) -> bytes:
+    """``render(tpl_path, ctx)``, any template fault turned into a RenderError naming the template."""
     try:
-        tpl = DocxTemplate(str(tpl_path))
-        tpl.render(context(doc, **ctx_options), jinja_env=jinja_env(), autoescape=True)
-        buf = io.BytesIO()
-        tpl.save(buf)
+        return render(tpl_path, ctx)
+    except RenderError:
+        raise
     except Exception as e:  # noqa: BLE001 - any template fault names the template
-        raise RenderError(f"template {tpl_path} failed for {doc.kind.value}: {type(e).__name__}: {e}") from e
+        raise RenderError(f"template {tpl_path} failed for {what}: {type(e).__name__}: {e}") from e
+
+
+def _reference(tpl_path: Path, ctx: dict[str, Any]) -> bytes:
+    tpl = DocxTemplate(str(tpl_path))
+    tpl.render(ctx, jinja_env=jinja_env(), autoescape=True)
+    buf = io.BytesIO()
+    tpl.save(buf)
     return normalize_docx(buf.getvalue())
 
 
@@ -371,6 +410,7 @@ class CompiledTemplate:
         self.body_index = root.index(root.body)
         self.body = self.env.from_string(_prepare(tpl.patch_xml(tpl.get_xml())))
         self.shell = copy.deepcopy(root)
+        self._roots = threading.local()
         placeholder = self.shell[self.body_index]
         for child in list(placeholder):
             placeholder.remove(child)
@@ -425,8 +465,10 @@ class CompiledTemplate:
         tree = _body_tree(body_xml)
         if "docPr" in body_xml:  # no docPr element without the name in the text
             DocxTemplate.fix_docpr_ids(types.SimpleNamespace(docx_ids_index=1000), tree)
-        root = copy.deepcopy(self.shell)
-        root.replace(root[self.body_index], tree)
+        root = getattr(self._roots, "root", None)  # the document element, one per thread
+        if root is None:
+            root = self._roots.root = copy.deepcopy(self.shell)
+        root.replace(root[self.body_index], tree)  # the previous document's body goes
         packed = {self.document_name: _Packed(_Member(self.document_name, serialize_part_xml(root)))}
         for part in self.parts:
             packed[part.name] = part.packed(ctx)
@@ -482,16 +524,21 @@ def compiled_template(path: Path | str) -> CompiledTemplate:
 
 def render_docx_fast(doc: Document, template: Path | None = None, **ctx_options: Any) -> bytes:
     """The bytes `render_docx` gives for ``doc``, from a template compiled once per process."""
-    tpl_path = template or (Path(doc.template) if doc.template else template_path(doc.kind))
-    try:
-        compiled = compiled_template(tpl_path)
-        if compiled.fallback:
-            return render_docx(doc, template=tpl_path, **ctx_options)
-        return compiled.render(context(doc, **ctx_options))
-    except RenderError:
-        raise
-    except Exception as e:  # noqa: BLE001 - any template fault names the template
-        raise RenderError(f"template {tpl_path} failed for {doc.kind.value}: {type(e).__name__}: {e}") from e
+    return _rendering(_template_of(doc, template), doc.kind.value, _fast, context(doc, **ctx_options))
+
+
+def render_context(template: Path | str, ctx: dict[str, Any]) -> bytes:
+    """The DOCX bytes of ``template`` rendered with the template context ``ctx`` (as `context`
+    makes it), by the fast path: what docxtpl's ``DocxTemplate(template).render(ctx)`` and a save
+    give, normalised as `render_docx` does."""
+    return _rendering(Path(template), "its context", _fast, ctx)
+
+
+def _fast(tpl_path: Path, ctx: dict[str, Any]) -> bytes:
+    compiled = compiled_template(tpl_path)
+    if compiled.fallback:
+        return _reference(tpl_path, ctx)
+    return compiled.render(ctx)
 
 
 def write_docx(doc: Document, path: Path, **ctx_options: Any) -> Path:
