@@ -25,10 +25,12 @@ How a run goes (:func:`write_bundle`):
    ``.done`` record with the same key, and files that match the record, is finished and is not
    built again.
 3. Any other packet is staged in a temporary directory ``DIR/.tmp-<packet>``. Once a round holds
-   ``round_size`` documents (and at the end), all its DOCX files are converted to PDF together in
-   one :func:`docforge.render.pdfpool.convert_many` call (each document once, ``jobs`` LibreOffice
-   workers), and each packet's PDF is merged with an outline entry per document and, on request,
-   empty signature fields.
+   ``round_size`` documents (and at the end), its DOCX files go to the run's
+   :class:`docforge.render.pdfpool.Pool` (``jobs`` long-lived LibreOffice instances, started with
+   the first packet to convert), and each packet's PDF is merged, in order, with an outline entry
+   per document and, on request, empty signature fields. With ``jobs`` 1 one thing happens at a
+   time (a round is converted, then its packets merged); with more, packets are merged and the
+   next ones planned while LibreOffice converts, at most two rounds in flight.
 4. A complete packet directory is renamed into place (``os.replace``); ``manifest.json`` is written
    last, atomically. An interrupted run (even ``kill -9``) leaves finished packets and temporary
    directories, never a half-written packet; the next run removes the temporary directories and
@@ -632,6 +634,11 @@ class BundleWriter:
         self._lock_fd: int | None = None
         self._pending: list[Packet] = []
         self._pending_docs = 0
+        self._pool: Any = None  # docforge.render.pdfpool.Pool, started with the first packet to convert
+        self._work: Path | None = None
+        self._converting: collections.deque[tuple[Packet, dict[str, tuple[Path, Any]]]] = collections.deque()
+        self._in_flight = 0
+        self._converted_count = 0
         self.failures: dict[str, str] = {}
 
     # -- directory housekeeping
@@ -666,6 +673,12 @@ class BundleWriter:
         (out / MANIFEST).unlink(missing_ok=True)
 
     def close(self) -> None:
+        if self._pool is not None:  # a run that stopped early: queued documents are dropped
+            self._pool.close(cancel=True)
+            self._pool = None
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work = None
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -745,53 +758,92 @@ class BundleWriter:
 
     def enqueue(self, packet: Packet, tmp: Path) -> None:
         """A staged packet: finished at once without PDF, else converted with its round, which is
-        converted as soon as it is full."""
+        handed to the LibreOffice pool as soon as it is full."""
         if not self.options.pdf:
             self._done(packet, self.finish(packet, tmp, None))
             return
         if self._pending and self._pending_docs + len(packet.items) > self.options.round_size:
-            self.flush()
+            self._submit_round()
         self._pending.append(packet)
         self._pending_docs += len(packet.items)
 
     def flush(self) -> None:
-        """Convert the staged packets' documents in one LibreOffice call, then finish each packet."""
-        group, self._pending, self._pending_docs = self._pending, [], 0
-        if not group:
-            return
-        # Long-lived LibreOffice instances, one per job (falls back to batched soffice calls when
-        # LibreOffice's Python bridge is missing); the same bytes either way.
-        from .render.pdfpool import convert_many
+        """Convert every staged packet's documents and finish the packets; end the pool."""
+        try:
+            self._submit_round()
+            self._finish_converted(keep=0)
+        finally:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+            if self._work is not None:
+                shutil.rmtree(self._work, ignore_errors=True)
+                self._work = None
 
-        # Named for this process: a LibreOffice orphaned by a killed run cannot write into it.
-        work = self.out / f"{TMP_PREFIX}convert-{os.getpid()}"
-        shutil.rmtree(work, ignore_errors=True)
-        (work / "in").mkdir(parents=True)
-        sources: dict[Path, tuple[Packet, Item]] = {}
-        for p in group:
-            for item in p.items:
-                src = work / "in" / f"d{len(sources):05d}.docx"  # unique names for one output folder
-                _link_or_copy(self.out / p.tmp_name / f"{item.stem}.docx", src)
-                sources[src] = (p, item)
-        jobs = min(self.options.jobs, len(sources))
-        self.reporter.detail(f"converting {len(sources)} documents to PDF "
-                             f"({jobs} LibreOffice worker{'s' * (jobs > 1)})")
-        result = convert_many(list(sources), work / "pdf", jobs=jobs, timeout=self.options.timeout)
-        pdfs: dict[str, dict[str, Path]] = {p.name: {} for p in group}
-        for src, (p, item) in sources.items():
-            if src in result.pdfs:
-                pdfs[p.name][item.stem] = result.pdfs[src]
-            else:
-                self.failures[f"{p.name}/{item.stem}.docx"] = result.failures.get(src, "no PDF")
-        for p in group:
+    def _pool_started(self) -> Any:
+        # Started with the first round, not earlier: `_plan_all` forks its worker processes when
+        # it starts, and a process must not fork while the pool's threads run.
+        if self._pool is None:
+            # Long-lived LibreOffice instances, one per job (batched soffice calls when LibreOffice's
+            # Python bridge is missing); the same bytes either way.
+            from .render.pdfpool import Pool
+
+            # Named for this process: a LibreOffice orphaned by a killed run cannot write into it.
+            self._work = self.out / f"{TMP_PREFIX}convert-{os.getpid()}"
+            shutil.rmtree(self._work, ignore_errors=True)
+            (self._work / "in").mkdir(parents=True)
+            (self._work / "pdf").mkdir()
+            self._pool = Pool(self.options.jobs, self.options.timeout).start()
+        return self._pool
+
+    def _submit_round(self) -> None:
+        """Hand the pending packets' documents to the pool, in order. With one job, wait for them
+        and finish the packets (one thing at a time); with more, keep converting while the packets
+        of earlier rounds are assembled and the next ones planned, at most two rounds in flight."""
+        group, self._pending, self._pending_docs = self._pending, [], 0
+        if group:
+            pool = self._pool_started()
+            assert self._work is not None
+            docs = sum(len(p.items) for p in group)
+            self.reporter.detail(f"converting {docs} documents to PDF "
+                                 f"({self.options.jobs} LibreOffice worker{'s' * (self.options.jobs > 1)})")
+            for p in group:
+                futures = {}
+                for item in p.items:
+                    src = self._work / "in" / f"d{self._converted_count:07d}.docx"  # unique in the run
+                    self._converted_count += 1
+                    _link_or_copy(self.out / p.tmp_name / f"{item.stem}.docx", src)
+                    futures[item.stem] = (src, pool.submit(src, self._work / "pdf" / f"{src.stem}.pdf"))
+                self._converting.append((p, futures))
+                self._in_flight += len(futures)
+        self._finish_converted(keep=0 if self.options.jobs == 1 else self.options.round_size)
+
+    def _finish_converted(self, keep: int) -> None:
+        """Finish converted packets in order: each one whose documents are done, and every one
+        (waiting for its documents) until at most ``keep`` documents are in flight."""
+        while self._converting:
+            p, futures = self._converting[0]
+            if self._in_flight <= keep and not all(f.done() for _src, f in futures.values()):
+                return
+            self._converting.popleft()
+            self._in_flight -= len(futures)
+            pdfs: dict[str, Path] = {}
+            for stem, (src, future) in futures.items():
+                outcome = future.result()
+                if isinstance(outcome, Path):
+                    pdfs[stem] = outcome
+                else:
+                    self.failures[f"{p.name}/{stem}.docx"] = outcome
             tmp = self.out / p.tmp_name
-            if len(pdfs[p.name]) != len(p.items):
+            if len(pdfs) != len(p.items):
                 shutil.rmtree(tmp)
                 self.reporter.log(f"{p.name}: not written (a document failed to convert to PDF)")
-                continue
-            contents = assemble_pdf(p, pdfs[p.name], tmp / "packet.pdf", self.options.sign_fields)
-            self._done(p, self.finish(p, tmp, contents))
-        shutil.rmtree(work, ignore_errors=True)
+            else:
+                contents = assemble_pdf(p, pdfs, tmp / "packet.pdf", self.options.sign_fields)
+                self._done(p, self.finish(p, tmp, contents))
+            for src, _future in futures.values():  # the run's disk use stays that of two rounds
+                src.unlink(missing_ok=True)
+                (self._work / "pdf" / f"{src.stem}.pdf").unlink(missing_ok=True)  # type: ignore[operator]
 
     def _done(self, packet: Packet, record: dict[str, Any]) -> None:
         self.totals.built += 1

@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import Future
 from pathlib import Path
 
 from docforge.errors import ConversionError
@@ -201,6 +202,159 @@ class Worker:
             raise WorkerDied(f"LibreOffice's helper said {line[:200]!r}") from None
 
 
+class Pool:
+    """``jobs`` long-lived LibreOffice instances converting the documents submitted to them.
+
+    ``submit(docx, pdf)`` queues a document and returns a `concurrent.futures.Future` that
+    resolves to ``pdf`` once it is written, checked and normalised, or to an error string when the
+    document failed (a pool never raises for one bad document). Instances start in the background
+    as soon as the pool does, so their start-up overlaps whatever the caller does meanwhile; they
+    live until `close` (restarted every ``restart_every`` documents). Without LibreOffice's Python
+    bridge (`unavailable`) each thread converts batches of queued documents with `pdf.Converter`
+    instead: the same bytes, slower. A context manager; `close` waits for the queued documents.
+    """
+
+    def __init__(self, jobs: int = 1, timeout: float | None = None, *, date: dt.date | None = None,
+                 restart_every: int = RESTART_EVERY, batch_size: int = pdf.BATCH_SIZE):
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self.date = date
+        self.restart_every = restart_every
+        self.batch_size = batch_size
+        self.fallback = unavailable()
+        self._todo: queue.SimpleQueue[tuple[Path, Path, Future] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    def __enter__(self) -> Pool:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> Pool:
+        """Start the instances (in the background); idempotent."""
+        if not self._threads:
+            work = self._convert_batches if self.fallback else self._convert_one_by_one
+            self._threads = [threading.Thread(target=work, name=f"docforge-pdfpool-{i}", daemon=True)
+                             for i in range(self.jobs)]
+            for t in self._threads:
+                t.start()
+        return self
+
+    def submit(self, docx: Path, target: Path) -> Future:
+        """Queue ``docx`` for conversion to ``target`` (its folder must exist)."""
+        if self._closed:
+            raise RuntimeError("the pool is closed")
+        self.start()
+        future: Future = Future()
+        problem = pdf._docx_problem(Path(docx))
+        if problem:
+            future.set_result(problem)
+        else:
+            self._todo.put((Path(docx).resolve(), Path(target), future))  # LibreOffice runs elsewhere
+        return future
+
+    def close(self, cancel: bool = False) -> None:
+        """Let the queued documents finish (with ``cancel``: drop them, their futures saying so),
+        then end every instance."""
+        if self._closed:
+            return
+        self._closed = True
+        while cancel:
+            try:
+                job = self._todo.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job[2].set_result("not converted: the run stopped")
+        for _ in self._threads:
+            self._todo.put(None)
+        for t in self._threads:
+            t.join()
+
+    # -- the threads --
+
+    def _convert_one_by_one(self) -> None:
+        python = uno_python()
+        assert python is not None
+        with Worker(find_soffice(), python, timeout=self.timeout, restart_every=self.restart_every) as worker:
+            try:
+                worker.start()  # now, not at the first document: start-up overlaps the caller's work
+            except Exception:  # noqa: BLE001 - tried again, and reported, with the first document
+                pass
+            while (job := self._todo.get()) is not None:
+                docx, target, future = job
+                try:
+                    future.set_result(self._one(worker, docx, target))
+                except Exception as exc:  # noqa: BLE001 - reported for this document; the pool goes on
+                    future.set_result(f"{type(exc).__name__}: {exc}")
+
+    def _one(self, worker: Worker, docx: Path, target: Path) -> Path | str:
+        produced = target.resolve().with_name(f".{target.name}.{threading.get_ident()}.tmp.pdf")
+        error = None
+        for _attempt in range(2):  # a hung or crashed instance: once more on a fresh one
+            try:
+                error = worker.convert(docx, produced)
+                break
+            except WorkerDied as exc:
+                error = str(exc)
+        if error is None and not produced.is_file():
+            error = "LibreOffice produced no PDF"
+        if error is None:
+            try:
+                pdf._check_complete(produced)
+                pdf.normalize_pdf(produced, self.date)
+            except Exception as exc:  # noqa: BLE001 - any unreadable PDF is the same failure
+                error = f"LibreOffice wrote an unreadable PDF ({exc})"
+        if error is not None:
+            produced.unlink(missing_ok=True)
+            return error
+        os.replace(produced, target)
+        return target
+
+    def _convert_batches(self) -> None:
+        converter = pdf.Converter(find_soffice(), batch_size=self.batch_size, timeout=self.timeout, date=self.date)
+        with converter:
+            ending = False
+            while not ending:
+                job = self._todo.get()
+                if job is None:
+                    return
+                batch = [job]
+                while len(batch) < self.batch_size:
+                    try:
+                        job = self._todo.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        ending = True
+                        break
+                    batch.append(job)
+                try:
+                    self._batch(converter, batch)
+                except Exception as exc:  # noqa: BLE001 - reported for these documents; the pool goes on
+                    for _docx, _target, future in batch:
+                        if not future.done():
+                            future.set_result(f"{type(exc).__name__}: {exc}")
+
+    @staticmethod
+    def _batch(converter: pdf.Converter, batch: list[tuple[Path, Path, Future]]) -> None:
+        with tempfile.TemporaryDirectory(prefix=".docforge-pdf-", dir=batch[0][1].parent) as staging:
+            names = {}  # unique stems for one soffice call
+            for n, (docx, target, future) in enumerate(batch):
+                name = Path(staging) / f"d{n:05d}.docx"
+                os.symlink(docx, name)
+                names[name] = (target, future)
+            result = converter.convert_many(list(names), Path(staging) / "out")
+            for name, (target, future) in names.items():
+                if name in result.pdfs:
+                    os.replace(result.pdfs[name], target)
+                    future.set_result(target)
+                else:
+                    future.set_result(result.failures.get(name, "LibreOffice produced no PDF"))
+
+
 def convert_many(
     docx_paths: list[Path],
     out_dir: Path,
@@ -218,70 +372,16 @@ def convert_many(
     """
     if unavailable():
         return pdf.convert_many(docx_paths, out_dir, jobs=jobs, timeout=timeout, date=date)
-    docs = [Path(p) for p in docx_paths]
+    docs = list(dict.fromkeys(Path(p) for p in docx_paths))
     pdf._check_unique_stems(docs)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    soffice, python = find_soffice(), uno_python()
-    assert python is not None
-    merged = ConversionResult()
-    lock = threading.Lock()
-    todo: queue.SimpleQueue[Path] = queue.SimpleQueue()
-    for docx in docs:
-        problem = pdf._docx_problem(docx)
-        if problem:
-            merged.failures[docx] = problem
-        else:
-            todo.put(docx)
-
-    with tempfile.TemporaryDirectory(prefix=".docforge-pdf-", dir=out_dir) as staging_dir:
-        staging = Path(staging_dir).resolve()  # LibreOffice runs elsewhere: it needs absolute paths
-
-        def one(worker: Worker, docx: Path) -> tuple[Path | None, str | None]:
-            produced = staging / f"{docx.stem}.pdf"
-            error = None
-            for attempt in range(2):  # a hung or crashed instance: once more on a fresh one
-                try:
-                    error = worker.convert(docx.resolve(), produced)
-                    break
-                except WorkerDied as exc:
-                    error = str(exc)
-            if error is None and not produced.is_file():
-                error = "LibreOffice produced no PDF"
-            if error is not None:
-                produced.unlink(missing_ok=True)
-                return None, error
-            try:
-                pdf._check_complete(produced)
-                pdf.normalize_pdf(produced, date)
-            except Exception as exc:  # noqa: BLE001 - any unreadable PDF is the same failure
-                produced.unlink(missing_ok=True)
-                return None, f"LibreOffice wrote an unreadable PDF ({exc})"
-            target = out_dir / produced.name
-            os.replace(produced, target)
-            return target, None
-
-        def work() -> None:
-            with Worker(soffice, python, timeout=timeout, restart_every=restart_every) as worker:
-                while True:
-                    try:
-                        docx = todo.get_nowait()
-                    except queue.Empty:
-                        return
-                    target, error = one(worker, docx)
-                    with lock:
-                        if target is not None:
-                            merged.pdfs[docx] = target
-                        else:
-                            merged.failures[docx] = error or "LibreOffice produced no PDF"
-
-        threads = [threading.Thread(target=work, name=f"docforge-pdfpool-{i}")
-                   for i in range(max(1, min(jobs, len(docs))))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+    if not docs:
+        return ConversionResult()
+    with Pool(min(jobs, len(docs)), timeout, date=date, restart_every=restart_every) as pool:
+        futures = {d: pool.submit(d, out_dir / f"{d.stem}.pdf") for d in docs}
+        outcomes = {d: f.result() for d, f in futures.items()}
     return ConversionResult(
-        pdfs={d: merged.pdfs[d] for d in docs if d in merged.pdfs},
-        failures={d: merged.failures[d] for d in docs if d in merged.failures},
+        pdfs={d: o for d, o in outcomes.items() if isinstance(o, Path)},
+        failures={d: o for d, o in outcomes.items() if not isinstance(o, Path)},
     )
