@@ -275,15 +275,16 @@ def test_jobs_2_is_byte_identical_to_jobs_1(big_village, tmp_path):
 
 
 def test_pdf_run_with_two_jobs(county, tmp_path):
-    """One small PDF run: --jobs 2 (two DOCX workers, two LibreOffice workers) gives the same bytes as
-    --jobs 1, and the summary counts the pages."""
+    """One small PDF run: --jobs 2 (two DOCX workers, two LibreOffice workers, rounds of 4 documents so
+    that packets are merged while later rounds convert) gives the same bytes as --jobs 1 with one
+    round, and the summary counts the pages."""
     if shutil.which("soffice") is None:
         pytest.skip("needs LibreOffice")
     outs = []
-    for jobs in (2, 1):
+    for jobs, round_size in ((2, 4), (1, 200)):
         out = tmp_path / f"pdf{jobs}"
         run = run_process("bundle", *roster_args(county / "village-002"), "--as-of", AS_OF, "--jobs", jobs,
-                          "-o", out)
+                          "--round-size", round_size, "-o", out)
         assert run.returncode == 0, run.stderr
         outs.append(out)
     assert tree(outs[0]) == tree(outs[1])

@@ -133,3 +133,36 @@ def test_relative_paths_work(docs, tmp_path, monkeypatch):
     result = pdfpool.convert_many(rel, Path("relative-out"), jobs=1, date=AS_OF)
     assert not result.failures, result.failures
     assert all((tmp_path / "relative-out" / f"{d.stem}.pdf").is_file() for d in rel)
+
+
+def test_pool_futures_and_cancel(docs, tmp_path):
+    with pdfpool.Pool(jobs=1, date=AS_OF) as pool:
+        futures = [pool.submit(d, tmp_path / f"{d.stem}.pdf") for d in docs]
+        bad = pool.submit(tmp_path / "missing.docx", tmp_path / "missing.pdf")
+        assert futures[0].result() == tmp_path / f"{docs[0].stem}.pdf"
+    assert all(f.result() == tmp_path / f"{d.stem}.pdf" for d, f in zip(docs, futures))
+    assert bad.result() == "file not found"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{d.stem}.pdf" for d in docs)  # no temporaries
+
+    pool = pdfpool.Pool(jobs=1).start()
+    queued = [pool.submit(d, tmp_path / f"again-{d.stem}.pdf") for d in docs]
+    pool.close(cancel=True)  # what a stopped bundle run does: queued documents are dropped
+    assert all(f.done() for f in queued)
+    assert "not converted: the run stopped" in {f.result() for f in queued[1:]}
+    assert not _pool_processes()
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.submit(docs[0], tmp_path / "late.pdf")
+
+
+def test_pool_without_uno_converts_in_batches_with_the_same_bytes(docs, tmp_path, monkeypatch):
+    reference = pdfpool.convert_many(docs, tmp_path / "uno", jobs=2, date=AS_OF)
+    monkeypatch.setattr(pdfpool, "unavailable", lambda: "no uno here")
+    same_stem = tmp_path / "other" / docs[1].name  # two sources with one stem: one soffice call each
+    same_stem.parent.mkdir()
+    same_stem.write_bytes(docs[1].read_bytes())
+    with pdfpool.Pool(jobs=2, date=AS_OF) as pool:
+        assert pool.fallback == "no uno here"
+        futures = {d: pool.submit(d, tmp_path / f"fb-{i}.pdf") for i, d in enumerate([*docs, same_stem])}
+    for d, f in futures.items():
+        source = docs[1] if d == same_stem else d
+        assert f.result().read_bytes() == reference.pdfs[source].read_bytes(), d.name

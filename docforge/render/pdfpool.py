@@ -344,7 +344,10 @@ class Pool:
             names = {}  # unique stems for one soffice call
             for n, (docx, target, future) in enumerate(batch):
                 name = Path(staging) / f"d{n:05d}.docx"
-                os.symlink(docx, name)
+                try:  # not a symbolic link: LibreOffice would name the PDF after its target
+                    os.link(docx, name)
+                except OSError:
+                    shutil.copyfile(docx, name)
                 names[name] = (target, future)
             result = converter.convert_many(list(names), Path(staging) / "out")
             for name, (target, future) in names.items():
