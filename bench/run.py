@@ -42,7 +42,7 @@ DOCFORGE = [sys.executable, "-m", "docforge.cli"] if not (ROOT / ".venv/bin/docf
 
 # Full run / --quick run sizes.
 SIZES = {
-    "full": {"docx_fast": 4000, "docx_plain": 80, "pdf_docforge": 120, "pdf_plain": 8, "bundle_households": 24,
+    "full": {"docx_fast": 4000, "docx_plain": 80, "pdf_docforge": 240, "pdf_plain": 8, "bundle_households": 24,
              "memory": [10_000, 100_000], "memory_budget_s": 420},
     "quick": {"docx_fast": 800, "docx_plain": 16, "pdf_docforge": 24, "pdf_plain": 3, "bundle_households": 6,
               "memory": [1_000, 10_000], "memory_budget_s": 120},
