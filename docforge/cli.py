@@ -288,7 +288,7 @@ def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str]
 @click.option("--draft", is_flag=True, help="Mark every page 征求意见稿 (a draft for discussion).")
 @click.option("--sign-fields", is_flag=True, help="Add empty PDF signature fields at the signature lines.")
 @click.option("--jobs", type=click.IntRange(min=1), default=_default_jobs, show_default="CPUs, at most 4",
-              help="Worker processes rendering DOCX, and LibreOffice workers converting to PDF.")
+              help="LibreOffice workers converting to PDF (a DOCX-only run: worker processes rendering).")
 @click.option("--round-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Documents converted per LibreOffice round; the packets of a finished round survive "
                    "an interruption.")

@@ -275,7 +275,7 @@ def test_jobs_2_is_byte_identical_to_jobs_1(big_village, tmp_path):
 
 
 def test_pdf_run_with_two_jobs(county, tmp_path):
-    """One small PDF run: --jobs 2 (two DOCX workers, two LibreOffice workers, rounds of 4 documents so
+    """One small PDF run: --jobs 2 (two LibreOffice workers, rounds of 4 documents so
     that packets are merged while later rounds convert) gives the same bytes as --jobs 1 with one
     round, and the summary counts the pages."""
     if shutil.which("soffice") is None:

@@ -360,9 +360,15 @@ def normalize_pdf(path: Path, date: dt.date | None = None) -> None:
         stream = metadata.get_object()
         stream.set_data(_xmp_with_date(stream.get_data(), date))
 
-    # /ID is a hash of the file as written with a placeholder ID; both entries are equal, as
-    # for a file written once. The placeholder is then overwritten in place: same length, and the
-    # trailer comes after everything the cross-reference table points to.
+    write_pdf(writer, path)
+
+
+def write_pdf(writer: PdfWriter, path: Path) -> None:
+    """Write ``writer`` to ``path`` (atomically) with an /ID that depends only on the content.
+
+    /ID is a hash of the file as written with a placeholder ID; both entries are equal, as for a
+    file written once. The placeholder is then overwritten in place: same length, and the trailer
+    comes after everything the cross-reference table points to."""
     writer._ID = ArrayObject([ByteStringObject(bytes(16)), ByteStringObject(bytes(16))])
     draft = io.BytesIO()
     writer.write(draft)
@@ -371,6 +377,7 @@ def normalize_pdf(path: Path, date: dt.date | None = None) -> None:
     if not sep:
         raise ValueError("pypdf wrote no /ID entry in the trailer")
     file_id = hashlib.sha256(data).digest()[:16].hex().encode("ascii")
+    path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(b"".join((head, b"/ID [ <%s> <%s> ]" % (file_id, file_id), tail)))
     os.replace(tmp, path)
