@@ -626,7 +626,9 @@ class BundleWriter:
     """Writes packets into a bundle directory; see the module docstring."""
 
     def __init__(self, out: Path, options: BundleOptions, reporter: Reporter | None = None,
-                 totals: Totals | None = None):
+                 totals: Totals | None = None, pool: Any = None):
+        """``pool``: a started `docforge.render.pdfpool.Pool` to convert with (a county run shares
+        one among its villages); by default the writer starts its own with the first packet."""
         self.out = Path(out)
         self.options = options
         self.reporter = reporter or Reporter()
@@ -634,7 +636,8 @@ class BundleWriter:
         self._lock_fd: int | None = None
         self._pending: list[Packet] = []
         self._pending_docs = 0
-        self._pool: Any = None  # docforge.render.pdfpool.Pool, started with the first packet to convert
+        self._pool: Any = pool
+        self._own_pool = pool is None
         self._work: Path | None = None
         self._converting: collections.deque[tuple[Packet, dict[str, tuple[Path, Any]]]] = collections.deque()
         self._in_flight = 0
@@ -673,7 +676,12 @@ class BundleWriter:
         (out / MANIFEST).unlink(missing_ok=True)
 
     def close(self) -> None:
-        if self._pool is not None:  # a run that stopped early: queued documents are dropped
+        # A run that stopped early: its queued documents are dropped.
+        for _packet, futures in self._converting:
+            for _src, future in futures.values():
+                future.cancel()
+        self._converting.clear()
+        if self._pool is not None and self._own_pool:
             self._pool.close(cancel=True)
             self._pool = None
         if self._work is not None:
@@ -774,7 +782,7 @@ class BundleWriter:
             self._submit_round()
             self._finish_converted(keep=0)
         finally:
-            if self._pool is not None:
+            if self._pool is not None and self._own_pool:
                 self._pool.close()
                 self._pool = None
             if self._work is not None:
@@ -784,16 +792,17 @@ class BundleWriter:
     def _pool_started(self) -> Any:
         # A PDF run plans its households in this process (see `write_bundle`): nothing forks
         # while the pool's threads run.
-        if self._pool is None:
-            # Long-lived LibreOffice instances, one per job (batched soffice calls when LibreOffice's
-            # Python bridge is missing); the same bytes either way.
-            from .render.pdfpool import Pool
-
+        if self._work is None:
             # Named for this process: a LibreOffice orphaned by a killed run cannot write into it.
             self._work = self.out / f"{TMP_PREFIX}convert-{os.getpid()}"
             shutil.rmtree(self._work, ignore_errors=True)
             (self._work / "in").mkdir(parents=True)
             (self._work / "pdf").mkdir()
+        if self._pool is None:
+            # Long-lived LibreOffice instances, one per job (batched soffice calls when LibreOffice's
+            # Python bridge is missing); the same bytes either way.
+            from .render.pdfpool import Pool
+
             self._pool = Pool(self.options.jobs, self.options.timeout).start()
         return self._pool
 
@@ -1141,9 +1150,10 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
                  formats: Sequence[str] = FORMATS, draft: bool = False, sign_fields: bool = False,
                  jobs: int = 1, timeout: float | None = None, round_size: int = ROUND_SIZE,
                  roster: Path | None = None, skip_bad_rows: bool = False,
-                 log: Log | None = None, reporter: Reporter | None = None, label: str | None = None) -> BundleReport:
+                 log: Log | None = None, reporter: Reporter | None = None, label: str | None = None,
+                 pool: Any = None) -> BundleReport:
     """Write (or finish) the bundle of a village file and its households, from household files
-    or streamed from a roster, into ``out``."""
+    or streamed from a roster, into ``out``; ``pool`` as for :func:`write_bundle`."""
     from .inputs import load_household, load_village
 
     options = BundleOptions(as_of=as_of, formats=tuple(formats), draft=draft, sign_fields=sign_fields,
@@ -1159,7 +1169,7 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
         roster = Path(roster)
         stream = iter_households(village, roster, as_of, skip_bad=skip_bad_rows)
         return write_bundle(village, village_input, None, out, options, log, reporter=reporter, roster=stream,
-                            roster_input=InputFile.of("roster", roster), label=label)
+                            roster_input=InputFile.of("roster", roster), label=label, pool=pool)
     # Household files are few (one per --household): read and checked before anything is written.
     households: list[HouseholdSource] = []
     seen: dict[str, str] = {}
@@ -1172,17 +1182,20 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
         seen[h.id] = str(hf)
         households.append(HouseholdSource(h, InputFile.of("household", hf, h.id)))
     households.sort(key=lambda s: s.household.id)
-    return write_bundle(village, village_input, households, out, options, log, reporter=reporter, label=label)
+    return write_bundle(village, village_input, households, out, options, log, reporter=reporter, label=label,
+                        pool=pool)
 
 
 def write_bundle(village: Village, village_input: InputFile,
                  households: Iterable[HouseholdSource | tuple[Household, InputFile]] | None,
                  out: Path, options: BundleOptions, log: Log | None = None, *, reporter: Reporter | None = None,
                  roster: HouseholdStream | None = None, roster_input: InputFile | None = None,
-                 label: str | None = None) -> BundleReport:
+                 label: str | None = None, pool: Any = None) -> BundleReport:
     """The library entry point for validated models: ``households`` in the order given, or the
     households streamed from ``roster`` (:func:`docforge.roster.iter_households`) in roster order.
-    ``label`` names the village in progress output (default: its name).
+    ``label`` names the village in progress output (default: its name). ``pool``: a started
+    :class:`docforge.render.pdfpool.Pool` to convert with, left running (a county run shares one);
+    by default the run starts its own and ends it.
 
     Nothing per household stays in memory: finished packets' entries wait in a JSON-lines file in
     the bundle's temporary area and ``manifest.json`` is streamed from it at the end; household ids
@@ -1231,7 +1244,7 @@ def write_bundle(village: Village, village_input: InputFile,
         total = roster.report.households
     households_in = itertools.chain([first] if first is not None else [], households_in)
 
-    writer = BundleWriter(out, options, reporter, totals)
+    writer = BundleWriter(out, options, reporter, totals, pool=pool)
     writer.open()
     reporter.start(label or village.village.name, total)
     run: _Run | None = None

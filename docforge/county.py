@@ -9,6 +9,7 @@ others still complete. ``OUT/county-summary.json`` records each village's outcom
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,29 +118,42 @@ def build_county(county: Path, out: Path, *, as_of: dt.date, formats: Sequence[s
     (out / COUNTY_SUMMARY).unlink(missing_ok=True)  # written anew at the end
     report = CountyReport(out)
     reporter.villages(len(folders))
-    for v in folders:
-        outcome = VillageOutcome(v.folder, _village_name(v.village_file))
-        label = f"{v.folder} ({outcome.village})" if outcome.village else v.folder
-        try:
-            if v.problem:
-                raise InputError(v.problem)
-            assert v.village_file is not None and v.roster is not None
-            outcome.report = build_bundle(v.village_file, (), out / v.folder, as_of=as_of, formats=formats,
-                                          draft=draft, sign_fields=sign_fields, jobs=jobs, timeout=timeout,
-                                          round_size=round_size, roster=v.roster, skip_bad_rows=skip_bad_rows,
-                                          reporter=reporter, label=v.folder)
-        except DocforgeError as e:
-            outcome.error, outcome.exit_code = str(e), e.exit_code
-            reporter.log(f"{label}: FAILED: {e}")
-        else:
-            t = outcome.report.totals
-            report.totals.add(t)
-            reporter.log(f"{label}: {t.households} households, {t.packets} packets, {t.documents} documents, "
-                         f"{t.skipped_rows} skipped rows -> {out / v.folder}")
-        report.villages.append(outcome)
-        reporter.village_done()
+    with contextlib.ExitStack() as stack:
+        # One LibreOffice pool for the whole county: its instances start once, not once per village.
+        pool = None
+        if "pdf" in formats:
+            from .render.pdfpool import Pool
+
+            pool = stack.enter_context(Pool(jobs, timeout))
+        for v in folders:
+            _county_village(v, out, report, reporter, pool, as_of=as_of, formats=formats, draft=draft,
+                            sign_fields=sign_fields, jobs=jobs, timeout=timeout, round_size=round_size,
+                            skip_bad_rows=skip_bad_rows)
     _write_summary(report, county, as_of, formats, draft, sign_fields, skip_bad_rows)
     return report
+
+
+def _county_village(v: VillageFolder, out: Path, report: CountyReport, reporter: Reporter, pool: Any,
+                    **options: Any) -> None:
+    """One village of a county run: bundled, or named as failed (the others go on)."""
+    outcome = VillageOutcome(v.folder, _village_name(v.village_file))
+    label = f"{v.folder} ({outcome.village})" if outcome.village else v.folder
+    try:
+        if v.problem:
+            raise InputError(v.problem)
+        assert v.village_file is not None and v.roster is not None
+        outcome.report = build_bundle(v.village_file, (), out / v.folder, roster=v.roster, reporter=reporter,
+                                      label=v.folder, pool=pool, **options)
+    except DocforgeError as e:
+        outcome.error, outcome.exit_code = str(e), e.exit_code
+        reporter.log(f"{label}: FAILED: {e}")
+    else:
+        t = outcome.report.totals
+        report.totals.add(t)
+        reporter.log(f"{label}: {t.households} households, {t.packets} packets, {t.documents} documents, "
+                     f"{t.skipped_rows} skipped rows -> {out / v.folder}")
+    report.villages.append(outcome)
+    reporter.village_done()
 
 
 def _write_summary(report: CountyReport, county: Path, as_of: dt.date, formats: Sequence[str], draft: bool,

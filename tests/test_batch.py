@@ -296,6 +296,24 @@ def test_pdf_run_with_two_jobs(county, tmp_path):
     assert verify_bundle(outs[0]).ok
 
 
+def test_pdf_county_run_starts_libreoffice_once(county, tmp_path, monkeypatch):
+    """A county run shares one LibreOffice pool among its villages (not one start per village)."""
+    from docforge.county import build_county
+    from docforge.render import pdfpool
+
+    if pdfpool.unavailable():
+        pytest.skip(f"the pool is what this is about: {pdfpool.unavailable()}")
+    starts = []
+    real_start = pdfpool.Worker.start
+    monkeypatch.setattr(pdfpool.Worker, "start", lambda self: (starts.append(1), real_start(self))[1])
+    report = build_county(county, tmp_path / "out", as_of=AS_OF, formats=("pdf",), jobs=1)
+    assert not report.failed and len(report.villages) == 2
+    assert len(starts) == 1
+    for village in ("village-001", "village-002"):
+        assert verify_bundle(tmp_path / "out" / village).ok
+        assert manifest(tmp_path / "out" / village)["totals"]["pages"] > 0
+
+
 # --------------------------------------------------------------------------- progress, memory helpers
 
 

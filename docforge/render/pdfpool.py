@@ -243,7 +243,8 @@ class Pool:
         return self
 
     def submit(self, docx: Path, target: Path) -> Future:
-        """Queue ``docx`` for conversion to ``target`` (its folder must exist)."""
+        """Queue ``docx`` for conversion to ``target`` (its folder must exist). The future can be
+        cancelled until a worker takes the document."""
         if self._closed:
             raise RuntimeError("the pool is closed")
         self.start()
@@ -266,7 +267,7 @@ class Pool:
                 job = self._todo.get_nowait()
             except queue.Empty:
                 break
-            if job is not None:
+            if job is not None and job[2].set_running_or_notify_cancel():
                 job[2].set_result("not converted: the run stopped")
         for _ in self._threads:
             self._todo.put(None)
@@ -285,6 +286,8 @@ class Pool:
                 pass
             while (job := self._todo.get()) is not None:
                 docx, target, future = job
+                if not future.set_running_or_notify_cancel():  # cancelled while queued
+                    continue
                 try:
                     future.set_result(self._one(worker, docx, target))
                 except Exception as exc:  # noqa: BLE001 - reported for this document; the pool goes on
@@ -331,6 +334,9 @@ class Pool:
                         ending = True
                         break
                     batch.append(job)
+                batch = [j for j in batch if j[2].set_running_or_notify_cancel()]  # not cancelled
+                if not batch:
+                    continue
                 try:
                     self._batch(converter, batch)
                 except Exception as exc:  # noqa: BLE001 - reported for these documents; the pool goes on
