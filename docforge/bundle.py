@@ -826,7 +826,13 @@ class BundleWriter:
                     futures[item.stem] = (src, pool.submit(src, self._work / "pdf" / f"{src.stem}.pdf"))
                 self._converting.append((p, futures))
                 self._in_flight += len(futures)
-        self._finish_converted(keep=0 if self.options.jobs == 1 else self.options.round_size)
+        if self.options.jobs == 1:  # the whole round converted first, then its packets merged
+            for _packet, futures in self._converting:
+                for _src, future in futures.values():
+                    future.result()
+            self._finish_converted(keep=0)
+        else:
+            self._finish_converted(keep=self.options.round_size)
 
     def _finish_converted(self, keep: int) -> None:
         """Finish converted packets in order: each one whose documents are done, and every one

@@ -20,6 +20,8 @@ Use `unavailable()` to learn whether the pool can run here (LibreOffice and a Py
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -158,7 +160,18 @@ class Worker:
 
     def convert(self, src: Path, dst: Path) -> str | None:
         """Convert one document; None on success, else the reason. Raises WorkerDied."""
-        if self.proc is None or self.done >= self.restart_every:
+        self.send(src, dst)
+        return self.receive()
+
+    @property
+    def due(self) -> bool:
+        """Whether the next `send` starts a fresh instance (none yet, or `restart_every` reached)."""
+        return self.proc is None or self.done >= self.restart_every
+
+    def send(self, src: Path, dst: Path) -> None:
+        """Hand one document to LibreOffice (starting or restarting it when `due`); its answer is
+        read by `receive`, in order. Raises WorkerDied."""
+        if self.due:
             self.start()
         assert self.proc is not None and self.proc.stdin is not None
         request = json.dumps({"src": str(src), "dst": str(dst)}) + "\n"
@@ -168,8 +181,12 @@ class Worker:
         except OSError as exc:
             self.kill()
             raise WorkerDied(f"LibreOffice's helper stopped ({exc})") from None
-        answer = self._read(self.timeout)
         self.done += 1
+
+    def receive(self) -> str | None:
+        """The answer to the oldest document sent: None on success, else the reason. Raises
+        WorkerDied (the instance is then gone, with whatever else was sent to it)."""
+        answer = self._read(self.timeout)
         if answer.get("ok"):
             return None
         if answer.get("fatal"):
@@ -200,6 +217,21 @@ class Worker:
         except ValueError:
             self.kill()
             raise WorkerDied(f"LibreOffice's helper said {line[:200]!r}") from None
+
+
+@dataclasses.dataclass(eq=False)
+class _Job:
+    """A document in a pool: where from, where to, its future, and while LibreOffice has it, the
+    temporary file it writes and how many instances it has been given to."""
+
+    docx: Path
+    target: Path
+    future: Future
+    produced: Path | None = None
+    attempts: int = 0
+
+
+_EMPTY = object()
 
 
 class Pool:
@@ -279,29 +311,81 @@ class Pool:
     def _convert_one_by_one(self) -> None:
         python = uno_python()
         assert python is not None
+        # With more than one job, each instance gets its next document before the previous one is
+        # checked and normalised here, so it never waits for this process (nor for its GIL). With
+        # one job, one thing happens at a time.
+        depth = 2 if self.jobs > 1 else 1
         with Worker(find_soffice(), python, timeout=self.timeout, restart_every=self.restart_every) as worker:
             try:
                 worker.start()  # now, not at the first document: start-up overlaps the caller's work
             except Exception:  # noqa: BLE001 - tried again, and reported, with the first document
                 pass
-            while (job := self._todo.get()) is not None:
-                docx, target, future = job
-                if not future.set_running_or_notify_cancel():  # cancelled while queued
-                    continue
-                try:
-                    future.set_result(self._one(worker, docx, target))
-                except Exception as exc:  # noqa: BLE001 - reported for this document; the pool goes on
-                    future.set_result(f"{type(exc).__name__}: {exc}")
+            sent: collections.deque[_Job] = collections.deque()
+            ending = False
+            while sent or not ending:
+                while not ending and len(sent) < depth and not (sent and worker.due):
+                    job = self._next(block=not sent)
+                    if job is _EMPTY:
+                        break
+                    if job is None:
+                        ending = True
+                        break
+                    self._send(worker, job, sent)
+                if sent:
+                    self._receive(worker, sent)
 
-    def _one(self, worker: Worker, docx: Path, target: Path) -> Path | str:
-        produced = target.resolve().with_name(f".{target.name}.{threading.get_ident()}.tmp.pdf")
-        error = None
-        for _attempt in range(2):  # a hung or crashed instance: once more on a fresh one
+    def _next(self, block: bool) -> _Job | None | object:
+        """The next queued document that was not cancelled; None at the end; _EMPTY when nothing
+        is queued and ``block`` is false."""
+        while True:
             try:
-                error = worker.convert(docx, produced)
-                break
-            except WorkerDied as exc:
-                error = str(exc)
+                item = self._todo.get() if block else self._todo.get_nowait()
+            except queue.Empty:
+                return _EMPTY
+            if item is None:
+                return None
+            job = _Job(*item)
+            if job.future.set_running_or_notify_cancel():
+                return job
+
+    def _send(self, worker: Worker, job: _Job, sent: collections.deque[_Job]) -> None:
+        job.produced = job.target.resolve().with_name(f".{job.target.name}.{threading.get_ident()}.tmp.pdf")
+        while True:
+            try:
+                worker.send(job.docx, job.produced)
+                sent.append(job)
+                return
+            except WorkerDied as exc:  # could not even start: once more, then the document fails
+                job.attempts += 1
+                if job.attempts >= 2:
+                    job.future.set_result(str(exc))
+                    return
+
+    def _receive(self, worker: Worker, sent: collections.deque[_Job]) -> None:
+        """The oldest document's answer, then its PDF checked, normalised and put in place. A
+        crashed or hung instance takes every document it held; each is tried once more."""
+        job = sent[0]
+        try:
+            error = worker.receive()
+        except WorkerDied as exc:
+            lost = list(sent)
+            sent.clear()
+            for other in lost:
+                other.attempts += 1
+                if other.attempts >= 2:
+                    other.future.set_result(str(exc) if other is job else f"LibreOffice stopped ({exc})")
+                else:
+                    self._send(worker, other, sent)  # on a fresh instance
+            return
+        sent.popleft()
+        try:
+            job.future.set_result(self._finish(job, error))
+        except Exception as exc:  # noqa: BLE001 - reported for this document; the pool goes on
+            job.future.set_result(f"{type(exc).__name__}: {exc}")
+
+    def _finish(self, job: _Job, error: str | None) -> Path | str:
+        produced = job.produced
+        assert produced is not None
         if error is None and not produced.is_file():
             error = "LibreOffice produced no PDF"
         if error is None:
@@ -313,8 +397,8 @@ class Pool:
         if error is not None:
             produced.unlink(missing_ok=True)
             return error
-        os.replace(produced, target)
-        return target
+        os.replace(produced, job.target)
+        return job.target
 
     def _convert_batches(self) -> None:
         converter = pdf.Converter(find_soffice(), batch_size=self.batch_size, timeout=self.timeout, date=self.date)
