@@ -166,3 +166,27 @@ def test_pool_without_uno_converts_in_batches_with_the_same_bytes(docs, tmp_path
     for d, f in futures.items():
         source = docs[1] if d == same_stem else d
         assert f.result().read_bytes() == reference.pdfs[source].read_bytes(), d.name
+
+
+def test_pipelined_pool_restarts_and_survives_a_crash(docs, tmp_path, monkeypatch):
+    """With two jobs each instance holds two documents at a time: a restart waits for both answers,
+    and an instance that dies takes both, which are tried again on a fresh one."""
+    real_receive = pdfpool.Worker.receive
+    crashed = []
+
+    def receive(self):
+        if not crashed and self.done >= 2:  # two documents sent to this instance: crash it
+            crashed.append(self.proc.pid)
+            self.kill()
+            raise pdfpool.WorkerDied("LibreOffice's helper ended unexpectedly")
+        return real_receive(self)
+
+    monkeypatch.setattr(pdfpool.Worker, "receive", receive)
+    reference = pdf.convert_many(docs, tmp_path / "ref", date=AS_OF)
+    many = [*docs, *docs]
+    with pdfpool.Pool(jobs=2, date=AS_OF, restart_every=3) as pool:
+        futures = [pool.submit(d, tmp_path / f"p{i}.pdf") for i, d in enumerate(many)]
+    assert crashed
+    for d, f in zip(many, futures):
+        assert f.result().read_bytes() == reference.pdfs[d].read_bytes(), d.name
+    assert not _pool_processes()
