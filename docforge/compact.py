@@ -14,14 +14,20 @@ def hash64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little") or 1
 
 
+def _zeros(n: int) -> array:
+    """``n`` zero 64-bit slots, allocated once (``array("Q", bytes(8 * n))`` would first build the
+    bytes, doubling the memory a table takes while it grows)."""
+    return array("Q", [0]) * n
+
+
 class IntTable:
     """A map of positive ints below 2⁶⁴ to ints below 2⁶⁴ (or, with ``values=False``, a set of
     them), by linear probing in flat arrays at most 4/5 full (a dozen probes at worst, on average,
     for a new key: well under a microsecond)."""
 
     def __init__(self, values: bool = True):
-        self._keys = array("Q", bytes(8 * 1024))
-        self._values = array("Q", bytes(8 * 1024)) if values else None
+        self._keys = _zeros(1024)
+        self._values = _zeros(1024) if values else None
         self._len = 0
 
     def _slot(self, key: int) -> int:
@@ -58,8 +64,8 @@ class IntTable:
 
     def _grow(self) -> None:
         keys, values = self._keys, self._values
-        self._keys = array("Q", bytes(16 * len(keys)))
-        self._values = array("Q", bytes(16 * len(keys))) if values is not None else None
+        self._keys = _zeros(2 * len(keys))
+        self._values = _zeros(2 * len(keys)) if values is not None else None
         for n, key in enumerate(keys):
             if key:
                 i = self._slot(key)

@@ -16,8 +16,10 @@ identity numbers already seen are kept, to find duplicates.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
+import itertools
 import os
 import re
 import tempfile
@@ -379,23 +381,32 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
 
 
 def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
-    """The rows of the first sheet, streamed; ``epoch_out`` receives the workbook's date epoch
-    (1900 or 1904), which serial numbers count from."""
-    from openpyxl import load_workbook
+    """The rows of the first sheet, streamed with the values openpyxl would give
+    (:mod:`docforge.xlsx`, whose memory does not grow with the sheet as openpyxl's read-only mode
+    does); ``epoch_out`` receives the workbook's date epoch (1900 or 1904), which serial numbers
+    count from."""
+    from .xlsx import READ_ERRORS, FirstSheet, WorkbookError
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - zipfile, XML and openpyxl errors all mean "not a workbook"
-        raise InputError(f"{path}: cannot read this Excel file ({type(e).__name__}: {e}); open it in Excel "
-                         f"and save it again as .xlsx") from None
-    try:
-        epoch_out.append(wb.epoch)
-        ws = wb.worksheets[0]
-        ws.reset_dimensions()  # some writers record a wrong sheet size, which would cut rows off
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield RawRow(number, list(values))
-    finally:
-        wb.close()
+        sheet = FirstSheet(path)
+    except WorkbookError as e:
+        raise _unreadable_workbook(path, str(e)) from None
+    with sheet, contextlib.closing(sheet.rows()) as rows:
+        epoch_out.append(sheet.epoch)
+        for number in itertools.count(1):
+            try:
+                values = next(rows, None)
+            except READ_ERRORS as e:
+                raise _unreadable_workbook(path, f"{type(e).__name__}: {e}") from None
+            if values is None:
+                return
+            yield RawRow(number, values)
+
+
+def _unreadable_workbook(path: Path, reason: str) -> InputError:
+    """The error for a file that is not a workbook; an identity number in the reason is masked."""
+    reason = _ID_LIKE.sub(lambda m: mask_id(m[0]), reason)
+    return InputError(f"{path}: cannot read this Excel file ({reason}); open it in Excel and save it again as .xlsx")
 
 
 @dataclass
