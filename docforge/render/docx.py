@@ -278,16 +278,11 @@ def _oxml_parser() -> etree.XMLParser:
     return parser
 
 
-def _prepare(src_xml: str) -> str:
-    """docxtpl's render_xml_part, before jinja, less one step: docxtpl puts "\n" before every
-    ``<w:p`` and, after rendering, takes "\n<w:p" out again (`_finish`). In between jinja could only
-    have removed such a newline (whitespace control, ``-%}``), which gives the same text, so the
-    round trip is left out; `_finish` still removes any "\n<w:p" the template itself holds."""
-    return src_xml
-
-
 def _finish(dst_xml: str) -> str:
-    """docxtpl's render_xml_part, after jinja."""
+    """docxtpl's render_xml_part, after jinja. Before jinja, docxtpl puts "\n" before every ``<w:p``
+    and takes it out again here; jinja can only remove such a newline (whitespace control, ``-%}``),
+    which gives the same text, so the compiled templates are made without it, and this still removes
+    any "\n<w:p" the template itself holds."""
     if "\n<w:p" in dst_xml:
         dst_xml = dst_xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # = re.sub(r"\n<w:p([ >])")
     if "{_" in dst_xml or "_}" in dst_xml:  # each of the four contains one of these: without, a no-op
@@ -408,7 +403,7 @@ class CompiledTemplate:
         # The body: docxtpl serialises <w:body> alone and, rendered, puts it in place of the old one.
         root = docx.element
         self.body_index = root.index(root.body)
-        self.body = self.env.from_string(_prepare(tpl.patch_xml(tpl.get_xml())))
+        self.body = self.env.from_string(tpl.patch_xml(tpl.get_xml()))
         self.shell = copy.deepcopy(root)
         self._roots = threading.local()
         placeholder = self.shell[self.body_index]
@@ -423,7 +418,7 @@ class CompiledTemplate:
                 xml = tpl.get_part_xml(part)
                 encoding = tpl.get_headers_footers_encoding(xml)
                 self.parts.append(_SmallPart(self.env, part.partname.lstrip("/"), encoding,
-                                             _prepare(tpl.patch_xml(xml))))
+                                             tpl.patch_xml(xml)))
 
         # Core properties: python-docx parses the stored core.xml; docxtpl renders six of them.
         self.core_name = ""
