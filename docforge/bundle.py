@@ -313,29 +313,14 @@ def adoption_sheet_context(village: Village, documents: Sequence[Document], draf
     }
 
 
-def render_template(template: Path, ctx: dict[str, Any]) -> bytes:
-    """Render a docxtpl template with docforge's sandboxed environment; deterministic bytes."""
-    from docxtpl import DocxTemplate
-
-    from .render.docx import jinja_env, normalize_docx
-
-    try:
-        tpl = DocxTemplate(str(template))
-        tpl.render(ctx, jinja_env=jinja_env(), autoescape=True)
-        buf = io.BytesIO()
-        tpl.save(buf)
-    except Exception as e:  # noqa: BLE001 - any template fault names the template
-        raise RenderError(f"template {template} failed: {type(e).__name__}: {e}") from e
-    return normalize_docx(buf.getvalue())
-
-
 def plan_village_packet(r: Resolver, inputs: list[InputFile], draft: bool) -> tuple[Packet, list[Document]]:
+    from .render.docx import render_context
     from .render.docx import render_docx_fast as render_docx  # the same bytes, template compiled once
 
     docs = [r.document(DocumentKind.charter), r.document(DocumentKind.convention)]
     items = [Item(d.kind.value, d.kind.value, d.title, render_docx(d, draft=draft)) for d in docs]
     ctx = adoption_sheet_context(r.village, docs, draft)
-    items.append(Item(ADOPTION_SHEET, ADOPTION_SHEET, ctx["title"], render_template(adoption_sheet_template(), ctx)))
+    items.append(Item(ADOPTION_SHEET, ADOPTION_SHEET, ctx["title"], render_context(adoption_sheet_template(), ctx)))
     title = f"{r.village.village.name}自治章程、自治公约及通过备案记录"
     return Packet("village", title, items, inputs), docs
 

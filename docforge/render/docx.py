@@ -134,14 +134,16 @@ def _template_of(doc: Document, template: Path | None) -> Path:
     return template or (Path(doc.template) if doc.template else template_path(doc.kind))
 
 
-def _rendering(tpl_path: Path, what: str, render: Any, ctx: dict[str, Any]) -> bytes:
-    """``render(tpl_path, ctx)``, any template fault turned into a RenderError naming the template."""
+def _rendering(tpl_path: Path, what: str | None, render: Any, ctx: dict[str, Any]) -> bytes:
+    """``render(tpl_path, ctx)``, any template fault turned into a RenderError naming the template
+    (and ``what`` it was rendering, when given)."""
     try:
         return render(tpl_path, ctx)
     except RenderError:
         raise
     except Exception as e:  # noqa: BLE001 - any template fault names the template
-        raise RenderError(f"template {tpl_path} failed for {what}: {type(e).__name__}: {e}") from e
+        failed = f"failed for {what}" if what else "failed"
+        raise RenderError(f"template {tpl_path} {failed}: {type(e).__name__}: {e}") from e
 
 
 def _reference(tpl_path: Path, ctx: dict[str, Any]) -> bytes:
@@ -526,7 +528,7 @@ def render_context(template: Path | str, ctx: dict[str, Any]) -> bytes:
     """The DOCX bytes of ``template`` rendered with the template context ``ctx`` (as `context`
     makes it), by the fast path: what docxtpl's ``DocxTemplate(template).render(ctx)`` and a save
     give, normalised as `render_docx` does."""
-    return _rendering(Path(template), "its context", _fast, ctx)
+    return _rendering(Path(template), None, _fast, ctx)
 
 
 def _fast(tpl_path: Path, ctx: dict[str, Any]) -> bytes:
