@@ -666,12 +666,7 @@ class BundleWriter:
             for _src, future in futures.values():
                 future.cancel()
         self._converting.clear()
-        if self._pool is not None and self._own_pool:
-            self._pool.close(cancel=True)
-            self._pool = None
-        if self._work is not None:
-            shutil.rmtree(self._work, ignore_errors=True)
-            self._work = None
+        self._end_conversion(cancel=True)
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -767,12 +762,16 @@ class BundleWriter:
             self._submit_round()
             self._finish_converted(keep=0)
         finally:
-            if self._pool is not None and self._own_pool:
-                self._pool.close()
-                self._pool = None
-            if self._work is not None:
-                shutil.rmtree(self._work, ignore_errors=True)
-                self._work = None
+            self._end_conversion(cancel=False)
+
+    def _end_conversion(self, cancel: bool) -> None:
+        """End the pool this writer started (a shared one goes on) and remove the conversion folder."""
+        if self._pool is not None and self._own_pool:
+            self._pool.close(cancel=cancel)
+            self._pool = None
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work = None
 
     def _pool_started(self) -> Any:
         # A PDF run plans its households in this process (see `write_bundle`): nothing forks
