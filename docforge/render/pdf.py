@@ -191,12 +191,9 @@ class Converter:
         produced = staging / f"{docx.stem}.pdf"
         if not produced.is_file():
             return False
-        try:
-            _check_complete(produced)
-            normalize_pdf(produced, self.date)
-        except Exception as exc:  # noqa: BLE001 - any unreadable PDF is the same failure
-            reasons[docx] = f"LibreOffice wrote an unreadable PDF ({exc})"
-            produced.unlink(missing_ok=True)
+        problem = checked_and_normalized(produced, self.date)
+        if problem:
+            reasons[docx] = problem
             return False
         target = out_dir / produced.name
         os.replace(produced, target)
@@ -510,6 +507,18 @@ def _docx_problem(docx: Path) -> str | None:
                 return "not a DOCX file (the archive has no word/document.xml)"
     except (zipfile.BadZipFile, OSError) as exc:
         return f"not a DOCX file, damaged or misnamed ({exc})"
+    return None
+
+
+def checked_and_normalized(produced: Path, date: dt.date | None) -> str | None:
+    """Check a PDF LibreOffice wrote and normalise it in place (`normalize_pdf`); None when it is
+    fine, else the reason, the file removed."""
+    try:
+        _check_complete(produced)
+        normalize_pdf(produced, date)
+    except Exception as exc:  # noqa: BLE001 - any unreadable PDF is the same failure
+        produced.unlink(missing_ok=True)
+        return f"LibreOffice wrote an unreadable PDF ({exc})"
     return None
 
 
