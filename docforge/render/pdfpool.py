@@ -254,7 +254,7 @@ class Pool:
         self.restart_every = restart_every
         self.batch_size = batch_size
         self.fallback = unavailable()
-        self._todo: queue.SimpleQueue[tuple[Path, Path, Future] | None] = queue.SimpleQueue()
+        self._todo: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._closed = False
 
@@ -285,7 +285,7 @@ class Pool:
         if problem:
             future.set_result(problem)
         else:
-            self._todo.put((Path(docx).resolve(), Path(target), future))  # LibreOffice runs elsewhere
+            self._todo.put(_Job(Path(docx).resolve(), Path(target), future))  # LibreOffice runs elsewhere
         return future
 
     def close(self, cancel: bool = False) -> None:
@@ -294,13 +294,8 @@ class Pool:
         if self._closed:
             return
         self._closed = True
-        while cancel:
-            try:
-                job = self._todo.get_nowait()
-            except queue.Empty:
-                break
-            if job is not None and job[2].set_running_or_notify_cancel():
-                job[2].set_result("not converted: the run stopped")
+        while cancel and isinstance(job := self._next(block=False), _Job):
+            job.future.set_result("not converted: the run stopped")
         for _ in self._threads:
             self._todo.put(None)
         for t in self._threads:
@@ -344,11 +339,8 @@ class Pool:
                 item = self._todo.get() if block else self._todo.get_nowait()
             except queue.Empty:
                 return _EMPTY
-            if item is None:
-                return None
-            job = _Job(*item)
-            if job.future.set_running_or_notify_cancel():
-                return job
+            if item is None or item.future.set_running_or_notify_cancel():
+                return item
 
     def _send(self, worker: Worker, job: _Job, sent: collections.deque[_Job]) -> None:
         job.produced = job.target.resolve().with_name(f".{job.target.name}.{threading.get_ident()}.tmp.pdf")
@@ -391,11 +383,7 @@ class Pool:
         if error is None and not produced.is_file():
             error = "LibreOffice produced no PDF"
         if error is None:
-            try:
-                pdf._check_complete(produced)
-                pdf.normalize_pdf(produced, self.date)
-            except Exception as exc:  # noqa: BLE001 - any unreadable PDF is the same failure
-                error = f"LibreOffice wrote an unreadable PDF ({exc})"
+            error = pdf.checked_and_normalized(produced, self.date)
         if error is not None:
             produced.unlink(missing_ok=True)
             return error
@@ -407,47 +395,43 @@ class Pool:
         with converter:
             ending = False
             while not ending:
-                job = self._todo.get()
+                job = self._next(block=True)
                 if job is None:
                     return
                 batch = [job]
                 while len(batch) < self.batch_size:
-                    try:
-                        job = self._todo.get_nowait()
-                    except queue.Empty:
+                    job = self._next(block=False)
+                    if job is _EMPTY:
                         break
                     if job is None:
                         ending = True
                         break
                     batch.append(job)
-                batch = [j for j in batch if j[2].set_running_or_notify_cancel()]  # not cancelled
-                if not batch:
-                    continue
                 try:
                     self._batch(converter, batch)
                 except Exception as exc:  # noqa: BLE001 - reported for these documents; the pool goes on
-                    for _docx, _target, future in batch:
-                        if not future.done():
-                            future.set_result(f"{type(exc).__name__}: {exc}")
+                    for job in batch:
+                        if not job.future.done():
+                            job.future.set_result(f"{type(exc).__name__}: {exc}")
 
     @staticmethod
-    def _batch(converter: pdf.Converter, batch: list[tuple[Path, Path, Future]]) -> None:
-        with tempfile.TemporaryDirectory(prefix=".docforge-pdf-", dir=batch[0][1].parent) as staging:
+    def _batch(converter: pdf.Converter, batch: list[_Job]) -> None:
+        with tempfile.TemporaryDirectory(prefix=".docforge-pdf-", dir=batch[0].target.parent) as staging:
             names = {}  # unique stems for one soffice call
-            for n, (docx, target, future) in enumerate(batch):
+            for n, job in enumerate(batch):
                 name = Path(staging) / f"d{n:05d}.docx"
                 try:  # not a symbolic link: LibreOffice would name the PDF after its target
-                    os.link(docx, name)
+                    os.link(job.docx, name)
                 except OSError:
-                    shutil.copyfile(docx, name)
-                names[name] = (target, future)
+                    shutil.copyfile(job.docx, name)
+                names[name] = job
             result = converter.convert_many(list(names), Path(staging) / "out")
-            for name, (target, future) in names.items():
+            for name, job in names.items():
                 if name in result.pdfs:
-                    os.replace(result.pdfs[name], target)
-                    future.set_result(target)
+                    os.replace(result.pdfs[name], job.target)
+                    job.future.set_result(job.target)
                 else:
-                    future.set_result(result.failures.get(name, "LibreOffice produced no PDF"))
+                    job.future.set_result(result.failures.get(name, "LibreOffice produced no PDF"))
 
 
 def convert_many(
