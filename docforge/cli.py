@@ -115,6 +115,8 @@ def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt
     write_docx(doc, output, draft=draft)
     for f in doc.findings:
         click.secho(f.line(), fg="yellow", err=True)
+    for f in doc.notices:
+        click.secho(f"notice: {f.reason}", fg="cyan", err=True)
     click.echo(f"wrote {output}")
 
 
@@ -161,10 +163,12 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
     """Legal findings of the village's documents on --as-of, and the roster's problems."""
     from .errors import LegalFindingError
     from .inputs import load_village
-    from .law import check_village
+    from .law import check_village, not_offered
 
     village = load_village(village_file)
-    _, findings = check_village(village, as_of)
+    docs, findings = check_village(village, as_of)
+    notices = [n for d in docs for n in d.notices]
+    absent = not_offered(village, as_of)
     if strict:
         findings = [f.model_copy(update={"severity": "error"}) for f in findings]
     roster_report = None
@@ -177,7 +181,8 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
 
             write_problem_sheet(roster_report, None, problems_file)
     if as_json:
-        out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings]}
+        out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings],
+               "notices": [f.model_dump(mode="json") for f in notices], "not_offered": absent}
         if roster_report is not None:
             out["roster"] = roster_report.model_dump(mode="json")
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -185,6 +190,14 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
         click.echo(f"Legal findings as of {as_of.isoformat()}: {len(findings) or 'none'}")
         for f in findings:
             click.secho("  " + f.line(), fg="red" if f.severity == "error" else "yellow")
+            if f.reason_zh:
+                click.echo("      " + f.reason_zh)
+        if notices:
+            click.echo(f"Notices (not legal findings): {len(notices)}")
+            for f in notices:
+                click.secho(f"  {f.document} {f.clause}: {f.reason}", fg="cyan")
+        for kind, why in absent.items():
+            click.echo(f"Not offered: {kind}: {why}")
         if roster_report is not None:
             click.echo(roster_report.text())
             if problems_file is not None:
