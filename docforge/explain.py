@@ -34,6 +34,7 @@ def explain_document(village: Village, kind: str, household: Household | None, a
         "document": doc.kind.value, "title": doc.title, "village": doc.village, "as_of": as_of.isoformat(),
         "household": doc.household,
         "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": b.text, **provenance_dict(b.provenance),
+                    "moved_by": provenance_dict(b.moved_by) if b.moved_by else None,
                     "basis": basis_list(b.basis), **({"reviewed": b.reviewed} if b.reviewed else {})}
                    for b in doc.blocks],
         "withdrawn": [{"id": c.id, "text": c.text, "last_day": c.effective_to.isoformat() if c.effective_to else None,
@@ -65,6 +66,8 @@ def explain_text(report: dict) -> str:
     for b in report["blocks"]:
         label = b["label"] or "·"
         lines.append(f"  {label:<6} {b['id']:<42} {_src(b)}")
+        if b.get("moved_by"):
+            lines.append(f"  {'':<6} {'':<42} moved here by {_src(b['moved_by'])}")
         if b.get("basis"):
             lines.append(f"  {'':<6} {'':<42} basis: {basis_text(b['basis'])}")
     if report.get("withdrawn"):
