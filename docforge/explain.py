@@ -70,6 +70,8 @@ def explain_text(report: dict) -> str:
             lines.append(f"  {'':<6} {'':<42} moved here by {_src(b['moved_by'])}")
         if b.get("basis"):
             lines.append(f"  {'':<6} {'':<42} basis: {basis_text(b['basis'])}")
+        for check, why in (b.get("reviewed") or {}).items():
+            lines.append(f"  {'':<6} {'':<42} reviewed for {check}: {why}")
     if report.get("withdrawn"):
         lines.append("")
         lines.append("Withdrawn from the national text (with why):")

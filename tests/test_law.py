@@ -443,3 +443,20 @@ def test_a_plugin_replacing_a_withdrawn_national_clause_is_an_error_naming_it(vi
     pm = plugin_module.make_plugin_manager(extra=(_clause_plugin(
         None, kind="charter", op="remove", cid="charter.incentives.priority"),))
     assert "charter.incentives.priority" not in [b.id for b in Resolver(village, TODAY, pm).document("charter").blocks]
+
+
+def test_docs_law_md_lists_every_instrument_check_and_uncertainty():
+    from docforge.default_plugins.checks import CHECK_IDS
+    from docforge.default_plugins.national import national_instruments
+
+    doc = (ROOT / "docs" / "law.md").read_text(encoding="utf-8")
+    for inst in national_instruments():
+        assert f"`{inst.id}`" in doc, inst.id
+        for v in inst.versions:
+            if v.certainty == "approximate":
+                row = next(line for line in doc.splitlines() if v.label in line and "approximate" in line)
+                assert row, (inst.id, v.label)
+            for key, art in v.articles.items():
+                assert f"`{key}`" in doc, (inst.id, key)
+    for check in (*CHECK_IDS, "migrant_rules_repealed_basis", "not_filed"):
+        assert f"`{check}`" in doc, check
