@@ -82,13 +82,11 @@ def check_village(village: Village, as_of: dt.date, pm: PluginManager | None = N
     seen: set[tuple] = set()
     findings: list[Finding] = []
     insts = [(c.item, c.provenance.plugin) for c in r.instruments().values()]
-    for d in [*docs, Document(kind=DocumentKind.charter, title="", as_of=as_of, village="", blocks=[],
-                              findings=registry_findings(insts, as_of))]:
-        for f in d.findings:
-            key = (f.check, f.document, f.clause, f.reason)
-            if key not in seen:
-                seen.add(key)
-                findings.append(f)
+    for f in [*(f for d in docs for f in d.findings), *registry_findings(insts, as_of)]:
+        key = (f.check, f.document, f.clause, f.reason)
+        if key not in seen:
+            seen.add(key)
+            findings.append(f)
     return docs, findings
 
 
