@@ -15,7 +15,7 @@ from docforge.cli import cli
 from docforge.hookspecs import hookimpl
 from docforge.inputs import load_village
 from docforge.law import check_village, instruments_on
-from docforge.models import ArticleRef, Clause, Instrument, InstrumentVersion, Jurisdiction
+from docforge.models import ArticleRef, Clause, DocumentKind, Instrument, InstrumentVersion, Jurisdiction
 from docforge.resolve import Resolver
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +70,7 @@ def test_seed_date_cites_the_texts_of_2006_and_finds_what_the_law_of_2006_forbad
     """At the seed's date the text is the seed's; its findings are those the law in force then already
     gave: deposits (村民委员会组织法 1998 第二十条) and the inflow fine (行政处罚法 1996)."""
     found = set()
-    for kind in ("charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"):
+    for kind in (k.value for k in DocumentKind):
         _, doc = text_of(village, kind, SEED)
         found |= {(f.check, f.clause, f.article, f.version) for f in doc.findings}
     assert found == {
