@@ -14,7 +14,7 @@ import click
 
 from . import __version__, i18n
 from .errors import DocforgeError, InputError
-from .i18n import _, ngettext
+from .i18n import _, language, ngettext
 from .models import DocumentKind
 
 KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
@@ -237,7 +237,8 @@ def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt
     for f in doc.findings:
         click.secho(f.line(), fg="yellow", err=True)
     for f in doc.notices:
-        click.secho(f"notice: {f.reason}", fg="cyan", err=True)
+        click.secho(_("notice: {reason}", reason=f.reason_zh if language() == "zh" and f.reason_zh else f.reason),
+                    fg="cyan", err=True)
     click.echo(f"wrote {output}")
 
 
@@ -314,11 +315,12 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
             if f.reason_zh:
                 click.echo("      " + f.reason_zh)
         if notices:
-            click.echo(f"Notices (not legal findings): {len(notices)}")
+            click.echo(_("Notices (not legal findings): {n}", n=len(notices)))
             for f in notices:
-                click.secho(f"  {f.document} {f.clause}: {f.reason}", fg="cyan")
+                why = f.reason_zh if language() == "zh" and f.reason_zh else f.reason
+                click.secho(f"  {f.document} {f.clause}: {why}", fg="cyan")
         for kind, why in absent.items():
-            click.echo(f"Not offered: {kind}: {why}")
+            click.echo(_("Not offered: {kind}: {reason}", kind=kind, reason=why))
         if roster_report is not None:
             click.echo(roster_report.text())
             if problems_file is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .i18n import _, language
 from .models import Basis, Document, Household, Provenance, Village
 from .resolve import Resolver
 
@@ -69,15 +70,15 @@ def explain_text(report: dict) -> str:
         if b.get("moved_by"):
             lines.append(f"  {'':<6} {'':<42} moved here by {_src(b['moved_by'])}")
         if b.get("basis"):
-            lines.append(f"  {'':<6} {'':<42} basis: {basis_text(b['basis'])}")
+            lines.append(f"  {'':<6} {'':<42} " + _("basis: {basis}", basis=basis_text(b["basis"])))
         for check, why in (b.get("reviewed") or {}).items():
-            lines.append(f"  {'':<6} {'':<42} reviewed for {check}: {why}")
+            lines.append(f"  {'':<6} {'':<42} " + _("reviewed for {check}: {reason}", check=check, reason=why))
     if report.get("withdrawn"):
         lines.append("")
-        lines.append("Withdrawn from the national text (with why):")
+        lines.append(_("Withdrawn from the national text (with why):"))
         for w in report["withdrawn"]:
-            lines.append(f"  {w['id']:<49} last day {w['last_day']}")
-            lines.append(f"  {'':<49} basis: {basis_text(w['basis'])}")
+            lines.append(f"  {w['id']:<49} " + _("last day {date}", date=w["last_day"]))
+            lines.append(f"  {'':<49} " + _("basis: {basis}", basis=basis_text(w["basis"])))
     lines.append("")
     lines.append("Values:")
     for v in report["values"]:
@@ -97,7 +98,8 @@ def explain_text(report: dict) -> str:
             lines.append(f"  {'':<9}{f['reason_zh']}")
     if report.get("notices"):
         lines.append("")
-        lines.append("Notices (not legal findings):")
+        lines.append(_("Notices (not legal findings):"))
         for f in report["notices"]:
-            lines.append(f"  {f.get('clause') or '-'}: {f['reason']}")
+            why = f["reason_zh"] if language() == "zh" and f.get("reason_zh") else f["reason"]
+            lines.append(f"  {f.get('clause') or '-'}: {why}")
     return "\n".join(lines)

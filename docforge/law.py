@@ -190,5 +190,5 @@ def new_draft_notice(r, doc: Document) -> Finding | None:
                    f"and file it with the {township}人民政府; then record the new adopted_on and "
                    f"filed_with_township_on in the village file",
                    f"{on}通过的文本与{day}施行的文本不同（{len(changed)}处条文修改、增加或删除）：本文本为新的草案，"
-                   f"应连同修订对照表提请村民会议讨论通过，并报{township}人民政府备案，然后在村务文件中填写新的"
+                   f"应连同修订对照表提请村民会议讨论通过，并报{township}人民政府备案，然后在村基本信息文件中填写新的"
                    f"通过日期和备案日期（{VCL.zh(r.as_of)}）")

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
+from .i18n import _
 from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
                      Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
                      ValueUse, Village)
@@ -248,9 +249,9 @@ class Resolver:
             gone = self._national("document_withdrawn")
             why = gone(kind, self.as_of) if gone else None
             if why:
-                raise InputError(f"the {kind.value} agreement is not offered on {self.as_of.isoformat()}: "
-                                 f"{why['reason']} A province plugin may supply a lawful agreement of its own "
-                                 f"(docs/law.md).")
+                raise InputError(_("the {kind} agreement is not offered on {date}: {reason} A province plugin "
+                                   "may supply a lawful agreement of its own (docs/law.md).",
+                                   kind=kind.value, date=self.as_of.isoformat(), reason=why["reason"]))
         if not blocks or blocks[0].type != "title":
             raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
         ctx = _Substitution(self, kind, {b.id: b for b in blocks},
@@ -376,8 +377,9 @@ class ClauseTree:
             return ""
         why = "；".join(b.note for b in w.basis if b.note)
         last = w.effective_to.isoformat() if w.effective_to else "?"
-        return (f" (the national text withdrew '{cid}' after {last}: {why}; update the plugin for the law in "
-                f"force on {self.as_of.isoformat() if self.as_of else 'this date'})")
+        return " " + _("(the national text withdrew '{id}' after {last}: {why}; update the plugin for the law "
+                       "in force on {date})", id=cid, last=last, why=why,
+                       date=self.as_of.isoformat() if self.as_of else "?")
 
     def _by(self, cid: str) -> str:
         who = self.nodes[cid].provenance.plugin

@@ -261,7 +261,7 @@ def _filing(doc: Document, village, as_of: dt.date) -> Iterator[Finding]:
                              f"(报乡镇人民政府备案) as of {as_of.isoformat()}; record filed_with_township_on "
                              f"in the village file once filed",
                       reason_zh=f"截至{as_of.isoformat()}，{what}尚未报{village.township.name}人民政府备案；"
-                                f"备案后在村务文件中填写 filed_with_township_on（{VCL.zh(as_of)}）")
+                                f"备案后在村基本信息文件中填写 filed_with_township_on（{VCL.zh(as_of)}）")
 
 
 def findings(doc: Document, village, as_of: dt.date) -> Iterator[Finding]:
