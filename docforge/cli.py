@@ -349,7 +349,8 @@ def law(as_of: dt.date, village_file: Path | None, as_json: bool) -> None:
     click.echo(f"In force on {as_of.isoformat()}:")
     for r in rows:
         until = f" – {r['effective_to']}" if r["effective_to"] else ""
-        click.echo(f"  《{r['name']}》 {r['version']} (from {r['effective_from']}{until})"
+        approx = " " + _("(dates approximate)") if r.get("certainty") == "approximate" else ""
+        click.echo(f"  《{r['name']}》 {r['version']} (from {r['effective_from']}{until}){approx}"
                    f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
 
 

@@ -35,6 +35,8 @@ class InForce:
                 "effective_from": v.effective_from.isoformat() if v else None,
                 "effective_to": v.effective_to.isoformat() if v and v.effective_to else None,
                 "articles": {k: a.number for k, a in (v.articles.items() if v else [])},
+                "certainty": v.certainty if v else None, "repealed_by": v.repealed_by if v else None,
+                "source": v.source if v else None,
                 "plugin": self.plugin, "plugin_version": self.plugin_version,
                 "jurisdiction": self.jurisdiction.name, "jurisdiction_level": self.jurisdiction.level.value}
 

@@ -68,9 +68,8 @@ class Cite:
     def zh(self, as_of: dt.date) -> str:
         name, version, article = self.resolve(as_of)
         inst = _instrument(self.instrument)
-        if inst.level == "policy":  # 中共中央、国务院《关于…的决定》
-            issuer, _, title = name.partition("关于")
-            return f"{issuer}《关于{title}》（{version}）" if title else f"《{name}》"
+        if inst.level == "policy":  # 中共中央、国务院《关于…的决定》: the issuer before the title
+            return f"{inst.issuer}《{name}》" + (f"（{version}）" if version else "")
         return f"《{name}》" + (f"（{version}）" if version else "") + (article or "")
 
 

@@ -66,6 +66,9 @@ def _node(raw: dict) -> _Node:
     steps = [(start, False, raw)] + [(v["effective_from"], bool(v.get("removed")),
                                       {k: x for k, x in v.items() if k not in ("effective_from", "removed")})
                                      for v in later]
+    starts = [s for s, _, _ in steps[1:]]
+    if starts != sorted(starts) or (start and starts and starts[0] <= start):
+        raise ValueError(f"national clause {cid}: its versions must follow one another in time")
     versions, base = [], {}
     for i, (s, removed, fields) in enumerate(steps):
         end = steps[i + 1][0] - _DAY if i + 1 < len(steps) else None
