@@ -80,7 +80,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConversionError, InputError, RenderError
-from .models import Document, DocumentKind, Household, Village
+from .models import Document, DocumentKind, Finding, Household, Village
 from .compact import IdSet
 from .explain import provenance_dict
 from .resolve import Resolver
@@ -896,8 +896,11 @@ class _Planned:
 
 
 def _findings(docs: Iterable[Document]) -> list[dict[str, Any]]:
-    return [{**f.model_dump(mode="json", exclude_none=True), "message": f.line()}
-            for d in docs for f in [*d.findings, *d.notices]]
+    def message(f: Finding, notice: bool) -> str:  # a notice is not a legal finding: say so
+        return f"notice: {f.document or '-'} {f.clause or ''}: {f.reason}" if notice else f.line()
+
+    return [{**f.model_dump(mode="json", exclude_none=True), "message": message(f, notice)}
+            for d in docs for f, notice in [*((x, False) for x in d.findings), *((x, True) for x in d.notices)]]
 
 
 def _packet_entry(p: Packet) -> dict[str, Any]:
