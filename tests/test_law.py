@@ -193,7 +193,11 @@ def test_law_cli_lists_versions_in_force_with_their_plugin():
     assert rows["province.population_regulation@某某省"]["plugin"] == "sample_county"
     res = runner.invoke(cli, ["law", "--as-of", "2026-11-30", "--village", str(VILLAGE)])
     assert "《中华人民共和国人口与计划生育法》 2021年修正" in res.output
-    assert "《国务院关于废止部分行政法规的决定》 2021年 (from 2021-09-27)" in res.output
+    assert "《国务院关于废止部分行政法规的决定》 2021年 (from 2021-09-27) (dates approximate)" in res.output
+    rows = {r["id"]: r for r in json.loads(runner.invoke(cli, ["law", "--as-of", "2021-09-26", "--json"]).output)}
+    assert rows["migrant_regulation"]["repealed_by"] == "state_council.repeal_2021"
+    assert rows["migrant_regulation"]["certainty"] == "approximate" and rows["migrant_regulation"]["source"]
+    assert rows["population_law"]["certainty"] == "confirmed"
     assert "流动人口计划生育工作条例" not in res.output  # repealed
     assert "甘肃省" not in res.output  # another province's plugin
 
@@ -309,6 +313,10 @@ def test_social_maintenance_fee_finding_cites_the_deleted_articles_and_the_decis
     assert fee.reason_zh.endswith("（《中华人民共和国人口与计划生育法》（2021年修正）删去原第四十一条、第四十二条、"
                                   "中共中央、国务院《关于优化生育政策促进人口长期均衡发展的决定》（2021年6月26日））")
     assert "birth_sanction" not in checks_of(doc)  # one finding for a fee clause
+    # after the repeal, the repeal of the 社会抚养费征收管理办法 is cited too
+    doc = Resolver(village, D(2022, 1, 1), pm).document("convention")
+    fee = next(f for f in doc.findings if f.check == "social_maintenance_fee")
+    assert fee.reason_zh.endswith("、《国务院关于废止部分行政法规的决定》（2021年）废止《社会抚养费征收管理办法》）")
 
 
 def test_1998_villagers_committee_law_already_barred_taking_villagers_property():

@@ -101,7 +101,9 @@ class Check:
 
     def finding(self, doc: Document, block: Block | None, as_of: dt.date) -> Finding:
         name, version, article = self.cites[0].resolve(as_of)
-        zh_law = "、".join(c.zh(as_of) for c in self.cites)
+        # a further citation counts once its instrument is in force (the repeal, from its date)
+        cites = [self.cites[0], *(c for c in self.cites[1:] if _instrument(c.instrument).version_on(as_of))]
+        zh_law = "、".join(c.zh(as_of) for c in cites)
         return Finding(check=self.id, severity=self.severity, document=doc.kind.value,
                        clause=block.id if block else None,
                        plugin=block.provenance.plugin if block else "checks", law=name, version=version,
@@ -211,7 +213,7 @@ CHECKS: tuple[Check, ...] = (
           "collects 社会抚养费, abolished in 2021: the amendment in force 2021-08-20 deleted the former articles 41 "
           "and 42, under the decision of 2021-06-26",
           "征收社会抚养费；社会抚养费已经取消",
-          (FEE_LAW, DECISION),
+          (FEE_LAW, DECISION, Cite("state_council.repeal_2021", text="废止《社会抚养费征收管理办法》")),
           tags=("social_maintenance_fee",), patterns=(r"社会抚养费",), unless=("取消", "不再征收", "不得征收")),
     Check("birth_sanction", AMENDMENT_2021,
           "imposes a penalty tied to births or contraception; the 2021 amendment removed 社会抚养费 and the "
