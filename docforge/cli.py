@@ -366,7 +366,7 @@ def _reporter():
         from .progress import ProgressBar
 
         return ProgressBar()
-    from .bundle import Reporter
+    from .progress import Reporter
 
     return Reporter(click.echo)
 
@@ -440,6 +440,8 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
     import time
 
     from .bundle import build_bundle
+    from .packet import BundleOptions
+    from .sources import HouseholdFiles, RosterHouseholds
 
     if county_dir is not None:
         if village_file or household_files or roster_file:
@@ -453,20 +455,20 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
         raise click.UsageError("--skip-bad-rows applies to rosters: give --roster FILE or --county DIR")
     started = time.monotonic()
     format_list = [f.strip() for f in formats.split(",") if f.strip()]
-    options = dict(as_of=as_of, formats=format_list, draft=draft, sign_fields=sign_fields, jobs=jobs,
-                   round_size=round_size)
+    options = BundleOptions(as_of=as_of, formats=tuple(format_list), draft=draft, sign_fields=sign_fields,
+                            jobs=jobs, round_size=round_size)
     reporter = _reporter()
     try:
         if county_dir is not None:
             from .county import COUNTY_SUMMARY, build_county
 
-            county = build_county(county_dir, output, skip_bad_rows=skip_bad_rows, reporter=reporter, **options)
+            county = build_county(county_dir, output, options, skip_bad_rows=skip_bad_rows, reporter=reporter)
         else:
-            report = build_bundle(village_file, list(household_files), output, roster=roster_file,
-                                  skip_bad_rows=skip_bad_rows, reporter=reporter, **options)
+            households = (RosterHouseholds(roster_file, skip_bad_rows) if roster_file is not None
+                          else HouseholdFiles(household_files))
+            report = build_bundle(village_file, households, output, options, reporter=reporter)
     finally:
-        if hasattr(reporter, "close"):
-            reporter.close()
+        reporter.close()
     pdf = "pdf" in format_list
     if county_dir is None:
         _echo_bundle_details(report)

@@ -10,15 +10,20 @@ others still complete. ``OUT/county-summary.json`` records each village's outcom
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .bundle import (FORMATS, ROUND_SIZE, BundleReport, Reporter, Totals, _fsync_dir, _json, _write_atomic,
-                     build_bundle, sha256_file)
+from .bundle import build_bundle
 from .errors import DocforgeError, InputError
+from .fsutil import fsync_dir, json_bytes, sha256_file, write_atomic
+from .packet import BundleOptions, BundleReport, Totals
+from .progress import Reporter
+from .sources import RosterHouseholds
+
+if TYPE_CHECKING:
+    from .render.pdfpool import Pool
 
 COUNTY_SUMMARY = "county-summary.json"
 SUMMARY_FORMAT = 1
@@ -104,9 +109,7 @@ def _village_name(path: Path | None) -> str | None:
         return None
 
 
-def build_county(county: Path, out: Path, *, as_of: dt.date, formats: Sequence[str] = FORMATS, draft: bool = False,
-                 sign_fields: bool = False, jobs: int = 1, timeout: float | None = None,
-                 round_size: int = ROUND_SIZE, skip_bad_rows: bool = False,
+def build_county(county: Path | str, out: Path | str, options: BundleOptions, *, skip_bad_rows: bool = False,
                  reporter: Reporter | None = None) -> CountyReport:
     """Bundle every village of ``county`` into ``out/<folder>/`` and write ``out/county-summary.json``."""
     county, out = Path(county), Path(out)
@@ -121,20 +124,18 @@ def build_county(county: Path, out: Path, *, as_of: dt.date, formats: Sequence[s
     with contextlib.ExitStack() as stack:
         # One LibreOffice pool for the whole county: its instances start once, not once per village.
         pool = None
-        if "pdf" in formats:
+        if options.pdf:
             from .render.pdfpool import Pool
 
-            pool = stack.enter_context(Pool(jobs, timeout))
+            pool = stack.enter_context(Pool(options.jobs, options.timeout))
         for v in folders:
-            _county_village(v, out, report, reporter, pool, as_of=as_of, formats=formats, draft=draft,
-                            sign_fields=sign_fields, jobs=jobs, timeout=timeout, round_size=round_size,
-                            skip_bad_rows=skip_bad_rows)
-    _write_summary(report, county, as_of, formats, draft, sign_fields, skip_bad_rows)
+            county_village(v, out, report, reporter, pool, options, skip_bad_rows)
+    write_summary(report, county, options, skip_bad_rows)
     return report
 
 
-def _county_village(v: VillageFolder, out: Path, report: CountyReport, reporter: Reporter, pool: Any,
-                    **options: Any) -> None:
+def county_village(v: VillageFolder, out: Path, report: CountyReport, reporter: Reporter, pool: Pool | None,
+                   options: BundleOptions, skip_bad_rows: bool) -> None:
     """One village of a county run: bundled, or named as failed (the others go on)."""
     outcome = VillageOutcome(v.folder, _village_name(v.village_file))
     label = f"{v.folder} ({outcome.village})" if outcome.village else v.folder
@@ -142,8 +143,8 @@ def _county_village(v: VillageFolder, out: Path, report: CountyReport, reporter:
         if v.problem:
             raise InputError(v.problem)
         assert v.village_file is not None and v.roster is not None
-        outcome.report = build_bundle(v.village_file, (), out / v.folder, roster=v.roster, reporter=reporter,
-                                      label=v.folder, pool=pool, **options)
+        outcome.report = build_bundle(v.village_file, RosterHouseholds(v.roster, skip_bad_rows), out / v.folder,
+                                      options, reporter=reporter, label=v.folder, pool=pool)
     except DocforgeError as e:
         outcome.error, outcome.exit_code = str(e), e.exit_code
         reporter.log(f"{label}: FAILED: {e}")
@@ -156,9 +157,9 @@ def _county_village(v: VillageFolder, out: Path, report: CountyReport, reporter:
     reporter.village_done()
 
 
-def _write_summary(report: CountyReport, county: Path, as_of: dt.date, formats: Sequence[str], draft: bool,
-                   sign_fields: bool, skip_bad_rows: bool) -> None:
-    pdf = "pdf" in formats
+def write_summary(report: CountyReport, county: Path, options: BundleOptions, skip_bad_rows: bool) -> None:
+    """Write ``county-summary.json``: each village's outcome and the totals."""
+    pdf = options.pdf
     villages = []
     for v in report.villages:
         d: dict[str, Any] = {"folder": v.folder, "village": v.village, "status": "ok" if v.ok else "failed"}
@@ -171,12 +172,12 @@ def _write_summary(report: CountyReport, county: Path, as_of: dt.date, formats: 
             d["exit_code"] = v.exit_code
         villages.append(d)
     summary = {
-        "format": SUMMARY_FORMAT, "docforge": __version__, "county": str(county), "as_of": as_of.isoformat(),
-        "formats": [f for f in FORMATS if f in formats], "draft": draft, "sign_fields": sign_fields,
+        "format": SUMMARY_FORMAT, "docforge": __version__, "county": str(county), "as_of": options.as_of.isoformat(),
+        "formats": list(options.formats), "draft": options.draft, "sign_fields": options.sign_fields,
         "skip_bad_rows": skip_bad_rows,
         "totals": {"villages": len(report.villages), "failed": len(report.failed), **report.totals.recorded(pdf)},
         "failed": [v.folder for v in report.failed],
         "villages": villages,
     }
-    _write_atomic(report.out / COUNTY_SUMMARY, _json(summary))
-    _fsync_dir(report.out)
+    write_atomic(report.out / COUNTY_SUMMARY, json_bytes(summary))
+    fsync_dir(report.out)

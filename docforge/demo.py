@@ -8,7 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
-from .bundle import BundleOptions, InputFile, write_bundle
+from .bundle import write_bundle
+from .packet import BundleOptions, InputFile
 from .inputs import load_household, load_village
 
 

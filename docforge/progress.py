@@ -1,15 +1,60 @@
-"""How ``docforge bundle`` shows a run on a terminal: a progress bar on stderr (households done of
-all, documents, elapsed time; villages done of all in a county run). Anywhere else (a pipe, a log
-file, CI) the run prints plain lines instead, through :class:`docforge.bundle.Reporter`.
+"""What a bundle run tells its user. :class:`Reporter` passes everything on as plain lines (a pipe,
+a log file, CI); on a terminal ``docforge bundle`` shows a progress bar on stderr instead
+(:class:`ProgressBar`: households done of all, documents, elapsed time; villages done of all in a
+county run).
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from .bundle import Reporter
+Log = Callable[[str], None]
+
+
+class Reporter:
+    """What a run tells its user. This one passes everything to ``log`` as lines (in a county run
+    prefixed with the village); :class:`ProgressBar` shows routine progress as a bar instead."""
+
+    def __init__(self, log: Log | None = None):
+        self._log = log or (lambda _msg: None)
+        self._county = False
+        self._prefix = ""
+
+    def log(self, msg: str) -> None:
+        """Something to see in any case: a packet removed, a document that failed."""
+        self._log(self._prefix + msg)
+
+    def detail(self, msg: str) -> None:
+        """Routine progress (a packet written, a round converted); a progress bar shows it as such."""
+        self._log(self._prefix + msg)
+
+    def villages(self, total: int) -> None:
+        """A county run of ``total`` villages begins."""
+        self._county = True
+
+    def start(self, label: str, total: int | None) -> None:
+        """A village's bundle begins: ``total`` households (None: not known until the end)."""
+        self._prefix = f"{label}: " if self._county else ""
+
+    def advance(self, households: int = 0, documents: int = 0) -> None:
+        """Households planned, and their documents."""
+
+    def end(self) -> None:
+        """The village's bundle is finished, or failed."""
+        self._prefix = ""
+
+    def village_done(self) -> None:
+        """A village of a county run is done (bundled or failed)."""
+
+    def paused(self) -> contextlib.AbstractContextManager[None]:
+        """No thread of the reporter's runs inside this block (worker processes are forked in it)."""
+        return contextlib.nullcontext()
+
+    def close(self) -> None:
+        """The run is over: stop any display of the reporter's own."""
 
 
 class ProgressBar(Reporter):
@@ -19,7 +64,7 @@ class ProgressBar(Reporter):
 
     REFRESH = 0.25  # seconds between redraws
 
-    def __init__(self, console=None) -> None:
+    def __init__(self, console: Any = None) -> None:
         super().__init__()
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,8 +73,8 @@ class ProgressBar(Reporter):
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
             TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), console=self.console, auto_refresh=False)
-        self._county = None
-        self._village = None
+        self._county: Any = None
+        self._village: Any = None
         self._documents = 0
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None

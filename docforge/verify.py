@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .bundle import DONE, MANIFEST, OLD_PREFIX, TMP_PREFIX, sha256_file
 from .compact import IdSet
+from .fsutil import sha256_file
+from .packet import DONE, MANIFEST, OLD_PREFIX, TMP_PREFIX
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from docforge.bundle import build_bundle
+from docforge.bundle import BundleOptions, RosterHouseholds, build_bundle
 from docforge.compact import IdSet, IntTable
 from docforge.county import COUNTY_SUMMARY
 from docforge.demo import example_households, examples_dir
@@ -151,7 +151,8 @@ def test_roster_bundle_records_selection_reasons_rows_and_the_roster(county, tmp
 
 def test_household_files_record_their_file_and_selection(tmp_path):
     out = tmp_path / "files"
-    report = build_bundle(examples_dir() / "village.yaml", example_households(), out, as_of=AS_OF, formats=["docx"])
+    report = build_bundle(examples_dir() / "village.yaml", example_households(), out,
+                          BundleOptions(as_of=AS_OF, formats=("docx",)))
     m = report.manifest
     assert [h["file"] for h in m["households"]] == [str(p) for p in example_households()]
     assert [i["role"] for i in m["inputs"]] == ["village"] + ["household"] * len(example_households())
@@ -306,7 +307,7 @@ def test_pdf_county_run_starts_libreoffice_once(county, tmp_path, monkeypatch):
     starts = []
     real_start = pdfpool.Worker.start
     monkeypatch.setattr(pdfpool.Worker, "start", lambda self: (starts.append(1), real_start(self))[1])
-    report = build_county(county, tmp_path / "out", as_of=AS_OF, formats=("pdf",), jobs=1)
+    report = build_county(county, tmp_path / "out", BundleOptions(as_of=AS_OF, formats=("pdf",), jobs=1))
     assert not report.failed and len(report.villages) == 2
     assert len(starts) == 1
     for village in ("village-001", "village-002"):
@@ -325,8 +326,8 @@ def test_progress_bar_on_a_terminal(county, tmp_path):
     screen = io.StringIO()
     bar = ProgressBar(Console(file=screen, force_terminal=True, width=120))
     try:
-        build_bundle(county / "village-001" / "village.yaml", (), tmp_path / "out", as_of=AS_OF, formats=["docx"],
-                     roster=county / "village-001" / "roster.xlsx", reporter=bar)
+        build_bundle(county / "village-001" / "village.yaml", RosterHouseholds(county / "village-001" / "roster.xlsx"),
+                     tmp_path / "out", BundleOptions(as_of=AS_OF, formats=("docx",)), reporter=bar)
     finally:
         bar.close()
     shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())

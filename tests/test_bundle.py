@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from docforge import __version__
-from docforge.bundle import DONE, TMP_PREFIX, build_bundle
+from docforge.bundle import DONE, TMP_PREFIX, BundleOptions, build_bundle
 from docforge.cli import cli
 from docforge.demo import example_households, examples_dir
 from docforge.errors import InputError
@@ -181,7 +181,7 @@ def font_file(pattern: str) -> str:
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bundle") / "out"
-    build_bundle(VILLAGE, HOUSEHOLDS, out, as_of=AS_OF, jobs=JOBS)
+    build_bundle(VILLAGE, HOUSEHOLDS, out, BundleOptions(as_of=AS_OF, jobs=JOBS))
     return out
 
 
@@ -191,7 +191,7 @@ def signed(tmp_path_factory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("signed")
     outs = (base / "a", base / "b")
     for out in outs:
-        build_bundle(VILLAGE, [INFLOW], out, as_of=AS_OF, draft=True, sign_fields=True, jobs=JOBS)
+        build_bundle(VILLAGE, [INFLOW], out, BundleOptions(as_of=AS_OF, draft=True, sign_fields=True, jobs=JOBS))
     return outs
 
 
@@ -529,13 +529,13 @@ def test_changed_input_rebuilds_only_its_packet(bundle, tmp_path):
     changed.write_text(HOUSEHOLDS[0].read_text(encoding="utf-8").replace("张伟", "张炜"), encoding="utf-8")
     households = [changed, *HOUSEHOLDS[1:]]
     lines: list[str] = []
-    report = build_bundle(VILLAGE, households, out, as_of=AS_OF, jobs=JOBS, log=lines.append)
+    report = build_bundle(VILLAGE, households, out, BundleOptions(as_of=AS_OF, jobs=JOBS), log=lines.append)
     assert report.totals.built == 1 and "households/001: written" in lines
     assert report.totals.finished == len(HOUSEHOLDS)
     assert "张炜" in "".join(docx_text(out / "households" / "001" / "contraception-1-甲方.docx"))
     assert verify_bundle(out).ok
     # a household left out of the bundle: its packet goes
-    report = build_bundle(VILLAGE, households[:-1], out, as_of=AS_OF, formats=["docx", "pdf"], jobs=JOBS)
+    report = build_bundle(VILLAGE, households[:-1], out, BundleOptions(as_of=AS_OF, formats=("docx", "pdf"), jobs=JOBS))
     assert report.totals.built == 0 and not (out / "households" / "006").exists()
     assert verify_bundle(out).ok
 
@@ -544,8 +544,8 @@ def test_docx_only_and_blank_adoption_facts(tmp_path):
     """A village file without adoption facts (会宁县's): the sheet leaves them blank to fill in."""
     out = tmp_path / "docx"
     outflow = next(h for h in HOUSEHOLDS if "outflow" in h.name)
-    report = build_bundle(examples_dir() / "gansu" / "village.yaml", [outflow], out, as_of=AS_OF,
-                          formats=["docx"])
+    report = build_bundle(examples_dir() / "gansu" / "village.yaml", [outflow], out,
+                          BundleOptions(as_of=AS_OF, formats=("docx",)))
     files = report.manifest["files"]
     assert {f["kind"] for f in files} == {"charter", "convention", "adoption-sheet", "outflow"}
     assert all(f["pages"] is None for f in files)
@@ -563,8 +563,8 @@ def test_refuses_unsafe_output_and_inputs(tmp_path):
     busy.mkdir()
     (busy / "thesis.docx").write_text("mine")
     with pytest.raises(InputError, match="not a docforge bundle"):
-        build_bundle(VILLAGE, [], busy, as_of=AS_OF, formats=["docx"])
+        build_bundle(VILLAGE, [], busy, BundleOptions(as_of=AS_OF, formats=("docx",)))
     with pytest.raises(InputError, match="also the id"):
-        build_bundle(VILLAGE, [INFLOW, INFLOW], tmp_path / "dup", as_of=AS_OF, formats=["docx"])
+        build_bundle(VILLAGE, [INFLOW, INFLOW], tmp_path / "dup", BundleOptions(as_of=AS_OF, formats=("docx",)))
     with pytest.raises(InputError, match="format"):
-        build_bundle(VILLAGE, [], tmp_path / "fmt", as_of=AS_OF, formats=["odt"])
+        build_bundle(VILLAGE, [], tmp_path / "fmt", BundleOptions(as_of=AS_OF, formats=("odt",)))

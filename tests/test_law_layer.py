@@ -229,12 +229,12 @@ def test_no_household_is_given_an_agreement_today_each_with_its_reason(village, 
 
 
 def test_explain_and_the_manifest_give_the_reasons(village, tmp_path):
-    from docforge.bundle import build_bundle
+    from docforge.bundle import BundleOptions, build_bundle
 
     h = HOUSEHOLDS / "h02-one-child-second-planned.yaml"
     report = explain_document(village, "charter", load_household(h), TODAY)
     assert report["selection"]["agreements"] == [] and "生育间隔协议书" in report["selection"]["reasons"]["birth-spacing"]
-    build_bundle(VILLAGE, [h], tmp_path / "out", as_of=TODAY, formats=["docx"], jobs=1)
+    build_bundle(VILLAGE, [h], tmp_path / "out", BundleOptions(as_of=TODAY, formats=("docx",), jobs=1))
     m = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     entry = m["households"][0] if isinstance(m["households"], list) else next(iter(m["households"].values()))
     assert entry["agreements"] == [] and entry["packet"] is None

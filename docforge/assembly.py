@@ -1,0 +1,150 @@
+"""PDF packet assembly: a packet's converted documents merged into ``packet.pdf`` with an outline
+entry per document (or copy) and, on request, empty signature fields at its signature lines.
+
+pypdf has no public call to add an indirect object to a writer; ``_add_object`` is the one private
+name used here (for the signature fields' widgets, their appearance streams and the form)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from .packet import Item, Packet
+
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfWriter
+    from pypdf.generic import IndirectObject
+
+#: Labels of the signature lines that get a signature field, and the field's role.
+SIGN_LABELS = {"甲方法定代表人签章": "party_a", "乙方签章": "party_b"}
+
+
+def line_fragments(page: PageObject) -> list[tuple[float, float, str]]:
+    """(x, y, text) of each text run of a page, in user space."""
+    frags: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font_dict: Any, font_size: Any) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            frags.append((x, y, text))
+
+    page.extract_text(visitor_text=visit)
+    return frags
+
+
+def find_labels(page: PageObject, labels: Iterable[str]) -> list[tuple[str, float, float, float]]:
+    """Where each label starts a line of ``page``: (label, x_start, x_end, baseline y).
+
+    Text runs are grouped into lines by their baseline; ``x_end`` is where the line's last run
+    ending inside the label (and its colon) stops, estimated from the advance of the glyphs."""
+    frags = line_fragments(page)
+    lines: dict[float, list[tuple[float, str]]] = {}
+    for x, y, text in frags:
+        key = next((k for k in lines if abs(k - y) < 1.0), round(y, 1))
+        lines.setdefault(key, []).append((x, text))
+    found = []
+    for y, runs in sorted(lines.items(), key=lambda kv: -kv[0]):
+        runs.sort()
+        text = "".join(t for _, t in runs)
+        for label in labels:
+            if text.startswith(label):
+                # the label (and its colon) ends inside some run: the advance of one character is
+                # measured from that run and the next, else taken as 16 pt (3号)
+                end_chars = len(label) + (1 if text[len(label):len(label) + 1] in ("：", ":") else 0)
+                pos, x_end = 0, runs[0][0] + 16 * end_chars
+                for i, (x, t) in enumerate(runs):
+                    nxt = runs[i + 1][0] if i + 1 < len(runs) else None
+                    if pos + len(t) >= end_chars:
+                        step = ((nxt - x) / len(t)) if nxt is not None else 16.0
+                        x_end = x + step * (end_chars - pos)
+                        break
+                    pos += len(t)
+                found.append((label, runs[0][0], x_end, y))
+    return found
+
+
+def add_signature_fields(writer: PdfWriter, start: int, count: int, item: Item,
+                         fields: list[IndirectObject]) -> None:
+    """Empty signature fields (/FT /Sig widgets) beside each signature label of one copy."""
+    from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
+                               NumberObject, TextStringObject)
+
+    for index in range(start, start + count):
+        page = writer.pages[index]
+        right = float(page.mediabox.right) - 74.6  # the right margin (26 mm)
+        for label, _x0, x_end, y in find_labels(page, SIGN_LABELS):
+            role = SIGN_LABELS[label]
+            x1 = x_end + 6
+            x2 = min(x1 + 240, right)
+            y1, y2 = y - 52, y + 20  # the label line and the room left below it
+            w, h = x2 - x1, y2 - y1
+            ap = DecodedStreamObject()
+            ap.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                       NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0),
+                                                         FloatObject(round(w, 2)), FloatObject(round(h, 2))])})
+            ap.set_data(b"")
+            name = f"sig_{item.kind}_{item.copy or 1}_{role}".replace("-", "_")
+            widget = DictionaryObject({
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Widget"),
+                NameObject("/FT"): NameObject("/Sig"),
+                NameObject("/T"): TextStringObject(name),
+                NameObject("/TU"): TextStringObject(f"{label}（{item.title}）"),
+                NameObject("/F"): NumberObject(4),  # print
+                NameObject("/Rect"): ArrayObject([FloatObject(round(v, 2)) for v in (x1, y1, x2, y2)]),
+                NameObject("/P"): page.indirect_reference,
+                NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(ap)}),
+            })
+            ref = writer._add_object(widget)
+            annots = page.get("/Annots")
+            if annots is None:
+                page[NameObject("/Annots")] = ArrayObject([ref])
+            else:
+                annots.get_object().append(ref)
+            fields.append(ref)
+
+
+def assemble_pdf(packet: Packet, pdfs: dict[str, Path], target: Path, sign_fields: bool) -> list[dict[str, Any]]:
+    """Merge the packet's PDFs into ``target`` with an outline entry per item; return the contents
+    (title, file, first page, pages of each item)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    from .render.pdf import write_pdf
+
+    writer = PdfWriter()
+    contents = []
+    fields: list[IndirectObject] = []
+    for item in packet.items:
+        reader = PdfReader(pdfs[item.stem])
+        start = len(writer.pages)
+        writer.append(reader, import_outline=False)
+        count = len(writer.pages) - start
+        writer.add_outline_item(title=item.title, page_number=start)
+        if sign_fields and item.holder is not None:
+            add_signature_fields(writer, start, count, item, fields)
+        entry: dict[str, Any] = {"title": item.title, "kind": item.kind, "docx": f"{item.stem}.docx",
+                                 "first_page": start + 1, "pages": count}
+        if item.holder is not None:
+            entry["copy"] = item.holder
+        contents.append(entry)
+    root = writer.root_object
+    if fields:
+        root[NameObject("/AcroForm")] = writer._add_object(
+            DictionaryObject({NameObject("/Fields"): ArrayObject(fields)}))
+    writer.compress_identical_objects()  # the copies share fonts and images
+    writer.page_mode = "/UseOutlines"
+    root[NameObject("/Lang")] = TextStringObject("zh-CN")
+    writer.add_metadata({"/Title": packet.title, "/Creator": f"docforge {__version__}",
+                         "/Producer": f"docforge {__version__} (LibreOffice, pypdf)"})
+    buf = io.BytesIO()
+    writer.write(buf)
+    # Written once more through a fresh clone: objects numbered without the gaps that removing
+    # duplicates leaves. The documents were normalised when converted (no dates, stable font ids),
+    # so what normalize_pdf would still do is the content-derived /ID.
+    write_pdf(PdfWriter(clone_from=PdfReader(buf)), target)
+    return contents

@@ -1,0 +1,286 @@
+"""The bundle writer: a bundle folder opened and locked, each packet staged in a temporary folder,
+its documents converted to PDF in rounds by the LibreOffice pool, the packet's PDF assembled, its
+``.done`` record written and the folder renamed into place.
+
+Once a round holds ``round_size`` documents (and at the end), its DOCX files go to the run's
+:class:`docforge.render.pdfpool.Pool` (``jobs`` long-lived LibreOffice instances, started with the
+first packet to convert), and each packet's PDF is merged, in order. With ``jobs`` 1 one thing
+happens at a time (a round is converted, then its packets merged); with more, packets are merged
+and the next ones planned while LibreOffice converts, at most two rounds in flight.
+
+A complete packet directory is renamed into place (``os.replace``). An interrupted run (even
+``kill -9``) leaves finished packets and temporary directories, never a half-written packet; the
+next run removes the temporary directories and builds only what is missing or changed.
+"""
+
+from __future__ import annotations
+
+import collections
+import errno
+import fcntl
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .assembly import assemble_pdf
+from .compact import IdSet
+from .errors import ConversionError, InputError
+from .fsutil import json_bytes, link_or_copy, sha256_file
+from .packet import DONE, MANIFEST, OLD_PREFIX, TMP_PREFIX, BundleOptions, Packet, Totals, record_pages
+from .progress import Reporter
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from .render.pdfpool import Pool
+
+
+class BundleWriter:
+    """Writes packets into a bundle directory; see the module docstring."""
+
+    def __init__(self, out: Path, options: BundleOptions, reporter: Reporter | None = None,
+                 totals: Totals | None = None, pool: Pool | None = None):
+        """``pool``: a started `docforge.render.pdfpool.Pool` to convert with (a county run shares
+        one among its villages); by default the writer starts its own with the first packet."""
+        self.out = Path(out)
+        self.options = options
+        self.reporter = reporter or Reporter()
+        self.totals = totals or Totals()
+        self._lock_fd: int | None = None
+        self._pending: list[Packet] = []
+        self._pending_docs = 0
+        self._pool: Pool | None = pool
+        self._own_pool = pool is None
+        self._work: Path | None = None
+        self._converting: collections.deque[tuple[Packet, dict[str, tuple[Path, Future[Path | str]]]]] = collections.deque()
+        self._in_flight = 0
+        self._converted_count = 0
+        self.failures: dict[str, str] = {}
+
+    # -- directory housekeeping
+
+    def open(self) -> None:
+        out = self.out
+        if out.exists() and not out.is_dir():
+            raise InputError(f"{out}: exists and is not a folder; give -o a new or empty folder")
+        out.mkdir(parents=True, exist_ok=True)
+        entries = [p for p in out.iterdir()]
+        if entries and not self._is_bundle(entries):
+            raise InputError(f"{out}: the folder is not empty and is not a docforge bundle; "
+                             f"give -o a new or empty folder (or an earlier bundle to update)")
+        self._lock_fd = os.open(out, os.O_RDONLY)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise InputError(f"{out}: another docforge bundle run is writing this folder; "
+                                 f"wait for it to finish") from None
+            raise
+        for p in entries:  # what an interrupted run left
+            if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name == f".{MANIFEST}.tmp":
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+        # The old manifest no longer describes the folder once anything changes: it is written anew
+        # at the end, and its absence marks an unfinished bundle.
+        (out / MANIFEST).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        # A run that stopped early: its queued documents are dropped.
+        for _packet, futures in self._converting:
+            for _src, future in futures.values():
+                future.cancel()
+        self._converting.clear()
+        self._end_conversion(cancel=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    @property
+    def lock_fd(self) -> int | None:
+        return self._lock_fd
+
+    def _is_bundle(self, entries: list[Path]) -> bool:
+        if any(p.name == MANIFEST or p.name.startswith((TMP_PREFIX, OLD_PREFIX)) for p in entries):
+            return True
+        if (self.out / "village" / DONE).exists():
+            return True
+        hh = self.out / "households"
+        return hh.is_dir() and any((d / DONE).exists() for d in hh.iterdir() if d.is_dir())
+
+    def remove_stale(self, households: IdSet) -> None:
+        """Remove household packets of earlier runs whose household is no longer in the bundle."""
+        hh = self.out / "households"
+        if not hh.is_dir():
+            return
+        with os.scandir(hh) as it:
+            stale = [d.name for d in it if d.is_dir() and d.name not in households and (Path(d.path) / DONE).exists()]
+        for name in sorted(stale):
+            self.reporter.log(f"households/{name}: removed (household no longer in the bundle)")
+            shutil.rmtree(hh / name)
+
+    # -- packets
+
+    def stage(self, packet: Packet) -> Path:
+        """Write the packet's DOCX files into its temporary directory (and let go of the bytes)."""
+        tmp = self.out / packet.tmp_name
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        for item in packet.items:
+            (tmp / f"{item.stem}.docx").write_bytes(item.data)
+            item.data = b""
+        return tmp
+
+    def finish(self, packet: Packet, tmp: Path, contents: list[dict[str, Any]] | None) -> dict[str, Any]:
+        """Write the packet's ``.done`` record and rename its directory into place."""
+        files: list[dict[str, Any]] = []
+        for item in packet.items:
+            path = tmp / f"{item.stem}.docx"
+            if not self.options.docx:
+                path.unlink()
+                continue
+            entry: dict[str, Any] = {"path": f"{packet.name}/{path.name}", "kind": item.kind,
+                                     "household": packet.household, "copy": item.holder, "pages": None,
+                                     "sha256": sha256_file(path)}
+            if contents is not None:
+                entry["pages"] = next(c["pages"] for c in contents if c["docx"] == path.name)
+            files.append(entry)
+        if contents is not None:
+            pdf = tmp / "packet.pdf"
+            from pypdf import PdfReader
+
+            files.append({"path": f"{packet.name}/packet.pdf", "kind": "packet", "household": packet.household,
+                          "copy": None, "pages": len(PdfReader(pdf).pages), "sha256": sha256_file(pdf),
+                          "contents": contents})
+        record = {"packet": packet.name, "key": packet.key, "files": files}
+        # Not fsynced one by one (a third of a DOCX-only run's time): a later run re-hashes a finished
+        # packet's files against this record, so a packet that a power cut left incomplete is built
+        # again; the file system is synced once, before the manifest is written.
+        (tmp / DONE).write_bytes(json_bytes(record))
+        final = self.out / packet.name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            old = self.out / (OLD_PREFIX + packet.name.replace("/", "-"))
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, final)
+        return record
+
+    def enqueue(self, packet: Packet, tmp: Path) -> None:
+        """A staged packet: finished at once without PDF, else converted with its round, which is
+        handed to the LibreOffice pool as soon as it is full."""
+        if not self.options.pdf:
+            self._done(packet, self.finish(packet, tmp, None))
+            return
+        self._pool_started()  # LibreOffice starts while the next packets are planned
+        if self._pending and self._pending_docs + len(packet.items) > self.options.round_size:
+            self._submit_round()
+        self._pending.append(packet)
+        self._pending_docs += len(packet.items)
+
+    def flush(self) -> None:
+        """Convert every staged packet's documents and finish the packets; end the pool."""
+        try:
+            self._submit_round()
+            self._finish_converted(keep=0)
+        finally:
+            self._end_conversion(cancel=False)
+
+    def _end_conversion(self, cancel: bool) -> None:
+        """End the pool this writer started (a shared one goes on) and remove the conversion folder."""
+        if self._pool is not None and self._own_pool:
+            self._pool.close(cancel=cancel)
+            self._pool = None
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work = None
+
+    def _pool_started(self) -> Pool:
+        # A PDF run plans its households in this process (see `write_bundle`): nothing forks
+        # while the pool's threads run.
+        if self._work is None:
+            # Named for this process: a LibreOffice orphaned by a killed run cannot write into it.
+            self._work = self.out / f"{TMP_PREFIX}convert-{os.getpid()}"
+            shutil.rmtree(self._work, ignore_errors=True)
+            (self._work / "in").mkdir(parents=True)
+            (self._work / "pdf").mkdir()
+        if self._pool is None:
+            # Long-lived LibreOffice instances, one per job (batched soffice calls when LibreOffice's
+            # Python bridge is missing); the same bytes either way.
+            from .render.pdfpool import Pool
+
+            self._pool = Pool(self.options.jobs, self.options.timeout).start()
+        return self._pool
+
+    def _submit_round(self) -> None:
+        """Hand the pending packets' documents to the pool, in order. With one job, wait for them
+        and finish the packets (one thing at a time); with more, keep converting while the packets
+        of earlier rounds are assembled and the next ones planned, at most two rounds in flight."""
+        group, self._pending, self._pending_docs = self._pending, [], 0
+        if group:
+            pool = self._pool_started()
+            assert self._work is not None
+            docs = sum(len(p.items) for p in group)
+            self.reporter.detail(f"converting {docs} documents to PDF "
+                                 f"({self.options.jobs} LibreOffice worker{'s' * (self.options.jobs > 1)})")
+            for p in group:
+                futures = {}
+                for item in p.items:
+                    src = self._work / "in" / f"d{self._converted_count:07d}.docx"  # unique in the run
+                    self._converted_count += 1
+                    link_or_copy(self.out / p.tmp_name / f"{item.stem}.docx", src)
+                    futures[item.stem] = (src, pool.submit(src, self._work / "pdf" / f"{src.stem}.pdf"))
+                self._converting.append((p, futures))
+                self._in_flight += len(futures)
+        if self.options.jobs == 1:  # the whole round converted first, then its packets merged
+            for _packet, futures in self._converting:
+                for _src, future in futures.values():
+                    future.result()
+            self._finish_converted(keep=0)
+        else:
+            self._finish_converted(keep=self.options.round_size)
+
+    def _finish_converted(self, keep: int) -> None:
+        """Finish converted packets in order: each one whose documents are done, and every one
+        (waiting for its documents) until at most ``keep`` documents are in flight."""
+        while self._converting:
+            p, futures = self._converting[0]
+            if self._in_flight <= keep and not all(f.done() for _src, f in futures.values()):
+                return
+            self._converting.popleft()
+            self._in_flight -= len(futures)
+            pdfs: dict[str, Path] = {}
+            for stem, (src, future) in futures.items():
+                outcome = future.result()
+                if isinstance(outcome, Path):
+                    pdfs[stem] = outcome
+                else:
+                    self.failures[f"{p.name}/{stem}.docx"] = outcome
+            tmp = self.out / p.tmp_name
+            if len(pdfs) != len(p.items):
+                shutil.rmtree(tmp)
+                self.reporter.log(f"{p.name}: not written (a document failed to convert to PDF)")
+            else:
+                contents = assemble_pdf(p, pdfs, tmp / "packet.pdf", self.options.sign_fields)
+                self._done(p, self.finish(p, tmp, contents))
+            for src, _future in futures.values():  # the run's disk use stays that of two rounds
+                src.unlink(missing_ok=True)
+                (self._work / "pdf" / f"{src.stem}.pdf").unlink(missing_ok=True)  # type: ignore[operator]
+
+    def _done(self, packet: Packet, record: dict[str, Any]) -> None:
+        self.totals.built += 1
+        self.totals.pages += record_pages(record)
+        self.reporter.detail(f"{packet.name}: written")
+
+    def raise_failures(self) -> None:
+        if self.failures:
+            lines = "\n  ".join(f"{k}: {v}" for k, v in self.failures.items())
+            raise ConversionError(f"{len(self.failures)} document(s) could not be converted to PDF; their packets "
+                                  f"were not written (the others were). Re-run the same command to retry:\n  {lines}")
