@@ -63,7 +63,7 @@ import itertools
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .compact import IdSet
 from .manifest import Spill, Warnings, findings_entries, plugins_entry, write_manifest
@@ -185,7 +185,7 @@ class Run:
     """What one :func:`write_bundle` keeps while it goes: counts, each warning once, and the
     manifest's long lists spilled to disk (nothing per household in memory)."""
 
-    def __init__(self, writer: BundleWriter, common: dict[str, object]):
+    def __init__(self, writer: BundleWriter, common: dict[str, Any]):
         self.writer, self.common = writer, common
         self.options, self.reporter, self.totals = writer.options, writer.reporter, writer.totals
         self.warnings = Warnings()

@@ -65,13 +65,13 @@ class IntTable:
     def _grow(self) -> None:
         keys, values = self._keys, self._values
         self._keys = _zeros(2 * len(keys))
-        self._values = _zeros(2 * len(keys)) if values is not None else None
+        new_values = self._values = _zeros(2 * len(keys)) if values is not None else None
         for n, key in enumerate(keys):
             if key:
                 i = self._slot(key)
                 self._keys[i] = key
-                if values is not None:
-                    self._values[i] = values[n]
+                if values is not None and new_values is not None:
+                    new_values[i] = values[n]
 
 
 class IdSet:

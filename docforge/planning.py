@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import os
 import re
 import shutil
 import sys
@@ -30,8 +31,6 @@ from .resolve import Resolver
 from .writer import BundleWriter
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from .models import Selection
 
 
@@ -44,7 +43,7 @@ def safe_part(text: str) -> str:
 
 
 def adoption_sheet_template() -> Path:
-    return Path(str(resources.files("docforge").joinpath("templates", f"{ADOPTION_SHEET}.docx")))
+    return Path(str(resources.files("docforge") / "templates" / f"{ADOPTION_SHEET}.docx"))
 
 
 def adoption_sheet_context(village: Village, documents: Sequence[Document], draft: bool = False) -> dict[str, Any]:
@@ -216,7 +215,7 @@ def plan_chunk(chunk: list[HouseholdSource]) -> list[Planned]:
     return [_job(src) for src in chunk]
 
 
-def chunks(items: Iterable[HouseholdSource], size: int) -> Iterator[list[HouseholdSource]]:
+def chunked(items: Iterable[HouseholdSource], size: int) -> Iterator[list[HouseholdSource]]:
     it = iter(items)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
@@ -235,7 +234,7 @@ def plan_all(job: HouseholdJob, job_args: tuple, sources: Iterable[HouseholdSour
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    chunks = chunks(sources, CHUNK)
+    chunks = chunked(sources, CHUNK)
     first = next(chunks, None)
     if first is None:
         return

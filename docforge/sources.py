@@ -146,7 +146,7 @@ class RosterHouseholds(Households):
     def skip(self, src: HouseholdSource, reasons: list[str]) -> None:
         from .roster import SkippedRow
 
-        assert self.stream is not None
+        assert self.stream is not None and src.row is not None
         self.stream.skipped.append(SkippedRow(row=src.row, household_id=src.household.id, reasons=reasons))
 
     def skipped(self) -> list[dict[str, Any]]:

@@ -49,6 +49,12 @@ class VerifyReport:
 _WS = re.compile(r"\s*")
 
 
+def _skip_ws(buf: str, pos: int) -> int:
+    """Where the white space from ``pos`` ends (the pattern always matches)."""
+    m = _WS.match(buf, pos)
+    return m.end() if m is not None else pos
+
+
 def iter_json_lists(path: Path, chunk: int = 1 << 16) -> Iterator[tuple[str, Any]]:
     """``(key, entry)`` for each entry of each list of the JSON object in ``path`` (and ``(key,
     value)`` for each other value), reading ``chunk`` characters at a time: no list is held whole."""
@@ -65,7 +71,7 @@ def iter_json_lists(path: Path, chunk: int = 1 << 16) -> Iterator[tuple[str, Any
         def peek() -> str:
             nonlocal pos
             while True:
-                pos = _WS.match(buf, pos).end()
+                pos = _skip_ws(buf, pos)
                 if pos < len(buf):
                     return buf[pos]
                 if eof:

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
     from .render.pdfpool import Pool
 
+#: A packet's documents being converted: stem -> (the DOCX handed over, its PDF or failure to come).
+Conversions = dict[str, tuple[Path, "Future[Path | str]"]]
+
 
 class BundleWriter:
     """Writes packets into a bundle directory; see the module docstring."""
@@ -53,7 +56,7 @@ class BundleWriter:
         self._pool: Pool | None = pool
         self._own_pool = pool is None
         self._work: Path | None = None
-        self._converting: collections.deque[tuple[Packet, dict[str, tuple[Path, Future[Path | str]]]]] = collections.deque()
+        self._converting: collections.deque[tuple[Packet, Conversions]] = collections.deque()
         self._in_flight = 0
         self._converted_count = 0
         self.failures: dict[str, str] = {}
@@ -257,7 +260,7 @@ class BundleWriter:
             self._converting.popleft()
             self._in_flight -= len(futures)
             pdfs: dict[str, Path] = {}
-            for stem, (src, future) in futures.items():
+            for stem, (_src, future) in futures.items():
                 outcome = future.result()
                 if isinstance(outcome, Path):
                     pdfs[stem] = outcome
