@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: setup system-deps demo test bench schemas templates docs i18n clean
+.PHONY: setup system-deps demo lint test bench schemas templates docs i18n clean
 
 $(STAMP): pyproject.toml docforge/render/_eexec.c $(PLUGINS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ setup: $(STAMP) system-deps
 demo: setup
 	$(BIN)/docforge demo -o demo-out
 
-test: setup
+lint: setup
+	$(BIN)/ruff check docforge
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import conventions
 from .errors import RenderError
 from .explain import provenance_dict
 from .manifest import findings_entries
@@ -49,10 +50,9 @@ def adoption_sheet_template() -> Path:
 def adoption_sheet_context(village: Village, documents: Sequence[Document], draft: bool = False) -> dict[str, Any]:
     """The adoption and filing record of the charter and the convention (the village file's
     ``charter``/``convention`` adoption facts; what it does not give is left blank to fill in)."""
-    from .render import filters
     from .render.docx import clean
 
-    blank = filters.BLANK
+    blank = conventions.BLANK
     records = []
     filing = [f"报送单位：{village.committee_name}", f"备案机关：{village.township.name}人民政府"]
     for n, doc in enumerate(documents, 1):
@@ -63,12 +63,12 @@ def adoption_sheet_context(village: Village, documents: Sequence[Document], draf
             meeting = adoption.adopted_by
         else:
             meeting = "村民会议／村民代表会议"
-        adopted = filters.cn_date(adoption.adopted_on) if adoption.adopted_on else filters.blank_date()
-        filed = (filters.cn_date(adoption.filed_with_township_on) if adoption.filed_with_township_on
-                 else filters.blank_date())
+        adopted = conventions.cn_date(adoption.adopted_on) if adoption.adopted_on else conventions.blank_date()
+        filed = (conventions.cn_date(adoption.filed_with_township_on) if adoption.filed_with_township_on
+                 else conventions.blank_date())
         name = f"《{doc.title}》"
         records.append({
-            "label": filters.item_label(n, "paren"),
+            "label": conventions.item_label(n, "paren"),
             "name": clean(name),
             "lines": [clean(x) for x in (
                 f"会议名称：{meeting}",

@@ -21,7 +21,7 @@ from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Hou
                      Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
                      ValueUse, Village)
 from .plugins import PluginManager, get_plugin_manager
-from .render import filters
+from . import conventions as filters
 
 T = TypeVar("T", bound=BaseModel)
 

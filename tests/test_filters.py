@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from docforge.render.filters import (
+from docforge.conventions import (
     BLANK,
     blank_date,
     chapter,

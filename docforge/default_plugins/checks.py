@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 
 from ..hookspecs import hookimpl
 from ..models import NATIONAL, Block, Document, DocumentKind, Finding, Instrument
-from ..render.filters import ordinal
+from ..conventions import ordinal
 from .national import national_instruments
 
 D = dt.date
