@@ -25,7 +25,7 @@ from docforge.render.docx import docx_text
 from .conftest import wait_download
 
 HEADERS = ["户编号", "村民小组", "丈夫姓名", "丈夫身份证号", "妻子姓名", "妻子身份证号", "结婚日期", "子女数",
-           "末次生育日期", "户口性质", "节育措施", "流动类型"]
+           "末次生育日期", "户口性质", "节育措施", "流动类型", "计划再生育"]
 
 
 def make_id(born: str, male: bool, seq: int = 12) -> str:
@@ -41,12 +41,12 @@ def roster_xlsx(path: Path, bad: bool) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.append(HEADERS)
-    ws.append(["001", "第一村民小组", "王强", H1, "赵敏", W1, "2012-10-01", 1, "2024-03-01", "农业", "短效", "常住"])
+    ws.append(["001", "第一村民小组", "王强", H1, "赵敏", W1, "2012-10-01", 1, "2024-03-01", "农业", "短效", "常住", "是"])
     if bad:
         wrong = H2[:-1] + ("1" if H2[-1] != "1" else "2")
-        ws.append(["002", "第二村民小组", "李明", wrong, "陈芳", W2, "2030-01-01", 1, "2020-01-01", "农民", "短效", "常住"])
+        ws.append(["002", "第二村民小组", "李明", wrong, "陈芳", W2, "2030-01-01", 1, "2020-01-01", "农民", "短效", "常住", "否"])
     else:
-        ws.append(["002", "第二村民小组", "李明", H2, "陈芳", W2, "2014-01-01", 1, "2020-01-01", "农业", "短效", "常住"])
+        ws.append(["002", "第二村民小组", "李明", H2, "陈芳", W2, "2014-01-01", 1, "2020-01-01", "农业", "短效", "常住", "否"])
     wb.save(path)
     return path
 
@@ -226,7 +226,7 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     p.css("form[action='/drafts/1/roster'] button").click()
     p.wait(lambda d: "没有发现问题" in p.text())
     p.go("/drafts/1/downloads")
-    p.css("#bundle form button").click()
+    p.css("form[hx-post$='/bundle'] button").click()
     p.wait(lambda d: "完成" in p.txt("#bundle") or "未能生成" in p.txt("#bundle"), timeout=300)
     assert "未能生成" not in p.txt("#bundle"), p.txt("#bundle")
     assert "2 户" in p.txt("#bundle")
@@ -240,7 +240,8 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     p.css("details summary").click() if not p.css("details").get_attribute("open") else None
     p.css("a[href$='/household-0.pdf']").click()
     hh_pdf = wait_download(downloads, ".pdf")
-    assert "王强" in pdf_text(hh_pdf)
+    hh_text = pdf_text(hh_pdf)
+    assert "王强" in hh_text and "生育间隔协议书" in hh_text and "征求意见稿" in hh_text
     hh_pdf.unlink()
     p.css("a[href$='/bundle.zip']").click()
     z = zipfile.ZipFile(wait_download(downloads, ".zip"))
@@ -253,7 +254,9 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     docx = wait_download(downloads, ".docx")
     lines = docx_text(docx, body_only=False)
     assert any("第四条　违反本章程生育的" in x for x in lines)
-    assert any("征求意见稿" in x for x in lines)
+    with zipfile.ZipFile(docx) as z:
+        headers = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/header"))
+    assert "征求意见稿" in headers
     p.css(f"a[href='/drafts/1/download/charter.pdf']").click()
     pdf = wait_download(downloads, ".pdf")
     assert "第一条" in pdf_text(pdf) and "本村结合实际执行。" in pdf_text(pdf).replace("\n", "")
