@@ -34,8 +34,11 @@ from ..models import Clause, Document, DocumentKind, Household, Jurisdiction, Le
 from ..plugins import PluginManager, get_plugin_manager, make_plugin_manager
 from ..resolve import Resolver
 
-LAYER_NAME = "village draft"
 VILLAGE_CLAUSES = "clauses" in Village.model_fields  # the village file carries the village's own layer
+try:
+    from ..resolve import VILLAGE_FILE as LAYER_NAME  # the provenance the engine gives the village's clauses
+except ImportError:  # an engine without village clauses: the edits come from a plugin object
+    LAYER_NAME = "village draft"
 
 KIND_LABELS = {
     "charter": "自治章程", "convention": "自治公约", "contraception": "落实避孕节育措施协议书",

@@ -21,6 +21,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from stdnum.cn import ric
 
 from docforge.render.docx import docx_text
+from docforge.web.engine import LAYER_NAME
 
 from .conftest import wait_download
 
@@ -160,7 +161,7 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     assert p.label_of("huining.charter.education_aid") == "第十三条"
     finding = p.block("village.charter.1").find_element(By.CSS_SELECTOR, ".finding").text
     assert "forfeits a deposit" in finding and "村民委员会组织法" in finding
-    assert "南关村（村） · village draft" in p.block("village.charter.1").get_attribute("innerHTML")
+    assert f"南关村（村） · {LAYER_NAME}" in p.block("village.charter.1").get_attribute("innerHTML")
     p.shot("added-with-finding")
 
     # -- versions: save, edit an article's text, save again, compare
