@@ -320,26 +320,45 @@ class Workbench:
 
     # ---------------------------------------------------------------- documents
 
-    def _doc_ctx(self, d, kind: str) -> dict[str, Any]:
+    def _households(self, d) -> list[tuple[int, Any]]:
+        """The valid households of the draft's roster (for an agreement's preview)."""
+        row = self.store.roster(d.id)
+        got = self.store.upload(row["sha256"]) if row is not None else None
+        if got is None:
+            return []
+        try:
+            village = E.village_of(d.state)
+        except E.VillageInvalid:
+            return []
+        data, kind = got
+        return E.roster_households(village, data, "." + kind, E.as_of(d.state))
+
+    def _doc_ctx(self, d, kind: str, household_id: str = "") -> dict[str, Any]:
+        households = self._households(d) if DocumentKind(kind).is_agreement else []
+        household = next((h for _, h in households if h.id == household_id), None)
         try:
             r = E.resolver(d.state)
-            doc, rows, general = E.preview(r, kind)
+            doc, rows, general = E.preview(r, kind, household)
+            selection = r.selection(household)[0] if household is not None else None
         except E.VillageInvalid as e:
             return {"invalid": e.errors}
         except DocforgeError as e:
             return {"engine_error": str(e)}
         findings = sum(len(x.findings) for x in rows) + len(general)
-        return {"doc": doc, "rows": rows, "general": general, "finding_count": findings}
+        return {"doc": doc, "rows": rows, "general": general, "finding_count": findings,
+                "households": [h for _, h in households], "household": household, "selection": selection}
 
     async def document(self, request: Request) -> Response:
         d = self.draft_or_404(request)
         kind = self.kind_or_404(request.path_params["kind"])
-        return self.page(request, "document.html", draft=d, kind=kind, kinds=KINDS, **self._doc_ctx(d, kind))
+        return self.page(request, "document.html", draft=d, kind=kind, kinds=KINDS,
+                         **self._doc_ctx(d, kind, request.query_params.get("household", "")))
 
-    def _doc_fragment(self, request: Request, d, kind: str, message: str = "", focus: str = "") -> Response:
+    def _doc_fragment(self, request: Request, d, kind: str, message: str = "", focus: str = "",
+                      household: str = "") -> Response:
         d = self.store.draft(d.id)
         return self.page(request, "_document.html", draft=d, kind=kind, message=message, focus=focus,
-                         **self._doc_ctx(d, kind))
+                         **self._doc_ctx(d, kind, household))
 
     async def edit_form(self, request: Request) -> Response:
         d = self.draft_or_404(request)
@@ -392,7 +411,7 @@ class Workbench:
                              text=str(form.get("text") or ""), status=422)
         self.store.update_draft(d.id, state)
         del doc
-        return self._doc_fragment(request, d, kind, message, focus)
+        return self._doc_fragment(request, d, kind, message, focus, str(form.get("household") or ""))
 
     @csrf_protected
     async def revert(self, request: Request) -> Response:
@@ -404,7 +423,7 @@ class Workbench:
         edits = [e for e in d.state.get("edits") or [] if not (e.get("id") == cid and e.get("document") == kind
                                                                and e.get("op") in ("replace", "remove"))]
         self.store.update_draft(d.id, {**d.state, "edits": edits})
-        return self._doc_fragment(request, d, kind, "已恢复原文", cid)
+        return self._doc_fragment(request, d, kind, "已恢复原文", cid, str(form.get("household") or ""))
 
     # ---------------------------------------------------------------- versions
 

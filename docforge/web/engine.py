@@ -364,8 +364,12 @@ def compare(old: Document, new: Document) -> list[dict[str, Any]]:
             continue
         change = "新增" if a is None else "删除" if b is None else "修改"
         basis = (b or a).provenance
+        if basis.plugin == LAYER_NAME:
+            why = f"{basis.jurisdiction.name}本村修改"
+        else:
+            why = basis.legal_basis or f"{basis.jurisdiction.name}（{basis.plugin}）"
         rows.append({"id": cid, "old": a.display if a else "", "new": b.display if b else "", "change": change,
-                     "basis": basis.legal_basis or f"{basis.plugin}（{basis.jurisdiction.name}）"})
+                     "basis": why})
     return rows
 
 
@@ -416,6 +420,19 @@ def roster_check(village: Village, data: bytes, suffix: str, on: dt.date, displa
     report = report.model_copy(update={"file": display_name,
                                        "problems": [p.model_copy(update={"file": display_name}) for p in report.problems]})
     return report, sheet
+
+
+def roster_households(village: Village, data: bytes, suffix: str, on: dt.date) -> list[tuple[int, Household]]:
+    """The roster's valid households (rows with errors left out), as ``docforge bundle --skip-bad-rows`` reads them."""
+    from ..roster import RosterError, iter_households
+
+    with tempfile.TemporaryDirectory(prefix="docforge-web-") as tmp:
+        path = Path(tmp) / f"roster{suffix}"
+        path.write_bytes(data)
+        try:
+            return list(iter_households(village, path, on, skip_bad=True))
+        except RosterError:
+            return []
 
 
 def buffer(data: bytes) -> io.BytesIO:

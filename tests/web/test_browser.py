@@ -226,6 +226,13 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     p.css("#roster-file").send_keys(str(roster_xlsx(tmp_path / "花名册-改.xlsx", bad=False)))
     p.css("form[action='/drafts/1/roster'] button").click()
     p.wait(lambda d: "没有发现问题" in p.text())
+    # an agreement previewed for a household of the roster
+    p.go("/drafts/1/doc/birth-spacing")
+    Select(p.css("#household")).select_by_value("001")
+    p.css(".household-pick button").click()
+    p.wait(lambda d: "本户应签" in p.text())
+    assert "生育间隔协议书" in p.txt(".selection") and "王强" in p.txt("article.paper")
+    p.shot("household-preview")
     p.go("/drafts/1/downloads")
     p.css("form[hx-post$='/bundle'] button").click()
     p.wait(lambda d: "完成" in p.txt("#bundle") or "未能生成" in p.txt("#bundle"), timeout=300)

@@ -249,3 +249,29 @@ def test_import_refuses_a_bad_village_file_in_the_cli_words(client):
                     files={"file": ("village.yaml", "province: {name: 甘肃省}\ncounty: {name: 会宁县}\n".encode())})
     assert r.status_code == 400 and "township: Field required" in r.text
 
+
+
+def test_an_adopted_version_downloads_without_the_draft_mark_and_records_the_date(client):
+    did = new_draft(client)
+    store = client.app.workbench.store
+    v = store.save_version(did, "张秘书")
+
+    def headers(version: str) -> str:
+        r = client.get(f"/drafts/{did}/download/charter.docx?version={version}")
+        assert r.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+            return "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/header"))
+
+    assert "征求意见稿" in headers(str(v.id))
+    r = client.post(f"/drafts/{did}/versions/{v.id}/adopt", data={"csrf": token(client), "adopted_on": "2026-12-01"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and store.version(v.id).adopted_on == "2026-12-01"
+    assert "征求意见稿" not in headers(str(v.id))
+    exported = client.get(f"/drafts/{did}/export.yaml?version={v.id}").text
+    from docforge.bundle import adoption_sheet_context
+
+    village = E.village_of(E.state_from_yaml(exported))
+    assert village.charter.adopted_on == dt.date(2026, 12, 1)
+    r = E.resolver(E.state_from_yaml(exported, dt.date(2026, 11, 30)), dt.date(2026, 12, 1))
+    ctx = adoption_sheet_context(village, [r.document("charter"), r.document("convention")], draft=False)
+    assert "2026年12月1日" in str(ctx) or "二〇二六年十二月一日" in str(ctx)
