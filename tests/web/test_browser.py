@@ -60,7 +60,10 @@ class Page:
         self.d.get(self.base + path)
 
     def wait(self, cond, timeout: float = 30):
-        return WebDriverWait(self.d, timeout).until(cond)
+        from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+        return WebDriverWait(self.d, timeout, ignored_exceptions=(StaleElementReferenceException,
+                                                                  NoSuchElementException)).until(cond)
 
     def css(self, sel: str):
         return self.d.find_element(By.CSS_SELECTOR, sel)
@@ -94,10 +97,10 @@ class Page:
         el.send_keys(value)
 
     def block(self, cid: str):
-        return self.css(f'[data-id="{cid}"]')
+        return self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, f'[data-id="{cid}"]')))
 
     def label_of(self, cid: str) -> str:
-        return self.block(cid).find_element(By.CSS_SELECTOR, ".label").text
+        return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-id="{cid}"] .label').text)
 
 
 def pdf_text(path: Path) -> str:
