@@ -345,7 +345,17 @@ class Workbench:
         except DocforgeError as e:
             return {"engine_error": str(e)}
         findings = sum(len(x.findings) for x in rows) + len(general)
-        return {"doc": doc, "rows": rows, "general": general, "finding_count": findings,
+        edits = [e for e in d.state.get("edits") or [] if e.get("document") == kind]
+        replaced = {e.get("id") for e in edits if e.get("op") == "replace"}
+        removed = []
+        if any(e.get("op") == "remove" for e in edits):  # shown as in the default text, to restore
+            try:
+                before = {b.id: b.display for b in E.document(E.resolver(E.default_state(d.state)), kind, household).blocks}
+            except DocforgeError:
+                before = {}
+            removed = [(e["id"], before.get(e["id"], e["id"])) for e in edits if e.get("op") == "remove"]
+        return {"doc": doc, "rows": rows, "general": general, "finding_count": findings, "replaced": replaced,
+                "removed": removed,
                 "households": [h for _, h in households], "household": household, "selection": selection}
 
     async def document(self, request: Request) -> Response:

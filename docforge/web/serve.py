@@ -51,12 +51,8 @@ def run(host: str, port: int, data_dir: Path | None, password_file: Path | None,
         from .app import create_app
     except ImportError as e:
         raise InputError(f"docforge serve needs the web extra: pip install 'docforge[web]' ({e.name} is missing)") from None
-    from .app import is_loopback
-
     password = read_password(password_file)
-    check_start(host, password)
-    if is_loopback(host) and password is None:
-        password = None
+    check_start(host, password)  # on this machine alone a password is optional, and used if given
     data = Path(data_dir) if data_dir else default_data_dir()
     app = create_app(data, password)
     shown = f"[{host}]" if ":" in host else host
