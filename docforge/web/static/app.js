@@ -24,3 +24,7 @@ document.addEventListener("htmx:afterSwap", function () {
   var f = document.querySelector(".block.focus");
   if (f) f.scrollIntoView({block: "center"});
 });
+document.addEventListener("submit", function (e) {
+  var msg = e.target.dataset && e.target.dataset.confirm;
+  if (msg && !window.confirm(msg)) e.preventDefault();
+});
