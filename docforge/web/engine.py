@@ -263,19 +263,29 @@ def add_after(edits: list[dict[str, Any]], kind: str, after: str, text: str, typ
 # --------------------------------------------------------------------------- YAML in and out
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
 def village_yaml(state: dict[str, Any], adopted_on: dt.date | None = None) -> str:
     """The village file the CLI reads, with the committee's edits under ``clauses:``."""
     village = village_of(state, adopted_on)
     data = village.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     data.pop("clauses", None)
-    for key in ("province", "prefecture", "county", "township", "village", "committee"):
-        if key in data:
-            data[key] = data.pop(key)
+    first = ("province", "prefecture", "county", "township", "village", "committee")
+    data = {**{k: data[k] for k in first if k in data}, **{k: v for k, v in data.items() if k not in first}}
     edits = state.get("edits") or []
     if edits:
         data["clauses"] = [{k: v for k, v in e.items() if v not in (None, [])} for e in edits]
     head = (f"# 村规民约草稿，由 docforge serve 导出；签订日期 {as_of(state).isoformat()}\n"
-            f"# docforge render charter --village THIS.yaml --as-of {as_of(state).isoformat()} -o charter.docx\n")
+            f"# docforge render charter --village THIS.yaml --as-of {as_of(state).isoformat()} --draft -o charter.docx\n"
+            f"# （已通过的版本不加 --draft）\n")
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
@@ -287,6 +297,7 @@ def state_from_yaml(text: str, as_of_date: dt.date | None = None) -> dict[str, A
         raise VillageInvalid({"(文件)": [f"not valid YAML: {e}"]}) from None
     if not isinstance(data, dict):
         raise VillageInvalid({"(文件)": [f"expected a mapping of fields at the top level, found {type(data).__name__}"]})
+    data = _plain(data)  # YAML dates become the ISO text the form and the JSON store hold
     edits = data.pop("clauses", None) or []
     if not isinstance(edits, list):
         raise VillageInvalid({"clauses": ["must be a list of clause operations"]})
