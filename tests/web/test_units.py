@@ -279,3 +279,49 @@ def test_an_adopted_version_downloads_without_the_draft_mark_and_records_the_dat
     r = E.resolver(E.state_from_yaml(exported, dt.date(2026, 11, 30)), dt.date(2026, 12, 1))
     ctx = adoption_sheet_context(village, [r.document("charter"), r.document("convention")], draft=False)
     assert "2026年12月1日" in str(ctx) or "二〇二六年十二月一日" in str(ctx)
+
+
+def test_import_keeps_a_village_file_with_dates(client):
+    text = (ROOT / "examples" / "village.yaml").read_bytes()
+    r = client.post("/import", data={"csrf": token(client)}, files={"file": ("village.yaml", text)},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    did = int(r.headers["location"].rsplit("/", 1)[1])
+    state = client.app.workbench.store.draft(did).state
+    assert all(isinstance(v, str) for v in (state["village"].get("charter") or {}).values())
+    assert client.get(f"/drafts/{did}/doc/charter").status_code == 200
+
+
+def test_docforge_serve_starts_and_serves_only_its_own_files(tmp_path):
+    """The real command: it answers on 127.0.0.1, serves htmx from the package, and no page refers
+    to anything outside it."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).with_name("docforge")
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--data", str(tmp_path / "d")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError(proc.stdout.read().decode() if proc.poll() is not None else "no answer")
+                time.sleep(0.2)
+        js = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/htmx.min.js", timeout=5).read()
+        assert js.startswith(b"var htmx=function()") and len(js) > 40_000
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert "村规民约起草工作台" in page
+    templates = Path(__file__).resolve().parents[2] / "docforge" / "web" / "templates"
+    for f in [*templates.glob("*.html"), templates.parent / "static" / "app.css", templates.parent / "static" / "app.js"]:
+        text = f.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, f.name
