@@ -27,6 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from .. import i18n
 from ..errors import DocforgeError, mask_id
 from ..models import DocumentKind
 from . import engine as E
@@ -85,13 +86,17 @@ def _too_large(limit: int, size: int) -> Response:
 class Gate:
     """CSRF cookie for every visitor, and (when a password is set) the login gate."""
 
-    def __init__(self, app, password: str | None, limiter: S.RateLimiter):
-        self.app, self.password, self.limiter = app, password, limiter
+    def __init__(self, app, password: str | None, limiter: S.RateLimiter, lang: str = "zh"):
+        self.app, self.password, self.limiter, self.lang = app, password, limiter, lang
         self.sessions: set[str] = set()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        with i18n.using(self.lang):  # the engine's messages in the workbench's language
+            return await self._call(scope, receive, send)
+
+    async def _call(self, scope, receive, send):
         request = Request(scope)
         token = request.cookies.get(S.CSRF_COOKIE) or S.new_token()
         scope.setdefault("state", {})["csrf"] = token
@@ -146,7 +151,8 @@ def csrf_protected(handler: Callable[[Any, Request], Awaitable[Response]]):
 
 
 class Workbench:
-    def __init__(self, data_dir: Path, password: str | None = None):
+    def __init__(self, data_dir: Path, password: str | None = None, lang: str = "zh"):
+        self.lang = lang
         self.data_dir = Path(data_dir)
         self.store = Store(self.data_dir)
         self.store.fail_interrupted_bundles()
@@ -644,6 +650,12 @@ class Workbench:
         from ..roster import iter_households
 
         store = self.store
+        with i18n.using(self.lang):  # a thread starts without the request's context
+            self._bundle_in_lang(bid, folder, state, adopted, draft, village, data, kind, skip, store)
+
+    def _bundle_in_lang(self, bid, folder, state, adopted, draft, village, data, kind, skip, store) -> None:
+        from ..bundle import BundleOptions, InputFile, Reporter, write_bundle
+        from ..roster import iter_households
 
         class Progress(Reporter):
             def __init__(self):
@@ -760,7 +772,7 @@ class Workbench:
         ]
         app = Starlette(routes=routes, exception_handlers={HTTPException: self.http_error})
         self.routes = routes
-        self.gate = Gate(app, self.password, self.limiter)
+        self.gate = Gate(app, self.password, self.limiter, self.lang)
         return self.gate
 
 
@@ -801,9 +813,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def create_app(data_dir: Path | str, password: str | None = None):
-    """The ASGI app over ``data_dir`` (created on first use); ``password`` guards every page."""
-    wb = Workbench(Path(data_dir), password)
+def create_app(data_dir: Path | str, password: str | None = None, lang: str = "zh"):
+    """The ASGI app over ``data_dir`` (created on first use); ``password`` guards every page;
+    ``lang``: the language of the engine's messages (the pages themselves are Chinese)."""
+    wb = Workbench(Path(data_dir), password, lang)
     app = BodyLimit(wb.build())
     app.workbench = wb  # type: ignore[attr-defined]
     return app

@@ -21,6 +21,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from io import BytesIO
 
+from ..i18n import _
+
 CSRF_COOKIE = "docforge_csrf"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -90,12 +92,12 @@ class UploadRefused(Exception):
 
 def check_roster_upload(filename: str, data: bytes) -> str:
     """The roster's type (``.xlsx`` or ``.csv``) if its bytes are what its name says; else UploadRefused."""
-    name = filename or "(无名文件)"
+    name = filename or _("(unnamed file)")
     if len(data) > MAX_ROSTER_BYTES:
-        raise UploadRefused(f"{name}：文件过大（{len(data) // 1024 // 1024} MB），户花名册不能超过 "
-                            f"{MAX_ROSTER_BYTES // 1024 // 1024} MB")
+        raise UploadRefused(_("{file}: too large ({size} MB); a roster may have at most {limit} MB",
+                              file=name, size=len(data) // 1024 // 1024, limit=MAX_ROSTER_BYTES // 1024 // 1024))
     if not data:
-        raise UploadRefused(f"{name}：文件是空的")
+        raise UploadRefused(_("{file}: the file is empty", file=name))
     lower = name.lower()
     if lower.endswith(".xlsx"):
         check_xlsx(name, data)
@@ -103,24 +105,27 @@ def check_roster_upload(filename: str, data: bytes) -> str:
     if lower.endswith(".csv"):
         check_text(name, data)
         return ".csv"
-    raise UploadRefused(f"{name}：只接受 Excel 工作簿（.xlsx）或 CSV 文件（.csv）；旧版 .xls 请在 Excel 中另存为 .xlsx")
+    raise UploadRefused(_("{file}: only an Excel workbook (.xlsx) or a CSV file (.csv) is accepted; save an old "
+                          ".xls as .xlsx in Excel", file=name))
 
 
 def check_xlsx(name: str, data: bytes) -> None:
     if not data.startswith(b"PK\x03\x04"):
-        raise UploadRefused(f"{name}：不是 Excel 工作簿（内容不是 .xlsx 格式，可能是改了扩展名的其他文件）；"
-                            f"请在 Excel 中打开并另存为 .xlsx")
+        raise UploadRefused(_("{file}: not an Excel workbook (its content is not .xlsx: another file renamed?); "
+                              "open it in Excel and save it as .xlsx", file=name))
     try:
         with zipfile.ZipFile(BytesIO(data)) as z:
             infos = z.infolist()
             names = {i.filename for i in infos}
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise UploadRefused(f"{name}：是压缩包但不是 Excel 工作簿（缺少 xl/workbook.xml）；请上传 Excel 保存的 .xlsx")
+                raise UploadRefused(_("{file}: a zip archive but not an Excel workbook (no xl/workbook.xml); "
+                                      "upload an .xlsx saved by Excel", file=name))
             declared = sum(i.file_size for i in infos)
             packed = sum(i.compress_size for i in infos) or 1
             if declared > MAX_XLSX_UNPACKED or declared / packed > MAX_XLSX_RATIO:
-                raise UploadRefused(f"{name}：解压后过大（{declared // 1024 // 1024} MB，压缩比 {declared // packed}:1），"
-                                    f"疑似压缩炸弹，已拒绝；请上传正常的户花名册")
+                raise UploadRefused(_("{file}: unpacks to {size} MB ({ratio}:1), a zip bomb by the look of it: "
+                                      "refused; upload the roster itself", file=name,
+                                      size=declared // 1024 // 1024, ratio=declared // packed))
             # the declared sizes may lie: inflate with a hard cap
             total = 0
             for info in infos:
@@ -128,17 +133,19 @@ def check_xlsx(name: str, data: bytes) -> None:
                     while chunk := f.read(1 << 20):
                         total += len(chunk)
                         if total > MAX_XLSX_UNPACKED:
-                            raise UploadRefused(f"{name}：解压后超过 {MAX_XLSX_UNPACKED // 1024 // 1024} MB，"
-                                                f"疑似压缩炸弹，已拒绝")
+                            raise UploadRefused(_("{file}: unpacks to more than {limit} MB, a zip bomb by the "
+                                                  "look of it: refused", file=name,
+                                                  limit=MAX_XLSX_UNPACKED // 1024 // 1024))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as e:
-        raise UploadRefused(f"{name}：Excel 文件已损坏，无法读取（{e}）；请重新保存后上传") from None
+        raise UploadRefused(_("{file}: the Excel file is damaged and cannot be read ({reason}); save it again "
+                              "and upload it", file=name, reason=e)) from None
 
 
 def check_text(name: str, data: bytes) -> None:
     head = data[:65536]
     if b"\x00" in head:
-        raise UploadRefused(f"{name}：不是文本格式的 CSV（内含二进制内容，可能是改了扩展名的其他文件）；"
-                            f"请在 Excel 中另存为 CSV 或直接上传 .xlsx")
+        raise UploadRefused(_("{file}: not a CSV text file (it holds binary content: another file renamed?); "
+                              "save it as CSV in Excel, or upload the .xlsx", file=name))
     for enc in ("utf-8-sig", "gb18030"):
         try:
             head.decode(enc)
@@ -146,18 +153,20 @@ def check_text(name: str, data: bytes) -> None:
         except UnicodeDecodeError as e:
             if enc == "utf-8-sig" and e.start > len(head) - 4:
                 return  # a character cut at the sample's end
-    raise UploadRefused(f"{name}：无法识别文字编码（不是 UTF-8 或 GBK）；请另存为 UTF-8 编码的 CSV")
+    raise UploadRefused(_("{file}: the text is neither UTF-8 nor GBK; save it as a UTF-8 CSV", file=name))
 
 
 def check_yaml_upload(filename: str, data: bytes) -> str:
-    name = filename or "(无名文件)"
+    name = filename or _("(unnamed file)")
     if len(data) > MAX_YAML_BYTES:
-        raise UploadRefused(f"{name}：文件过大，村情文件不能超过 {MAX_YAML_BYTES // 1024} KB")
+        raise UploadRefused(_("{file}: too large; a village file may have at most {limit} KB", file=name,
+                              limit=MAX_YAML_BYTES // 1024))
     if not name.lower().endswith((".yaml", ".yml", ".json")):
-        raise UploadRefused(f"{name}：请上传村情文件（.yaml、.yml 或 .json）")
+        raise UploadRefused(_("{file}: upload a village file (.yaml, .yml or .json)", file=name))
     if b"\x00" in data:
-        raise UploadRefused(f"{name}：不是文本文件")
+        raise UploadRefused(_("{file}: not a text file", file=name))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise UploadRefused(f"{name}: not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+        raise UploadRefused(_("{file}: not UTF-8 text (byte {byte}); save it as UTF-8", file=name,
+                              byte=e.start)) from None
