@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from .. import i18n
+from ..i18n import _
 from ..errors import DocforgeError, mask_id
 from ..models import DocumentKind
 from . import engine as E
@@ -73,13 +74,15 @@ class BodyLimit:
 
 
 def _too_large_text(limit: int, size: int) -> str:
-    return (f"上传的内容过大（{size / 1024 / 1024:.0f} MB）：每次上传不能超过 {limit // 1024 // 1024} MB。"
-            f"户花名册请只保留本村的户，或分成几个文件。")
+    return _("The upload is too large ({size} MB): at most {limit} MB at a time. Keep only this village's "
+             "households in the roster, or split it into several files.", size=round(size / 1024 / 1024),
+             limit=limit // 1024 // 1024)
 
 
 def _too_large(limit: int, size: int) -> Response:
-    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>文件过大</title>"
-                        f"<p class=refusal>{_too_large_text(limit, size)}</p><p><a href='javascript:history.back()'>返回</a></p>",
+    title, back = _esc(_("File too large")), _esc(_("Back to the start page"))
+    return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>{title}</title>"
+                        f"<p class=refusal>{_esc(_too_large_text(limit, size))}</p><p><a href='/'>{back}</a></p>",
                         status_code=413)
 
 
@@ -140,7 +143,7 @@ def csrf_protected(handler: Callable[[Any, Request], Awaitable[Response]]):
             form = await request.form()
             sent = form.get(S.CSRF_FIELD)
         if not S.same(cookie, sent if isinstance(sent, str) else None):
-            return HTMLResponse("<p class=refusal>表单已过期或来源不明（CSRF 校验失败）：请刷新页面后重试。</p>", status_code=403)
+            return HTMLResponse("<p class=refusal>" + _esc(_("The form has expired or comes from elsewhere (CSRF check failed): reload the page and try again.")) + "</p>", status_code=403)
         return await handler(self, request)
 
     wrapper.csrf_protected = True  # type: ignore[attr-defined]
@@ -175,10 +178,10 @@ class Workbench:
         try:
             draft_id = int(request.path_params["draft_id"])
         except (KeyError, ValueError):
-            raise HTTPException(404, "没有这份草稿") from None
+            raise HTTPException(404, _("No such draft")) from None
         d = self.store.draft(draft_id)
         if d is None:
-            raise HTTPException(404, "没有这份草稿")
+            raise HTTPException(404, _("No such draft"))
         return d
 
     def version_of(self, draft, raw: str | None):
@@ -188,15 +191,15 @@ class Workbench:
         try:
             v = self.store.version(int(raw))
         except ValueError:
-            raise HTTPException(404, "没有这个版本") from None
+            raise HTTPException(404, _("No such version")) from None
         if v is None or v.draft_id != draft.id:
-            raise HTTPException(404, "没有这个版本")
+            raise HTTPException(404, _("No such version"))
         return v
 
     @staticmethod
     def kind_or_404(kind: str) -> str:
         if kind not in KINDS:
-            raise HTTPException(404, "没有这种文件")
+            raise HTTPException(404, _("No such document"))
         return kind
 
     # ---------------------------------------------------------------- login
@@ -210,13 +213,13 @@ class Workbench:
         wait = self.limiter.blocked_for(who)
         if wait:
             return self.page(request, "login.html", status=429,
-                             error=f"密码错误次数过多，请 {int(wait) + 1} 秒后再试")
+                             error=_("Too many wrong passwords: try again in {seconds} seconds", seconds=int(wait) + 1))
         form = await request.form()
         if not S.same(request.cookies.get(S.CSRF_COOKIE), form.get(S.CSRF_FIELD)):
-            return self.page(request, "login.html", status=403, error="表单已过期，请刷新页面后重试")
+            return self.page(request, "login.html", status=403, error=_("The form has expired: reload the page and try again"))
         if not S.same(str(form.get("password") or ""), self.password):
             self.limiter.failed(who)
-            return self.page(request, "login.html", status=401, error="密码不对")
+            return self.page(request, "login.html", status=401, error=_("Wrong password"))
         self.limiter.succeeded(who)
         token = S.new_token()
         self.gate.sessions.add(token)
@@ -243,7 +246,7 @@ class Workbench:
         upload = form.get("file")
         if upload is None or not hasattr(upload, "read"):
             return self.page(request, "home.html", status=400, drafts=self.store.drafts(),
-                             import_error="请选择要导入的村情文件（.yaml）")
+                             import_error=_("Choose the village file (.yaml) to import"))
         data = await upload.read()
         try:
             text = S.check_yaml_upload(upload.filename or "", data)
@@ -384,7 +387,7 @@ class Workbench:
         ctx = self._doc_ctx(d, kind)
         row = next((x for x in ctx.get("rows", []) if x.id == cid), None)
         if row is None:
-            raise HTTPException(404, "没有这一条")
+            raise HTTPException(404, _("No such clause"))
         return self.page(request, "_edit.html", draft=d, kind=kind, row=row, mode=mode)
 
     @csrf_protected
@@ -397,24 +400,24 @@ class Workbench:
         ctx = self._doc_ctx(d, kind)
         rows = {x.id: x for x in ctx.get("rows", [])}
         if cid not in rows:
-            raise HTTPException(404, "没有这一条")
+            raise HTTPException(404, _("No such clause"))
         tags = [t for t in form.getlist("tags") if t in E.TAG_LABELS]
         edits = d.state.get("edits") or []
         focus = cid
         try:
             if action == "edit":
                 edits = E.edit_text(edits, kind, cid, str(form.get("text") or ""), tags)
-                message = f"已修改 {rows[cid].label or cid}"
+                message = _("Changed {clause}", clause=rows[cid].label or cid)
             elif action == "remove":
                 edits = E.remove(edits, kind, cid)
-                message = f"已删除 {rows[cid].label or cid}"
+                message = _("Removed {clause}", clause=rows[cid].label or cid)
                 focus = ""
             elif action == "add":
                 type_ = rows[cid].type if rows[cid].type in ("article", "item", "para") else "article"
                 edits, focus = E.add_after(edits, kind, cid, str(form.get("text") or ""), type_, tags)
-                message = f"已在 {rows[cid].label or cid} 之后新增一条"
+                message = _("Added a clause after {clause}", clause=rows[cid].label or cid)
             else:
-                raise HTTPException(400, "未知操作")
+                raise HTTPException(400, _("Unknown action"))
         except E.EditError as e:
             row = rows[cid]
             return self.page(request, "_edit.html", draft=d, kind=kind, row=row, mode=action, error=str(e),
@@ -439,7 +442,7 @@ class Workbench:
         edits = [e for e in d.state.get("edits") or [] if not (e.get("id") == cid and e.get("document") == kind
                                                                and e.get("op") in ("replace", "remove"))]
         self.store.update_draft(d.id, {**d.state, "edits": edits})
-        return self._doc_fragment(request, d, kind, "已恢复原文", cid, str(form.get("household") or ""))
+        return self._doc_fragment(request, d, kind, _("Restored the text"), cid, str(form.get("household") or ""))
 
     # ---------------------------------------------------------------- versions
 
@@ -455,7 +458,7 @@ class Workbench:
         author = str(form.get("author") or "").strip()
         if not author:
             return self.page(request, "versions.html", status=422, draft=d, versions=self.store.versions(d.id),
-                             kinds=KINDS, author_error="请填写保存人的姓名", today=dt.date.today().isoformat())
+                             kinds=KINDS, author_error=_("Write the name of who saves this version"), today=dt.date.today().isoformat())
         self.store.save_version(d.id, author[:50], str(form.get("note") or "").strip()[:200])
         return RedirectResponse(f"/drafts/{d.id}/versions", status_code=303)
 
@@ -475,7 +478,7 @@ class Workbench:
             on = dt.date.fromisoformat(str(form.get("adopted_on") or ""))
         except ValueError:
             return self.page(request, "versions.html", status=422, draft=d, versions=self.store.versions(d.id),
-                             kinds=KINDS, adopt_error="通过日期请写成 2026-11-30 的样子", today=dt.date.today().isoformat())
+                             kinds=KINDS, adopt_error=_("Write the adoption date as 2026-11-30"), today=dt.date.today().isoformat())
         self.store.mark_adopted(v.id, on)
         return RedirectResponse(f"/drafts/{d.id}/versions", status_code=303)
 
@@ -523,13 +526,13 @@ class Workbench:
         kind = self.kind_or_404(request.path_params["kind"])
         fmt = request.path_params["fmt"]
         if fmt not in ("docx", "pdf"):
-            raise HTTPException(404, "没有这种格式")
+            raise HTTPException(404, _("No such format"))
         state, adopted, draft, label = self._download_state(d, request.query_params.get("version"))
         try:
             doc = E.document(E.resolver(state, adopted), kind)
             data = E.docx_bytes(doc, draft) if fmt == "docx" else E.pdf_bytes(doc, draft)
         except E.VillageInvalid as e:
-            return PlainTextResponse("村情不完整，无法生成：\n" + str(e), status_code=422)
+            return PlainTextResponse(_("The village data is incomplete; nothing was generated:") + "\n" + str(e), status_code=422)
         except DocforgeError as e:
             return PlainTextResponse(str(e), status_code=422)
         mark = "征求意见稿" if draft else "通过稿"
@@ -544,7 +547,7 @@ class Workbench:
         try:
             text = E.village_yaml(state, adopted)
         except E.VillageInvalid as e:
-            return PlainTextResponse("村情不完整，无法导出：\n" + str(e), status_code=422)
+            return PlainTextResponse(_("The village data is incomplete; nothing was exported:") + "\n" + str(e), status_code=422)
         name = E.safe_filename(f"{(state.get('village') or {}).get('village', {}).get('name', 'village')}-{label}.yaml")
         return Response(text.encode("utf-8"), media_type="application/yaml; charset=utf-8", headers=_attachment(name))
 
@@ -577,7 +580,7 @@ class Workbench:
         upload = form.get("file")
         if upload is None or not hasattr(upload, "read"):
             return self.page(request, "roster.html", status=400, draft=d, roster=None, report=None,
-                             refusal="请选择户花名册文件（.xlsx 或 .csv）")
+                             refusal=_("Choose the roster file (.xlsx or .csv)"))
         data = await upload.read(S.MAX_ROSTER_BYTES + 1)
         filename = Path(upload.filename or "").name[:200]
         try:
@@ -588,7 +591,7 @@ class Workbench:
                              report=None, refusal=str(e))
         except E.VillageInvalid:
             return self.page(request, "roster.html", status=400, draft=d, roster=None, report=None,
-                             refusal="请先填好村情（户花名册按本村的村民小组等核对）")
+                             refusal=_("Fill in the village first (the roster is checked against its groups)"))
         digest = self.store.put_upload(data, kind.lstrip("."))
         self.store.add_roster(d.id, digest, filename or f"roster{kind}")
         return RedirectResponse(f"/drafts/{d.id}/roster", status_code=303)
@@ -597,7 +600,7 @@ class Workbench:
         d = self.draft_or_404(request)
         row, report, sheet = self._roster_report(d)
         if sheet is None:
-            raise HTTPException(404, "户花名册没有问题，无需下载问题表")
+            raise HTTPException(404, _("The roster has no problems: there is no problems sheet"))
         stem = Path(row["filename"]).stem
         return Response(sheet, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers=_attachment(E.safe_filename(f"{stem}-问题.xlsx")))
@@ -630,9 +633,9 @@ class Workbench:
         try:
             village = E.village_of(state, adopted)
         except E.VillageInvalid as e:
-            return self.page(request, "_bundle.html", draft=d, error=f"村情不完整：{e}", bundle=None)
+            return self.page(request, "_bundle.html", draft=d, error=_("The village data is incomplete: {problems}", problems=e), bundle=None)
         if roster is None:
-            return self.page(request, "_bundle.html", draft=d, bundle=None, error="请先上传户花名册")
+            return self.page(request, "_bundle.html", draft=d, bundle=None, error=_("Upload the roster first"))
         with self._bundle_lock:
             running = self.store.latest_bundle(d.id)
             if running is not None and running["status"] == "running":
@@ -666,16 +669,16 @@ class Workbench:
 
             def start(self, label, total):
                 self.total = total
-                store.bundle_progress(bid, 0, total, "正在生成文件")
+                store.bundle_progress(bid, 0, total, _("Generating the documents"))
 
             def advance(self, households=0, documents=0):
                 self.done += households
                 self.docs += documents
-                store.bundle_progress(bid, self.done, self.total, f"已排版 {self.done} 户，{self.docs} 份文件")
+                store.bundle_progress(bid, self.done, self.total, _("{households} households laid out, {documents} documents", households=self.done, documents=self.docs))
 
             def detail(self, msg):
                 if "converted" in msg or "written" in msg or "PDF" in msg:
-                    store.bundle_progress(bid, self.done, self.total, f"正在转换 PDF（{self.docs} 份文件）")
+                    store.bundle_progress(bid, self.done, self.total, _("Converting to PDF ({documents} documents)", documents=self.docs))
 
         try:
             shutil.rmtree(folder, ignore_errors=True)
@@ -693,19 +696,20 @@ class Workbench:
                                   pm=E.plugin_manager(village, state.get("edits") or []))
             t = report.totals
             store.bundle_progress(bid, t.households, t.households,
-                                  f"完成：{t.households} 户，{t.packets} 个文件包，{t.documents} 份文件，{t.pages} 页"
-                                  + (f"，跳过 {t.skipped_rows} 行" if t.skipped_rows else ""), status="done")
+                                  _("Done: {households} households, {packets} packets, {documents} documents, {pages} pages",
+                                    households=t.households, packets=t.packets, documents=t.documents, pages=t.pages)
+                                  + (_(", {rows} rows skipped", rows=t.skipped_rows) if t.skipped_rows else ""), status="done")
         except DocforgeError as e:
             first = str(e).splitlines()[0]
-            store.bundle_progress(bid, 0, None, f"未能生成：{first}", status="failed")
+            store.bundle_progress(bid, 0, None, _("Not generated: {reason}", reason=first), status="failed")
         except Exception as e:  # noqa: BLE001 - shown to the committee, the server goes on
-            store.bundle_progress(bid, 0, None, f"未能生成（内部错误 {type(e).__name__}: {e}）", status="failed")
+            store.bundle_progress(bid, 0, None, _("Not generated (internal error {error})", error=_internal(e)), status="failed")
 
     async def bundle_status(self, request: Request) -> Response:
         d = self.draft_or_404(request)
         b = self.store.bundle(int(request.path_params["bundle_id"]))
         if b is None or b["draft_id"] != d.id:
-            raise HTTPException(404, "没有这次生成")
+            raise HTTPException(404, _("No such bundle run"))
         return self.page(request, "_bundle.html", draft=d, bundle=b, files=self._bundle_files(b))
 
     async def bundle_file(self, request: Request) -> Response:
@@ -714,7 +718,7 @@ class Workbench:
         d = self.draft_or_404(request)
         b = self.store.bundle(int(request.path_params["bundle_id"]))
         if b is None or b["draft_id"] != d.id or b["status"] != "done":
-            raise HTTPException(404, "文件包还没有生成")
+            raise HTTPException(404, _("The bundle has not been generated yet"))
         out = (self._bundle_dir(b["id"]) / "bundle").resolve()
         what = request.path_params["what"]
         village = d.name
@@ -728,9 +732,9 @@ class Workbench:
             try:
                 h = files["households"][int(what[len("household-"):-4])]
             except (ValueError, IndexError):
-                raise HTTPException(404, "没有这一户的文件包") from None
+                raise HTTPException(404, _("No packet for this household")) from None
             return _file(out / h["packet"] / "packet.pdf", E.safe_filename(f"{village}-{h['id']}户文件包.pdf"), out)
-        raise HTTPException(404, "没有这个文件")
+        raise HTTPException(404, _("No such file"))
 
     # ---------------------------------------------------------------- errors
 
@@ -772,8 +776,12 @@ class Workbench:
         ]
         app = Starlette(routes=routes, exception_handlers={HTTPException: self.http_error})
         self.routes = routes
-        self.gate = Gate(app, self.password, self.limiter, self.lang)
+        self.gate = Gate(BodyLimit(app), self.password, self.limiter, self.lang)
         return self.gate
+
+
+def _internal(e: Exception) -> str:
+    return f"{type(e).__name__}: {e}"
 
 
 def _esc(text: Any) -> str:
@@ -790,7 +798,7 @@ def _attachment(name: str) -> dict[str, str]:
 def _file(path: Path, name: str, root: Path) -> Response:
     path = path.resolve()
     if root not in path.parents or not path.is_file():
-        raise HTTPException(404, "没有这个文件")
+        raise HTTPException(404, _("No such file"))
     media = "application/pdf" if path.suffix == ".pdf" else "application/octet-stream"
     return Response(path.read_bytes(), media_type=media, headers=_attachment(name))
 
@@ -817,6 +825,6 @@ def create_app(data_dir: Path | str, password: str | None = None, lang: str = "z
     """The ASGI app over ``data_dir`` (created on first use); ``password`` guards every page;
     ``lang``: the language of the engine's messages (the pages themselves are Chinese)."""
     wb = Workbench(Path(data_dir), password, lang)
-    app = BodyLimit(wb.build())
+    app = wb.build()
     app.workbench = wb  # type: ignore[attr-defined]
     return app
