@@ -649,9 +649,6 @@ class Workbench:
 
     def _run_bundle(self, bid: int, folder: Path, state, adopted, draft: bool, village, data: bytes, kind: str,
                     skip: bool) -> None:
-        from ..bundle import BundleOptions, InputFile, Reporter, write_bundle
-        from ..roster import iter_households
-
         store = self.store
         with i18n.using(self.lang):  # a thread starts without the request's context
             self._bundle_in_lang(bid, folder, state, adopted, draft, village, data, kind, skip, store)

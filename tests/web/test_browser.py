@@ -5,13 +5,11 @@ Set DOCFORGE_SCREENSHOTS=DIR to keep a PNG of each page the test visits."""
 
 from __future__ import annotations
 
-import io
 import os
 import time
 import zipfile
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 from pypdf import PdfReader
 from selenium.webdriver.common.by import By
@@ -168,7 +166,7 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     p.shot("added-with-finding")
 
     # -- versions: save, edit an article's text, save again, compare
-    p.go(f"/drafts/1/versions")
+    p.go("/drafts/1/versions")
     p.fill("author", "张秘书")
     p.fill("note", "村民代表会议讨论稿")
     p.css("form[action='/drafts/1/versions'] button").click()
@@ -179,7 +177,6 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     area = p.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "form.edit textarea")))
     original = area.get_attribute("value")
     assert "{cite:" in original  # the clause's own text, placeholders kept
-    area.send_keys(Keys_END := "")
     browser.execute_script("arguments[0].value = arguments[0].value + '本村结合实际执行。'", area)
     p.css("form.edit button[type=submit]").click()
     p.wait(lambda d: "本村结合实际执行。" in p.block("charter.basis").text)
@@ -261,13 +258,13 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     assert any(n.startswith("households/001/") for n in names)
 
     # -- a single document: DOCX and PDF, draft-marked, text read back
-    p.css(f"a[href='/drafts/1/download/charter.docx']").click()
+    p.css("a[href='/drafts/1/download/charter.docx']").click()
     docx = wait_download(downloads, ".docx")
     lines = docx_text(docx, body_only=False)
     assert any("第四条　违反本章程生育的" in x for x in lines)
     with zipfile.ZipFile(docx) as z:
         headers = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/header"))
     assert "征求意见稿" in headers
-    p.css(f"a[href='/drafts/1/download/charter.pdf']").click()
+    p.css("a[href='/drafts/1/download/charter.pdf']").click()
     pdf = wait_download(downloads, ".pdf")
     assert "第一条" in pdf_text(pdf) and "本村结合实际执行。" in pdf_text(pdf).replace("\n", "")
