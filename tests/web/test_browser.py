@@ -10,6 +10,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 from pypdf import PdfReader
 from selenium.webdriver.common.by import By
@@ -105,6 +106,7 @@ def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
 
 
+@pytest.mark.slow  # LibreOffice converts the bundle and the downloaded PDF
 def test_committee_drafts_a_huining_village_end_to_end(server, browser, downloads, tmp_path):
     p = Page(browser, server.url, os.environ.get("DOCFORGE_SCREENSHOTS"))
 
