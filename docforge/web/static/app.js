@@ -28,3 +28,10 @@ document.addEventListener("submit", function (e) {
   var msg = e.target.dataset && e.target.dataset.confirm;
   if (msg && !window.confirm(msg)) e.preventDefault();
 });
+// the form's checks arrive as error spans swapped beside each field: mark the field with them
+document.addEventListener("htmx:afterSettle", function () {
+  document.querySelectorAll(".field .error").forEach(function (span) {
+    var field = span.closest(".field");
+    if (field) field.classList.toggle("invalid", span.textContent.trim() !== "");
+  });
+});
