@@ -325,3 +325,11 @@ def test_docforge_serve_starts_and_serves_only_its_own_files(tmp_path):
     for f in [*templates.glob("*.html"), templates.parent / "static" / "app.css", templates.parent / "static" / "app.js"]:
         text = f.read_text(encoding="utf-8")
         assert "http://" not in text and "https://" not in text and "//cdn" not in text, f.name
+
+
+def test_the_engine_imports_nothing_of_the_web():
+    code = ("import sys, docforge.cli, docforge.resolve, docforge.bundle, docforge.roster, docforge.render.docx\n"
+            "bad = [m for m in sys.modules if m.startswith(('docforge.web', 'starlette', 'uvicorn'))]\n"
+            "assert not bad, bad\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
