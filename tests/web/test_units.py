@@ -129,7 +129,8 @@ def test_every_post_route_checks_csrf(client):
     r = client.post(f"/drafts/{did}/doc/charter/edit", headers={"X-CSRF-Token": token(client)},
                     data={"action": "remove", "id": "charter.binding"})
     assert r.status_code == 200 and "已删除 第三条" in r.text
-    assert "本村删除的条文" in r.text and "第三条　本章程对村内已婚育龄夫妇均有约束力" in r.text
+    third = next(b.display for b in E.document(E.resolver(gansu_state()), "charter").blocks if b.id == "charter.binding")
+    assert "本村删除的条文" in r.text and third.startswith("第三条") and third in r.text
     r = client.post(f"/drafts/{did}/doc/charter/revert", headers={"X-CSRF-Token": token(client)},
                     data={"id": "charter.binding"})
     assert r.status_code == 200 and "本村删除的条文" not in r.text and wb.store.draft(did).state["edits"] == []
