@@ -41,12 +41,12 @@ def roster_xlsx(path: Path, bad: bool) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.append(HEADERS)
-    ws.append(["001", "第一村民小组", "王强", H1, "赵敏", W1, "2012-10-01", 1, "2024-03-01", "农业", "短效", "常住", "是"])
+    ws.append(["001", "第一村民小组", "王强", H1, "赵敏", W1, "2012-10-01", 1, "2018-03-01", "农业", "短效", "常住", "是"])
     if bad:
         wrong = H2[:-1] + ("1" if H2[-1] != "1" else "2")
-        ws.append(["002", "第二村民小组", "李明", wrong, "陈芳", W2, "2030-01-01", 1, "2020-01-01", "农民", "短效", "常住", "否"])
+        ws.append(["002", "第二村民小组", "李明", wrong, "陈芳", W2, "2030-01-01", 1, "2016-01-01", "农民", "短效", "常住", "否"])
     else:
-        ws.append(["002", "第二村民小组", "李明", H2, "陈芳", W2, "2014-01-01", 1, "2020-01-01", "农业", "短效", "常住", "否"])
+        ws.append(["002", "第二村民小组", "李明", H2, "陈芳", W2, "2014-01-01", 1, "2016-01-01", "农业", "短效", "常住", "否"])
     wb.save(path)
     return path
 
@@ -134,11 +134,12 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     p.wait(lambda d: p.txt("#err-f-township-code") == "")
     p.fill("committee.legal_representative", "马志强")
     p.fill("groups", "第一村民小组\n第二村民小组")
-    browser.execute_script("document.getElementById('f-as-of').value = '2026-11-30'")
+    browser.execute_script("document.getElementById('f-as-of').value = '2019-06-30'")
     p.shot("form-filled")
     p.css("#village-form button[type=submit]").click()
 
-    # -- the charter, live: numbering, provenance, findings
+    # -- the charter, live: numbering, provenance, findings. Signed in 2019, when the four agreements
+    # were still signed (the law layer withdraws them from 2021-08-20), so households get packets.
     p.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "article.paper")))
     assert "南关村人口和计划生育村居民自治章程" in p.css(".doc-title").text
     assert p.label_of("huining.charter.education_aid") == "第十二条"
