@@ -342,11 +342,13 @@ class Workbench:
         data, kind = got
         return E.roster_households(village, data, "." + kind, E.as_of(d.state))
 
-    def _doc_ctx(self, d, kind: str, household_id: str = "") -> dict[str, Any]:
+    def _doc_ctx(self, d, kind: str, household_id: str = "", state: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The preview of ``kind`` for the draft (or for ``state``, its state about to be saved)."""
+        state = d.state if state is None else state
         households = self._households(d) if DocumentKind(kind).is_agreement else []
         household = next((h for _, h in households if h.id == household_id), None)
         try:
-            r = E.resolver(d.state)
+            r = E.resolver(state)
             doc, rows, general = E.preview(r, kind, household)
             selection = r.selection(household)[0] if household is not None else None
         except E.VillageInvalid as e:
@@ -354,12 +356,12 @@ class Workbench:
         except DocforgeError as e:
             return {"engine_error": str(e)}
         findings = sum(len(x.findings) for x in rows) + len(general)
-        edits = [e for e in d.state.get("edits") or [] if e.get("document") == kind]
+        edits = [e for e in state.get("edits") or [] if e.get("document") == kind]
         replaced = {e.get("id") for e in edits if e.get("op") == "replace"}
         removed = []
         if any(e.get("op") == "remove" for e in edits):  # shown as in the default text, to restore
             try:
-                before = {b.id: b.display for b in E.document(E.resolver(E.default_state(d.state)), kind, household).blocks}
+                before = {b.id: b.display for b in E.document(E.resolver(E.default_state(state)), kind, household).blocks}
             except DocforgeError:
                 before = {}
             removed = [(e["id"], before.get(e["id"], e["id"])) for e in edits if e.get("op") == "remove"]
@@ -423,14 +425,14 @@ class Workbench:
             return self.page(request, "_edit.html", draft=d, kind=kind, row=row, mode=action, error=str(e),
                              text=str(form.get("text") or ""), status=422)
         state = {**d.state, "edits": edits}
-        try:  # the engine must accept the layer (e.g. an anchor that no longer exists)
-            doc = E.document(E.resolver(state), kind)
-        except DocforgeError as e:
-            return self.page(request, "_edit.html", draft=d, kind=kind, row=rows[cid], mode=action, error=str(e),
-                             text=str(form.get("text") or ""), status=422)
+        household = str(form.get("household") or "")
+        after = self._doc_ctx(d, kind, household, state=state)
+        if "engine_error" in after:  # the engine must accept the layer (e.g. an anchor that no longer exists)
+            return self.page(request, "_edit.html", draft=d, kind=kind, row=rows[cid], mode=action,
+                             error=after["engine_error"], text=str(form.get("text") or ""), status=422)
         self.store.update_draft(d.id, state)
-        del doc
-        return self._doc_fragment(request, d, kind, message, focus, str(form.get("household") or ""))
+        return self.page(request, "_document.html", draft=self.store.draft(d.id), kind=kind, message=message,
+                         focus=focus, **after)
 
     @csrf_protected
     async def revert(self, request: Request) -> Response:
