@@ -79,6 +79,7 @@ from .sources import HouseholdFiles, HouseholdModels, Households, RosterHousehol
 from .writer import BundleWriter
 
 if TYPE_CHECKING:
+    from .plugins import PluginManager
     from .render.pdfpool import Pool
 
 __all__ = [
@@ -109,12 +110,13 @@ def build_bundle(village_file: Path | str, households: Households | Sequence[Pat
 def write_bundle(village: Village, village_input: InputFile,
                  households: Households | Iterable[HouseholdSource | tuple[Household, InputFile | None]],
                  out: Path, options: BundleOptions, log: Log | None = None, *, reporter: Reporter | None = None,
-                 label: str | None = None, pool: Pool | None = None) -> BundleReport:
+                 label: str | None = None, pool: Pool | None = None, pm: PluginManager | None = None) -> BundleReport:
     """The library entry point for validated models: the households of ``households`` (a
     :class:`Households` source, or ``(Household, InputFile)`` pairs) in their order. ``label``
     names the village in progress output (default: its name). ``pool``: a started
     :class:`docforge.render.pdfpool.Pool` to convert with, left running (a county run shares one);
-    by default the run starts its own and ends it.
+    by default the run starts its own and ends it. ``pm``: the plugin manager to resolve with
+    (default: the installed plugins), e.g. one with a village's own layer registered.
 
     Nothing per household stays in memory: finished packets' entries wait in a JSON-lines file in
     the bundle's temporary area and ``manifest.json`` is streamed from it at the end; household ids
@@ -134,7 +136,7 @@ def write_bundle(village: Village, village_input: InputFile,
     households_in: Iterable[HouseholdSource]
     if households.eager:  # few, and checked whole before anything is written
         households_in = list(counted())
-    r = Resolver(village, options.as_of)  # a missing or broken plugin stops the run here
+    r = Resolver(village, options.as_of, pm)  # a missing or broken plugin stops the run here
     common = {"as_of": options.as_of.isoformat(), "plugins": plugins_entry(r)}
     if not households.eager:  # a roster is checked when its first household is taken, before anything is written
         it = iter(counted())
