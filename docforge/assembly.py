@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from pypdf import PageObject, PdfWriter
     from pypdf.generic import IndirectObject
 
-#: Labels of the signature lines that get a signature field, and the field's role.
-SIGN_LABELS = {"甲方法定代表人签章": "party_a", "乙方签章": "party_b"}
-
-
 def line_fragments(page: PageObject) -> list[tuple[float, float, str]]:
     """(x, y, text) of each text run of a page, in user space."""
     frags: list[tuple[float, float, str]] = []
@@ -69,15 +65,16 @@ def find_labels(page: PageObject, labels: Iterable[str]) -> list[tuple[str, floa
 
 def add_signature_fields(writer: PdfWriter, start: int, count: int, item: Item,
                          fields: list[IndirectObject]) -> None:
-    """Empty signature fields (/FT /Sig widgets) beside each signature label of one copy."""
+    """Empty signature fields (/FT /Sig widgets) beside each signature place of one copy (its
+    ``signs``: the labels of the document's signature lines and their roles)."""
     from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
                                NumberObject, TextStringObject)
 
     for index in range(start, start + count):
         page = writer.pages[index]
         right = float(page.mediabox.right) - 74.6  # the right margin (26 mm)
-        for label, _x0, x_end, y in find_labels(page, SIGN_LABELS):
-            role = SIGN_LABELS[label]
+        for label, _x0, x_end, y in find_labels(page, item.signs):
+            role = item.signs[label]
             x1 = x_end + 6
             x2 = min(x1 + 240, right)
             y1, y2 = y - 52, y + 20  # the label line and the room left below it

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,8 @@ class Item:
     data: bytes  # the rendered DOCX
     holder: str | None = None  # who keeps this copy (甲方, 乙方, 县公证处 …)
     copy: int | None = None  # 1-based copy number
+    #: Its signature places, label -> role (from the document's signature lines).
+    signs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -266,7 +266,7 @@ class Resolver:
                        values=ctx.uses, findings=ctx.findings)
         if kind.is_agreement:
             doc.parties = self._parties(kind, household)
-            doc.signature = ["甲方法定代表人签章：", "乙方签章：",
+            doc.signature = [f"{filters.SIGNATURE_LABELS['party_a']}：", f"{filters.SIGNATURE_LABELS['party_b']}：",
                              f"签订地点：{self.village.signing_location}", f"签订时间：{filters.blank_date()}"]
             doc.copies = list(self.policy(f"copies.{kind.value.replace('-', '_')}", f"the {kind.value} agreement"))
         tpl = self.template(kind)
