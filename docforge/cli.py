@@ -14,7 +14,7 @@ import click
 
 from . import __version__, i18n
 from .errors import DocforgeError, InputError
-from .i18n import _, language, ngettext
+from .i18n import _, language
 from .models import DocumentKind
 
 KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind

@@ -76,7 +76,8 @@ NATIONAL = Jurisdiction(level=Level.national, name="中华人民共和国")
 class Place(Model):
     name: str = Field(..., min_length=1, title="名称")
     code: str | None = Field(None, pattern=r"^\d{6}(\d{3}|\d{6})?$", description="GB/T 2260 code",
-                             title="行政区划代码", json_schema_extra={"x-help": "GB/T 2260 代码：6、9 或 12 位数字，不知道可不填"})
+                             title="行政区划代码",
+                             json_schema_extra={"x-help": "GB/T 2260 代码：6、9 或 12 位数字，不知道可不填"})
 
 
 class Committee(Model):
@@ -160,13 +161,13 @@ def validate_id_number(value: str) -> str:
         if ric.calc_check_digit(s) != s[-1]:
             raise InvalidChecksum()
     except InvalidChecksum:
-        raise ValueError(f"identity number {masked} has a wrong check digit (MOD 11-2); copy it again from the ID card")
+        raise ValueError(f"identity number {masked} has a wrong check digit (MOD 11-2); copy it again from the ID card") from None
     except InvalidLength:
-        raise ValueError(f"identity number {masked} must have 18 characters, it has {len(s)}")
+        raise ValueError(f"identity number {masked} must have 18 characters, it has {len(s)}") from None
     except InvalidComponent:
-        raise ValueError(f"identity number {masked} holds an impossible birth date")
+        raise ValueError(f"identity number {masked} holds an impossible birth date") from None
     except (InvalidFormat, ValidationError):
-        raise ValueError(f"identity number {masked} must be 17 digits and a digit or X")
+        raise ValueError(f"identity number {masked} must be 17 digits and a digit or X") from None
     return s
 
 

@@ -641,7 +641,7 @@ class _Checker:
             if c.required and c.key not in present:
                 self.add("error", f"the file has no {c.header} column (English: {c.key})",
                          f"add a column headed {c.header}; `docforge roster-template` shows every column", hr)
-        for i, h in self.roster.unknown.items():
+        for i, _h in self.roster.unknown.items():
             self.add("warning", "is not a roster column and is ignored",
                      f"rename it if it is one of: {'、'.join(c.header for c in COLUMNS)}", hr, i)
 
@@ -1056,5 +1056,5 @@ def _instructions(ws) -> None:
                    c.allowed() if c.choices else ("如 2026-11-30" if c.kind == "date" else "")])
     ws.append([])
     ws.append(["第2行是示例，请改写或删除。完全空白的行被跳过。身份证号、户编号、电话请按文本填写。"])
-    for letter, width in zip("ABCDE", (18, 26, 6, 50, 50)):
+    for letter, width in zip("ABCDE", (18, 26, 6, 50, 50), strict=False):
         ws.column_dimensions[letter].width = width

@@ -493,7 +493,7 @@ class CompiledTemplate:
     def _core(self, values: tuple[str, ...]) -> _Packed:
         core = etree.fromstring(self.core_xml, _oxml_parser())
         props = CoreProperties(core)
-        for (prop, _t), value in zip(self.core_templates, values):
+        for (prop, _t), value in zip(self.core_templates, values, strict=False):
             setattr(props, prop, value)
         return _Packed(_Member(self.core_name, serialize_part_xml(core)))
 

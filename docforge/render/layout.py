@@ -109,7 +109,7 @@ def _flaws(text: str, level: int) -> int:
     flaws = 0
     if len(ls) > 1 and len(ls[-1][0]) <= 2:
         flaws += 1
-    for (_line, slack), (nxt, _) in zip(ls, ls[1:]):
+    for (_line, slack), (nxt, _) in zip(ls, ls[1:], strict=False):
         if slack >= 1.5 * FONT_PT and _latin(nxt.lstrip("".join(OPENING))[:1] or " "):
             flaws += 1
     return flaws

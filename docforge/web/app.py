@@ -143,7 +143,8 @@ def csrf_protected(handler: Callable[[Any, Request], Awaitable[Response]]):
             form = await request.form()
             sent = form.get(S.CSRF_FIELD)
         if not S.same(cookie, sent if isinstance(sent, str) else None):
-            return HTMLResponse("<p class=refusal>" + _esc(_("The form has expired or comes from elsewhere (CSRF check failed): reload the page and try again.")) + "</p>", status_code=403)
+            refusal = _("The form has expired or comes from elsewhere (CSRF check failed): reload the page and try again.")
+            return HTMLResponse("<p class=refusal>" + _esc(refusal) + "</p>", status_code=403)
         return await handler(self, request)
 
     wrapper.csrf_protected = True  # type: ignore[attr-defined]
@@ -460,7 +461,8 @@ class Workbench:
         author = str(form.get("author") or "").strip()
         if not author:
             return self.page(request, "versions.html", status=422, draft=d, versions=self.store.versions(d.id),
-                             kinds=KINDS, author_error=_("Write the name of who saves this version"), today=dt.date.today().isoformat())
+                             kinds=KINDS, author_error=_("Write the name of who saves this version"),
+                             today=dt.date.today().isoformat())
         self.store.save_version(d.id, author[:50], str(form.get("note") or "").strip()[:200])
         return RedirectResponse(f"/drafts/{d.id}/versions", status_code=303)
 
@@ -480,7 +482,8 @@ class Workbench:
             on = dt.date.fromisoformat(str(form.get("adopted_on") or ""))
         except ValueError:
             return self.page(request, "versions.html", status=422, draft=d, versions=self.store.versions(d.id),
-                             kinds=KINDS, adopt_error=_("Write the adoption date as 2026-11-30"), today=dt.date.today().isoformat())
+                             kinds=KINDS, adopt_error=_("Write the adoption date as 2026-11-30"),
+                             today=dt.date.today().isoformat())
         self.store.mark_adopted(v.id, on)
         return RedirectResponse(f"/drafts/{d.id}/versions", status_code=303)
 
@@ -635,7 +638,8 @@ class Workbench:
         try:
             village = E.village_of(state, adopted)
         except E.VillageInvalid as e:
-            return self.page(request, "_bundle.html", draft=d, error=_("The village data is incomplete: {problems}", problems=e), bundle=None)
+            return self.page(request, "_bundle.html", draft=d,
+                             error=_("The village data is incomplete: {problems}", problems=e), bundle=None)
         if roster is None:
             return self.page(request, "_bundle.html", draft=d, bundle=None, error=_("Upload the roster first"))
         with self._bundle_lock:
@@ -672,11 +676,13 @@ class Workbench:
             def advance(self, households=0, documents=0):
                 self.done += households
                 self.docs += documents
-                store.bundle_progress(bid, self.done, self.total, _("{households} households laid out, {documents} documents", households=self.done, documents=self.docs))
+                store.bundle_progress(bid, self.done, self.total, _("{households} households laid out, {documents} documents",
+                                                                    households=self.done, documents=self.docs))
 
             def detail(self, msg):
                 if "converted" in msg or "written" in msg or "PDF" in msg:
-                    store.bundle_progress(bid, self.done, self.total, _("Converting to PDF ({documents} documents)", documents=self.docs))
+                    store.bundle_progress(bid, self.done, self.total,
+                                          _("Converting to PDF ({documents} documents)", documents=self.docs))
 
         try:
             shutil.rmtree(folder, ignore_errors=True)

@@ -74,7 +74,7 @@ class VillageInvalid(Exception):
 def field_errors(e: ValidationError) -> dict[str, list[str]]:
     """Pydantic's errors by field path, each in the words ``docforge`` prints (no input values)."""
     out: dict[str, list[str]] = {}
-    for line, err in zip(describe_errors(e), e.errors()):
+    for line, err in zip(describe_errors(e), e.errors(), strict=False):
         loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
         out.setdefault(loc, []).append(line.split(": ", 1)[1] if ": " in line else line)
     return out
