@@ -280,7 +280,7 @@ class Resolver:
         """What is not a legal finding but must not pass silently: inputs that contradict the signing
         date (each naming its field), and an adopted charter or convention whose text has changed since
         its adoption (a new draft, to be adopted again and filed: see docs/law.md)."""
-        from .law import date_notices, new_draft_notice
+        from .notices import date_notices, new_draft_notice
 
         out = date_notices(self.village, household, doc.kind, self.as_of)
         if not doc.kind.is_agreement:
