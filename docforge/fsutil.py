@@ -35,14 +35,17 @@ def tmp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, fsynced, then renamed into place."""
+def write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file, renamed into place: a reader sees the
+    old file or the new one, never half of one. ``fsync``: on disk before the rename (a run that
+    re-checks its files on resume, as a bundle's packets are, can leave it to one sync at the end)."""
     tmp = tmp_path(path)
     try:
         with open(tmp, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -34,6 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from ..errors import RenderError
+from ..fsutil import write_atomic
 from ..models import Document, DocumentKind
 from . import filters, layout
 
@@ -548,9 +549,7 @@ def write_docx(doc: Document, path: Path, **ctx_options: Any) -> Path:
     """Render (fast path) and write atomically (a temporary file renamed into place)."""
     data = render_docx_fast(doc, **ctx_options)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_atomic(path, data, fsync=False)
     return path
 
 

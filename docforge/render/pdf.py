@@ -50,6 +50,7 @@ from pypdf.generic import (
 )
 
 from docforge.errors import ConversionError
+from docforge.fsutil import write_atomic
 
 FONTS_CONF = Path(__file__).resolve().with_name("fonts.conf")
 
@@ -374,10 +375,7 @@ def write_pdf(writer: PdfWriter, path: Path) -> None:
     if not sep:
         raise ValueError("pypdf wrote no /ID entry in the trailer")
     file_id = hashlib.sha256(data).digest()[:16].hex().encode("ascii")
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(b"".join((head, b"/ID [ <%s> <%s> ]" % (file_id, file_id), tail)))
-    os.replace(tmp, path)
+    write_atomic(Path(path), b"".join((head, b"/ID [ <%s> <%s> ]" % (file_id, file_id), tail)), fsync=False)
 
 
 _ID_PLACEHOLDER = b"/ID [ <%s> <%s> ]" % (bytes(16).hex().encode(), bytes(16).hex().encode())
