@@ -349,6 +349,10 @@ class ClauseTree:
             update = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
             if cl.tags:
                 update["tags"] = cl.tags
+            if cl.text is not None or cl.basis:
+                update["basis"] = cl.basis  # a replaced text stands on its own basis, not the old one's
+            if cl.reviewed:
+                update["reviewed"] = cl.reviewed
             node.clause = node.clause.model_copy(update=update)
             node.provenance = c.provenance
         else:
@@ -382,7 +386,8 @@ class ClauseTree:
             n = counters[(t, scope)] = counters.get((t, scope), 0) + 1
             parent_type = self.nodes[parent].clause.type if parent else None
             blocks.append(Block(id=cl.id, type=t, label=_label(t, n, parent_type), text=cl.text or "",
-                                depth=depth, tags=cl.tags, provenance=node.provenance))
+                                depth=depth, tags=cl.tags, basis=cl.basis, reviewed=cl.reviewed,
+                                provenance=node.provenance))
         return blocks
 
 
