@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, InputError, MissingValueError, PluginError
 from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
-                     Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
-                     ValueUse, Village)
+                     Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Removal, Selection,
+                     TemplateOverride, ValueUse, Village)
 from .plugins import PluginManager, get_plugin_manager
 from .render import filters
 
@@ -233,7 +233,7 @@ class Resolver:
             title = f"{self.village.village.name}{title}"
         doc = Document(kind=kind, title=title, as_of=self.as_of, village=self.village.village.name,
                        household=household.id if household else None, blocks=blocks[1:],
-                       values=ctx.uses, findings=ctx.findings)
+                       values=ctx.uses, findings=ctx.findings, removed=tree.removed)
         if kind.is_agreement:
             doc.parties = self._parties(kind, household)
             doc.signature = ["甲方法定代表人签章：", "乙方签章：",
@@ -314,6 +314,7 @@ class ClauseTree:
         self.kind = kind
         self.nodes: dict[str, _Node] = {}
         self.children: dict[str, list[str]] = {self.ROOT: []}
+        self.removed: list[Removal] = []  # what op='remove' took out, with its basis (修订对照表)
 
     def _fail(self, c: Contributed, msg: str) -> PluginError:
         return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), clause '
@@ -359,6 +360,7 @@ class ClauseTree:
             if cl.id not in self.nodes:
                 raise self._fail(c, "is to be removed, but the document does not have it")
             self._remove(cl.id)
+            self.removed.append(Removal(id=cl.id, basis=cl.basis, provenance=c.provenance))
 
     def _parent_of(self, cid: str) -> str:
         return next(p for p, kids in self.children.items() if cid in kids)
