@@ -488,3 +488,23 @@ def _merged_order(old_ids: list[str], new_ids: list[str]) -> list[str]:
         out.append(uid)
         out.extend(after.get(uid, []))
     return out
+
+
+def compare_villages(kind: DocumentKind | str, old_village: Village, old_as_of: dt.date, new_village: Village,
+                     new_as_of: dt.date, *, household=None, include_unchanged: bool = False,
+                     old_source: str | None = None, new_source: str | None = None,
+                     pm=None) -> tuple[Comparison, Document, Document]:
+    """Resolve ``kind`` for each village file on its date (an agreement for ``household``, or as a
+    blank form) and compare them; bases are printed from the new village's law registry. Returns
+    the comparison and the two documents (the new one carries its legal findings)."""
+    from .resolve import Resolver
+
+    kind = DocumentKind(kind)
+    old_r = Resolver(old_village, old_as_of, pm)
+    new_r = Resolver(new_village, new_as_of, pm)
+    blank = household is None
+    old = old_r.document(kind, household, blank=blank)
+    new = new_r.document(kind, household, blank=blank)
+    laws = LawRegistry({k: c.item for k, c in new_r.instruments().items()})
+    return (compare_documents(old, new, include_unchanged=include_unchanged, laws=laws, old_source=old_source,
+                              new_source=new_source), old, new)
