@@ -1,4 +1,13 @@
-"""``docforge demo``: a full bundle (DOCX and PDF) of the bundled example village and households."""
+"""``docforge demo``: the bundled example village and its households, on two dates side by side.
+
+- ``OUT/seed-2006-07-24/``: the bundle as of the seed's date (its plan is dated 2006-07-24): the
+  text the seed prints, and the legal findings of that date.
+- ``OUT/today-<DATE>/`` (``as-of-<DATE>`` for a date other than today): the bundle as of the
+  signing date, with the 修订对照表 of the charter and the convention against the seed's text in
+  the village packet, before the adoption sheet (``bundle --compare-from 2006-07-24``).
+
+Each is an ordinary bundle (DOCX and PDF, ``manifest.json``), written and verified as any other.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +20,9 @@ from typing import Iterator
 from .bundle import BundleOptions, InputFile, write_bundle
 from .inputs import load_household, load_village
 
+#: The date of the seed's plan: the text docforge reproduces exactly.
+SEED_DATE = dt.date(2006, 7, 24)
+
 
 def examples_dir() -> Path:
     return Path(str(resources.files("docforge").joinpath("examples")))
@@ -20,8 +32,19 @@ def example_households() -> list[Path]:
     return sorted((examples_dir() / "households").glob("*.yaml"))
 
 
+def demo_folders(as_of: dt.date, today: dt.date | None = None) -> list[tuple[str, dt.date, dt.date | None]]:
+    """(folder, as-of date, compare-from date) of each bundle the demo writes."""
+    today = today or dt.date.today()
+    out: list[tuple[str, dt.date, dt.date | None]] = [(f"seed-{SEED_DATE.isoformat()}", SEED_DATE, None)]
+    if as_of > SEED_DATE:
+        name = "today" if as_of == today else "as-of"
+        out.append((f"{name}-{as_of.isoformat()}", as_of, SEED_DATE))
+    return out
+
+
 def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str]:
-    """Write the example bundle into ``out``; yield what was done, line by line."""
+    """Write the example bundles into ``out`` (see the module docstring); yield what was done,
+    line by line: per date the bundle, its legal findings, and where the 修订对照表 are."""
     base = examples_dir()
     village_file = base / "village.yaml"
     village = load_village(village_file)
@@ -33,10 +56,21 @@ def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str
         h = load_household(hf)
         households.append((h, InputFile("household", f"examples/households/{hf.name}",
                                         InputFile.of("household", hf).sha256, h.id)))
-    lines: list[str] = []
-    options = BundleOptions(as_of=as_of, jobs=jobs or max(1, min(4, os.cpu_count() or 1)))
-    report = write_bundle(village, village_input, households, Path(out), options, log=lines.append)
-    yield from lines
-    for w in report.warnings:
-        yield w["message"]
-    yield f"wrote {Path(out) / 'manifest.json'}: {report.totals.packets} packets, {report.totals.files} files"
+    jobs = jobs or max(1, min(4, os.cpu_count() or 1))
+    for folder, date, compare_from in demo_folders(as_of):
+        target = Path(out) / folder
+        yield f"== {village.village.name} as of {date.isoformat()}: {target}"
+        lines: list[str] = []
+        options = BundleOptions(as_of=date, jobs=jobs, compare_from=compare_from)
+        report = write_bundle(village, village_input, households, target, options, log=lines.append)
+        yield from lines
+        signing = sum(1 for h in report.manifest["households"] if h.get("agreements"))
+        yield (f"wrote {target / 'manifest.json'}: {report.totals.packets} packets, {report.totals.files} files; "
+               f"{signing} of {len(households)} households sign agreements")
+        yield f"legal findings as of {date.isoformat()}: {len(report.warnings) or 'none'}"
+        for w in report.warnings:
+            yield f"  {w['message']}"
+        if compare_from is not None:
+            yield (f"修订对照表 ({compare_from.isoformat()} → {date.isoformat()}): "
+                   f"{target / 'village' / 'charter-comparison.docx'}, "
+                   f"{target / 'village' / 'convention-comparison.docx'} (and in {target / 'village' / 'packet.pdf'})")
