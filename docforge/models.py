@@ -106,6 +106,18 @@ class Village(Model):
     groups: list[str] = Field(default_factory=list, description="村民小组 names")
     charter: Adoption = Field(default_factory=Adoption)
     convention: Adoption = Field(default_factory=Adoption)
+    clauses: list["Clause"] = Field(
+        default_factory=list,
+        description="The village's own clause operations (add, replace, remove, move), applied after every "
+                    "plugin's as the most specific layer, with provenance 'village file'")
+
+    @model_validator(mode="after")
+    def _check_clauses(self) -> "Village":
+        for n, cl in enumerate(self.clauses):
+            if cl.jurisdiction is not None:
+                raise ValueError(f"clauses.{n} ('{cl.id}'): leave out 'jurisdiction'; the village "
+                                 f"file's clauses are the village's own")
+        return self
 
     def places(self) -> list[Jurisdiction]:
         """The place chain from national to village (the prefecture is optional)."""
@@ -328,6 +340,8 @@ class Clause(Contribution):
     ``op='add'`` adds a clause: at the end of its parent, or ``before``/``after`` another id.
     ``op='replace'`` swaps the text (and optionally type) of an existing id in place.
     ``op='remove'`` deletes an id and everything under it.
+    ``op='move'`` moves an existing id (with everything under it) ``before``/``after`` another id, or
+    to the end of ``parent``; it keeps the clause's text, tags and provenance and records who moved it.
 
     ``text`` may hold placeholders: ``{amount:KEY}``, ``{policy:KEY}`` (``{policy:KEY|cn}`` for
     Chinese numerals), ``{cite:INSTRUMENT}`` or ``{cite:INSTRUMENT#ARTICLE}``, ``{ref:CLAUSE_ID}``
@@ -337,7 +351,7 @@ class Clause(Contribution):
 
     id: str = Field(..., pattern=r"^[a-z0-9_.\-]+$")
     document: DocumentKind
-    op: Literal["add", "replace", "remove"] = "add"
+    op: Literal["add", "replace", "remove", "move"] = "add"
     type: BlockType | None = None
     text: str | None = None
     parent: str | None = None
@@ -356,6 +370,13 @@ class Clause(Contribution):
             raise ValueError(f"clause {self.id}: a replacement needs 'text' or 'type'")
         if self.before and self.after:
             raise ValueError(f"clause {self.id}: give 'before' or 'after', not both")
+        if self.op == "move":
+            if not (self.before or self.after or self.parent):
+                raise ValueError(f"clause {self.id}: a move needs 'before' or 'after' (another id), or 'parent' "
+                                 f"(to move it to the end of that clause)")
+            if self.text is not None or self.type is not None or self.tags:
+                raise ValueError(f"clause {self.id}: a move keeps the clause's text, type and tags; to change "
+                                 f"them as well, add an op 'replace' of the same id")
         return self
 
 
@@ -457,6 +478,7 @@ class Block(Model):
     basis: list[Basis] = Field(default_factory=list, description="the winning clause's legal basis")
     reviewed: dict[str, str] = Field(default_factory=dict, description="the winning clause's reviewed checks")
     provenance: Provenance
+    moved_by: Provenance | None = Field(None, description="who moved it (op='move'), if anyone did")
 
     @property
     def display(self) -> str:
@@ -535,3 +557,6 @@ class Document(Model):
         lines.extend(b.display for b in self.blocks)
         lines.extend(self.signature)
         return lines
+
+
+Village.model_rebuild()
