@@ -106,11 +106,14 @@ class Row(Model):
     basis: list[BasisLine] = Field(default_factory=list, description="修订依据, from the clauses' basis")
     sources: list[str] = Field(default_factory=list,
                                description="the supplying plugins' legal_basis text, where a clause gives no basis")
+    moved: bool = Field(False, description="a contribution moved the unit (op='move'), not only renumbered it")
 
     @property
     def description(self) -> str:
         """What happened to the unit, in words: 修改。 新增。 删除。 条序调整：原第四条，现为第五条；条文未作修改。"""
         moved = (self.old_label and self.new_label and self.old_label != self.new_label)
+        if self.change == "renumbered" and self.moved:
+            return f"位置调整：原{self.old_label}，移至{self.new_label}；条文未作修改。"
         if self.change == "renumbered":
             return f"条序调整：原{self.old_label}，现为{self.new_label}；条文未作修改。"
         if self.change == "changed" and moved:
@@ -460,7 +463,8 @@ def compare_documents(old: Document, new: Document, *, include_unchanged: bool =
             r = removal_of(cid)
             if r is not None:
                 add(r.basis, r.provenance, r.id)
-        rows.append(Row(id=unit_id, change=change,
+        moved = n is not None and n.head.moved_by is not None and (o is None or o.head.moved_by != n.head.moved_by)
+        rows.append(Row(id=unit_id, change=change, moved=moved,
                         old_label=(o.head.label or None) if o else None,
                         new_label=(n.head.label or None) if n else None,
                         old=old_cell, new=new_cell, basis=basis, sources=sources))

@@ -418,3 +418,34 @@ def test_demo_writes_both_dates():
                                           ("today-2026-12-03", today, SEED_DATE)]
     assert demo_folders(dt.date(2020, 1, 1), today)[1] == ("as-of-2020-01-01", dt.date(2020, 1, 1), SEED_DATE)
     assert demo_folders(SEED_DATE, today) == [("seed-2006-07-24", SEED_DATE, None)]
+
+
+def test_cli_adopted_village_file_and_a_draft_with_its_own_clauses(tmp_path, docforge_cli):
+    """The committee's draft is the adopted village file plus its own clauses (``clauses:``), each
+    change with its basis; an article it moves is shown as moved, not as changed."""
+    adopted = write_yaml(tmp_path / "adopted.yaml", yaml.safe_load(VILLAGE.read_text(encoding="utf-8")))
+    data = yaml.safe_load(VILLAGE.read_text(encoding="utf-8"))
+    data["clauses"] = [
+        {"op": "move", "id": "charter.hearings", "document": "charter", "after": "charter.basis"},
+        {"op": "replace", "id": "charter.staff", "document": "charter", "text": "村委会设计划生育宣传员一名。",
+         "basis": [{"instrument": "villagers_committee_law", "article": "charter_adoption", "note": "村民会议决定"}]},
+        {"op": "remove", "id": "charter.incentives.relief", "document": "charter",
+         "basis": [{"instrument": "villagers_committee_law", "note": "村民会议决定删除"}]},
+    ]
+    draft = write_yaml(tmp_path / "draft.yaml", data)
+    out = tmp_path / "table.docx"
+    run = docforge_cli("compare", "charter", "--village-from", adopted, "--village-to", draft, "--as-of", "2026-12-03",
+                       "-o", out)
+    assert run.code == 0, run.output
+    _d, _h, rows = read_table(out)
+    moved = rows[0]  # rows in the draft's order
+    assert cell_text(moved[0]).startswith("第十五条　实行听证会制度。")
+    assert cell_text(moved[1]).startswith("第二条　实行听证会制度。")
+    assert cell_text(moved[2]) == "位置调整：原第十五条，移至第二条；条文未作修改。"
+    assert runs(moved[0], struck=True) == runs(moved[1], underlined=True) == ""
+    staff = next(r for r in rows if "宣传员一名" in cell_text(r[1]))
+    assert runs(staff[1], underlined=True) and runs(staff[0], struck=True)
+    assert cell_text(staff[2]).splitlines()[1] == \
+        "《中华人民共和国村民委员会组织法》（2018年修正）第二十七条：村民会议决定"
+    relief = next(r for r in rows if "救助" in runs(r[0], struck=True))
+    assert "《中华人民共和国村民委员会组织法》（2018年修正）：村民会议决定删除" in cell_text(relief[2]).splitlines()
