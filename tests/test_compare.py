@@ -449,3 +449,15 @@ def test_cli_adopted_village_file_and_a_draft_with_its_own_clauses(tmp_path, doc
         "《中华人民共和国村民委员会组织法》（2018年修正）第二十七条：村民会议决定"
     relief = next(r for r in rows if "救助" in runs(r[0], struck=True))
     assert "《中华人民共和国村民委员会组织法》（2018年修正）：村民会议决定删除" in cell_text(relief[2]).splitlines()
+
+
+def test_committed_comparison_template_is_what_the_builder_builds():
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("build_templates", ROOT / "tools" / "build_templates.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.build("comparison") == comparison_template().read_bytes(), \
+        "templates/comparison.docx is stale: run `make templates`"
