@@ -195,8 +195,8 @@ def compare(kind: str, village_file: Path | None, from_date: dt.date | None, to_
                                    "give --as-of DATE")
         old_file, new_file = village_from, village_to
         old_on = new_on = as_of or dt.date.today()
-        old_source = f"{village_from.name}（{filters.cn_date(old_on)}）"
-        new_source = f"{village_to.name}（{filters.cn_date(new_on)}）"
+        old_source = f"{village_from}（{filters.cn_date(old_on)}）"
+        new_source = f"{village_to}（{filters.cn_date(new_on)}）"
     else:
         raise click.UsageError("give --village FILE --from DATE [--to DATE], or --village-from FILE "
                                "--village-to FILE [--as-of DATE]")

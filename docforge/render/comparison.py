@@ -44,8 +44,12 @@ def _cell(passages: list[Passage], side: str) -> list[dict[str, Any]]:
 def comparison_context(comparison: Comparison, draft: bool = False) -> dict[str, Any]:
     """The template context of a comparison: title, the lines under it, and one entry per row."""
     c = comparison
-    intro = [f"原条文：{c.old_source}；修订后条文：{c.new_source}。", f"本表共列{len(c.rows)}处：{c.summary()}"
-             if c.rows else c.summary(), LEGEND]
+    if c.include_unchanged:
+        listed = f"本表列出全部{len(c.rows)}处条文，其中{c.summary()}" if c.counts()["unchanged"] < len(c.rows) \
+            else f"本表列出全部{len(c.rows)}处条文。{c.summary()}"
+    else:
+        listed = f"本表共列{len(c.rows)}处：{c.summary()}" if c.rows else c.summary()
+    intro = [f"原条文：{c.old_source}；修订后条文：{c.new_source}。", listed, LEGEND]
     if c.old_title != c.new_title:
         intro.insert(1, f"原标题：《{c.old_title}》。")
     return {
