@@ -324,6 +324,7 @@ def test_cli_one_village_on_two_dates_matches_the_documents(tmp_path, docforge_c
                     assert para in {b.display for b in blocks.values()}, para
 
 
+@pytest.mark.slow  # LibreOffice
 def test_cli_pdf_reads_back(tmp_path, docforge_cli):
     from pypdf import PdfReader
 
@@ -363,6 +364,7 @@ def test_cli_bad_input(tmp_path, docforge_cli, monkeypatch, args, message):
 # --------------------------------------------------------------------------- bundle
 
 
+@pytest.mark.slow  # LibreOffice
 def test_bundle_compare_from_puts_the_tables_before_the_adoption_sheet(tmp_path, docforge_cli):
     out = tmp_path / "bundle"
     run = docforge_cli("bundle", "--village", VILLAGE, "--as-of", "2026-12-03", "--compare-from", "2006-07-24",
