@@ -46,7 +46,7 @@ from typing import Literal
 from diff_match_patch import diff_match_patch
 from pydantic import Field
 
-from .errors import PluginError
+from .errors import InputError, PluginError
 from .models import NATIONAL, Basis, Block, Document, DocumentKind, Instrument, Model, Provenance, Village
 from .render import filters
 
@@ -394,8 +394,6 @@ def compare_documents(old: Document, new: Document, *, include_unchanged: bool =
     :class:`~docforge.errors.PluginError` for a basis that names an instrument, version or article
     the registry does not have.
     """
-    from .errors import InputError
-
     if old.kind != new.kind:
         raise InputError(f"cannot compare a {old.kind.value} with a {new.kind.value}: give two texts of one kind")
     if laws is None:
