@@ -176,8 +176,11 @@ class BundleOptions:
         if self.round_size < 1:
             raise InputError("the round size must be at least 1")
         if self.compare_from is not None and self.compare_from >= self.as_of:
-            raise InputError(f"--compare-from {self.compare_from.isoformat()} must be before --as-of "
-                             f"{self.as_of.isoformat()}: it is the date of the text being revised")
+            from .i18n import _
+
+            raise InputError(_("--compare-from {compare_from} must be before --as-of {as_of}: it is the date of "
+                               "the text being revised", compare_from=self.compare_from.isoformat(),
+                               as_of=self.as_of.isoformat()))
 
     @property
     def pdf(self) -> bool:

@@ -295,32 +295,32 @@ def compare(kind: str, village_file: Path | None, from_date: dt.date | None, to_
 
     if village_file is not None:
         if village_from or village_to:
-            raise click.UsageError("give --village FILE (one file on two dates) or --village-from FILE and "
-                                   "--village-to FILE (two files on one date), not both")
+            raise click.UsageError(_("give --village FILE (one file on two dates) or --village-from FILE and "
+                                     "--village-to FILE (two files on one date), not both"))
         if as_of is not None:
-            raise click.UsageError("--as-of goes with --village-from/--village-to; with --village give --from "
-                                   "DATE and --to DATE")
+            raise click.UsageError(_("--as-of goes with --village-from/--village-to; with --village give --from "
+                                     "DATE and --to DATE"))
         if from_date is None:
-            raise click.UsageError("--village needs --from DATE: the date of the old text, e.g. --from 2006-07-24")
+            raise click.UsageError(_("--village needs --from DATE: the date of the old text, e.g. --from 2006-07-24"))
         to_date = to_date or dt.date.today()
         if from_date >= to_date:
-            raise click.UsageError(f"--from {from_date.isoformat()} must be before --to {to_date.isoformat()}: "
-                                   f"the old text's date first")
+            raise click.UsageError(_("--from {from_date} must be before --to {to_date}: the old text's date first",
+                                     from_date=from_date.isoformat(), to_date=to_date.isoformat()))
         old_file = new_file = village_file
         old_on, new_on = from_date, to_date
         old_source = f"{filters.cn_date(old_on)}文本"
         new_source = f"{filters.cn_date(new_on)}文本"
     elif village_from is not None and village_to is not None:
         if from_date is not None or to_date is not None:
-            raise click.UsageError("--from/--to go with --village; two village files are compared on one date: "
-                                   "give --as-of DATE")
+            raise click.UsageError(_("--from/--to go with --village; two village files are compared on one date: "
+                                     "give --as-of DATE"))
         old_file, new_file = village_from, village_to
         old_on = new_on = as_of or dt.date.today()
         old_source = f"{village_from}（{filters.cn_date(old_on)}）"
         new_source = f"{village_to}（{filters.cn_date(new_on)}）"
     else:
-        raise click.UsageError("give --village FILE --from DATE [--to DATE], or --village-from FILE "
-                               "--village-to FILE [--as-of DATE]")
+        raise click.UsageError(_("give --village FILE --from DATE [--to DATE], or --village-from FILE "
+                                 "--village-to FILE [--as-of DATE]"))
     if output is None:
         fmt = fmt or "docx"
         output = Path(f"{kind}-comparison.{fmt}")
@@ -329,8 +329,8 @@ def compare(kind: str, village_file: Path | None, from_date: dt.date | None, to_
         if fmt is None:
             fmt = "pdf" if suffix == "pdf" else "docx"
         if suffix != fmt:
-            raise click.UsageError(f"-o {output}: --format {fmt} writes a .{fmt} file; name it "
-                                   f"{output.with_suffix('.' + fmt).name}")
+            raise click.UsageError(_("-o {output}: --format {format} writes a .{format} file; name it {name}",
+                                     output=output, format=fmt, name=output.with_suffix("." + fmt).name))
     household = load_household(household_file) if household_file else None
     comparison, _old, new = compare_villages(
         kind, load_village(old_file), old_on, load_village(new_file), new_on, household=household,
@@ -341,7 +341,8 @@ def compare(kind: str, village_file: Path | None, from_date: dt.date | None, to_
     for row in comparison.rows:
         where = row.new_label or row.old_label or row.id
         click.echo(f"  {row.description} {where} ({row.id})")
-    click.echo(f"wrote {output}: {comparison.title}, {comparison.summary()}")
+    click.echo(_("wrote {output}: {title}, {summary}", output=output, title=comparison.title,
+                 summary=comparison.summary()))
 
 
 @cli.command()
@@ -524,7 +525,7 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
     if roster_file and household_files:
         raise click.UsageError("give the households as one --roster or as --household files, not both")
     if compare_from is not None and county_dir is not None:
-        raise click.UsageError("--compare-from applies to one village's packet: give it with --village")
+        raise click.UsageError(_("--compare-from applies to one village's packet: give it with --village"))
     if skip_bad_rows and not (roster_file or county_dir):
         raise click.UsageError("--skip-bad-rows applies to rosters: give --roster FILE or --county DIR")
     started = time.monotonic()

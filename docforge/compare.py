@@ -47,6 +47,7 @@ from diff_match_patch import diff_match_patch
 from pydantic import Field
 
 from .errors import InputError, PluginError
+from .i18n import _
 from .models import NATIONAL, Basis, Block, Document, DocumentKind, Instrument, Model, Provenance, Village
 from .render import filters
 
@@ -317,20 +318,23 @@ class LawRegistry:
     def line(self, basis: Basis, on: dt.date, where: str) -> BasisLine:
         """``basis`` printed from the registry; ``where`` names the clause and plugin for errors."""
         if basis.instrument in self.ambiguous:
-            raise PluginError(f"{where} gives as its basis instrument '{basis.instrument}', which several installed "
-                              f"plugins supply differently ({', '.join(self.ambiguous[basis.instrument])}); "
-                              f"compare the documents of one village (give its village file)")
+            raise PluginError(_("{where} gives as its basis instrument '{instrument}', which several installed "
+                                "plugins supply differently ({plugins}); compare the documents of one village "
+                                "(give its village file)", where=where, instrument=basis.instrument,
+                                plugins=", ".join(self.ambiguous[basis.instrument])))
         inst = self.instruments.get(basis.instrument)
         if inst is None:
-            raise PluginError(f"{where} gives as its basis instrument '{basis.instrument}', which no installed "
-                              f"plugin supplies for this village (docforge law --as-of DATE lists them); "
-                              f"correct the basis or install the plugin that supplies it")
+            raise PluginError(_("{where} gives as its basis instrument '{instrument}', which no installed plugin "
+                                "supplies for this village (docforge law --as-of DATE lists them); correct the "
+                                "basis or install the plugin that supplies it", where=where,
+                                instrument=basis.instrument))
         if basis.version is not None:
             version = next((v for v in inst.versions if v.label == basis.version), None)
             if version is None:
                 labels = "、".join(v.label for v in inst.versions) or "none"
-                raise PluginError(f"{where} gives as its basis version '{basis.version}' of {inst.name}, which "
-                                  f"the registry does not have (its versions: {labels})")
+                raise PluginError(_("{where} gives as its basis version '{version}' of {instrument}, which the "
+                                    "registry does not have (its versions: {labels})", where=where,
+                                    version=basis.version, instrument=inst.name, labels=labels))
         else:
             version = inst.version_on(on) or max((v for v in inst.versions if v.effective_from <= on),
                                                  key=lambda v: v.effective_from, default=None)
@@ -340,9 +344,10 @@ class LawRegistry:
         if basis.article is not None:
             ref = version.articles.get(basis.article) if version else None
             if ref is None:
-                raise PluginError(f"{where} gives as its basis article '{basis.article}' of {inst.name}"
-                                  f"{'（' + version.label + '）' if version else ''}, which that version's article "
-                                  f"map does not have")
+                label = "（" + version.label + "）" if version else ""
+                raise PluginError(_("{where} gives as its basis article '{article}' of {instrument}{version}, "
+                                    "which that version's article map does not have", where=where,
+                                    article=basis.article, instrument=inst.name, version=label))
             citation += filters.ordinal(ref.number, "条")
         return BasisLine(instrument=basis.instrument, version=version.label if version else basis.version,
                          article=basis.article, note=basis.note, citation=citation)
@@ -372,7 +377,7 @@ def cited_law_changes(old_text: str, new_text: str, new: Document, laws: LawRegi
 
 
 def _where(kind: DocumentKind, clause: str, prov: Provenance) -> str:
-    return f'clause \'{clause}\' of {kind.value} (plugin "{prov.plugin}")'
+    return _("clause '{clause}' of {kind} (plugin \"{plugin}\")", clause=clause, kind=kind.value, plugin=prov.plugin)
 
 
 # --------------------------------------------------------------------------- the comparison
@@ -395,7 +400,8 @@ def compare_documents(old: Document, new: Document, *, include_unchanged: bool =
     the registry does not have.
     """
     if old.kind != new.kind:
-        raise InputError(f"cannot compare a {old.kind.value} with a {new.kind.value}: give two texts of one kind")
+        raise InputError(_("cannot compare a {old} with a {new}: give two texts of one kind", old=old.kind.value,
+                           new=new.kind.value))
     if laws is None:
         laws = LawRegistry.installed(village, new.as_of, pm)
     elif not isinstance(laws, LawRegistry):

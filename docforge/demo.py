@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .bundle import BundleOptions, InputFile, write_bundle
+from .i18n import _, date_text
 from .inputs import load_household, load_village
 
 #: The date of the seed's plan: the text docforge reproduces exactly.
@@ -59,18 +60,23 @@ def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str
     jobs = jobs or max(1, min(4, os.cpu_count() or 1))
     for folder, date, compare_from in demo_folders(as_of):
         target = Path(out) / folder
-        yield f"== {village.village.name} as of {date.isoformat()}: {target}"
+        yield _("== {village} as of {date}: {folder}", village=village.village.name, date=date_text(date),
+                folder=target)
         lines: list[str] = []
         options = BundleOptions(as_of=date, jobs=jobs, compare_from=compare_from)
         report = write_bundle(village, village_input, households, target, options, log=lines.append)
         yield from lines
         signing = sum(1 for h in report.manifest["households"] if h.get("agreements"))
-        yield (f"wrote {target / 'manifest.json'}: {report.totals.packets} packets, {report.totals.files} files; "
-               f"{signing} of {len(households)} households sign agreements")
-        yield f"legal findings as of {date.isoformat()}: {len(report.warnings) or 'none'}"
+        yield _("wrote {manifest}: {packets} packets, {files} files; {signing} of {households} households sign "
+                "agreements", manifest=target / "manifest.json", packets=report.totals.packets,
+                files=report.totals.files, signing=signing, households=len(households))
+        yield _("legal findings as of {date}: {count}", date=date_text(date),
+                count=len(report.warnings) or _("none"))
         for w in report.warnings:
             yield f"  {w['message']}"
         if compare_from is not None:
-            yield (f"修订对照表 ({compare_from.isoformat()} → {date.isoformat()}): "
-                   f"{target / 'village' / 'charter-comparison.docx'}, "
-                   f"{target / 'village' / 'convention-comparison.docx'} (and in {target / 'village' / 'packet.pdf'})")
+            yield _("the 修订对照表 ({old} → {new}): {charter}, {convention} (and in {packet})",
+                    old=date_text(compare_from), new=date_text(date),
+                    charter=target / "village" / "charter-comparison.docx",
+                    convention=target / "village" / "convention-comparison.docx",
+                    packet=target / "village" / "packet.pdf")

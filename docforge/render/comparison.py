@@ -18,6 +18,7 @@ from typing import Any
 
 from ..compare import Comparison, Passage
 from ..errors import InputError
+from ..i18n import _
 from .docx import clean, render_context
 
 TEMPLATE = "comparison"
@@ -74,7 +75,8 @@ def write_comparison(comparison: Comparison, path: Path, fmt: str = "docx", draf
     ``path`` if rendering or conversion fails. A PDF goes through LibreOffice like every other
     document (:func:`docforge.render.pdf.convert`), dated ``date`` (default: the new text's date)."""
     if fmt not in ("docx", "pdf"):
-        raise InputError(f"--format: '{fmt}' is not a format of the comparison table; give docx or pdf")
+        raise InputError(_("--format: '{format}' is not a format of the comparison table; give docx or pdf",
+                           format=fmt))
     path = Path(path)
     data = render_comparison(comparison, draft)
     path.parent.mkdir(parents=True, exist_ok=True)
