@@ -463,3 +463,13 @@ def test_committed_comparison_template_is_what_the_builder_builds():
     spec.loader.exec_module(module)
     assert module.build("comparison") == comparison_template().read_bytes(), \
         "templates/comparison.docx is stale: run `make templates`"
+
+
+def test_cli_speaks_chinese(tmp_path, docforge_cli):
+    run = docforge_cli("--lang", "zh", "compare", "charter", "--village", VILLAGE, "--from", "2026-12-03",
+                       "--to", "2006-07-24")
+    assert run.code == 2 and "--from 2026-12-03 必须早于 --to 2006-07-24：先写原文本的日期" in run.output
+    out = tmp_path / "t.docx"
+    run = docforge_cli("--lang", "zh", "compare", "charter", "--village-from", other_county(tmp_path),
+                       "--village-to", GANSU_VILLAGE, "--as-of", "2026-12-03", "-o", out)
+    assert run.code == 0 and f"已写出 {out}：《南关村人口和计划生育村居民自治章程》修订对照表，新增1处，条序调整5处。" in run.stdout
