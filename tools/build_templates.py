@@ -243,7 +243,7 @@ def _adoption_sheet_body(doc) -> None:
 
 
 # The 修订对照表 on landscape A4 (the same margins, turned): 原条文 | 修订后条文 | 修订依据.
-COMPARISON_COLUMNS = [("原条文", 5400), ("修订后条文", 5400), ("修订依据", 2976)]  # twips, 13776 in all
+COMPARISON_COLUMNS = [("原条文", 5000), ("修订后条文", 5000), ("修订依据", 3776)]  # twips, 13776 in all
 
 
 def _cell_style(doc, name: str, font: str, size: float, align: str = "both", bold: bool = False) -> None:
