@@ -1,12 +1,15 @@
 """``docforge demo``: the bundled example village and its households, on two dates side by side.
 
-- ``OUT/seed-2006-07-24/``: the bundle as of the seed's date (its plan is dated 2006-07-24): the
-  text the seed prints, and the legal findings of that date.
-- ``OUT/today-<DATE>/`` (``as-of-<DATE>`` for a date other than today): the bundle as of the
-  signing date, with the 修订对照表 of the charter and the convention against the seed's text in
-  the village packet, before the adoption sheet (``bundle --compare-from 2006-07-24``).
+- ``OUT/seed-2006-07-24/``: the village packet as of the seed's date (its plan is dated 2006-07-24):
+  the charter and the convention as the seed prints them. The legal findings of that date, of all
+  six documents (the agreements as blank forms), are printed.
+- ``OUT/today-<DATE>/`` (``as-of-<DATE>`` for a date other than today): the bundle of the village
+  and its example households as of the signing date, the 修订对照表 of the charter and the
+  convention against the seed's text in the village packet, before the adoption sheet
+  (``bundle --compare-from 2006-07-24``); its findings are printed too.
 
-Each is an ordinary bundle (DOCX and PDF, ``manifest.json``), written and verified as any other.
+The example households are of today (married, with children born, after 2006), so they are bundled
+only on the later date. Each folder is an ordinary bundle (DOCX and PDF, ``manifest.json``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Iterator
 from .bundle import BundleOptions, InputFile, write_bundle
 from .i18n import _, date_text
 from .inputs import load_household, load_village
+from .law import check_village
 
 #: The date of the seed's plan: the text docforge reproduces exactly.
 SEED_DATE = dt.date(2006, 7, 24)
@@ -45,7 +49,8 @@ def demo_folders(as_of: dt.date, today: dt.date | None = None) -> list[tuple[str
 
 def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str]:
     """Write the example bundles into ``out`` (see the module docstring); yield what was done,
-    line by line: per date the bundle, its legal findings, and where the 修订对照表 are."""
+    line by line: per date the bundle, the legal findings of the six documents, and where the
+    修订对照表 are."""
     base = examples_dir()
     village_file = base / "village.yaml"
     village = load_village(village_file)
@@ -64,16 +69,21 @@ def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str
                 folder=target)
         lines: list[str] = []
         options = BundleOptions(as_of=date, jobs=jobs, compare_from=compare_from)
-        report = write_bundle(village, village_input, households, target, options, log=lines.append)
+        signers = households if compare_from is not None else []
+        report = write_bundle(village, village_input, signers, target, options, log=lines.append)
         yield from lines
-        signing = sum(1 for h in report.manifest["households"] if h.get("agreements"))
-        yield _("wrote {manifest}: {packets} packets, {files} files; {signing} of {households} households sign "
-                "agreements", manifest=target / "manifest.json", packets=report.totals.packets,
-                files=report.totals.files, signing=signing, households=len(households))
-        yield _("legal findings as of {date}: {count}", date=date_text(date),
-                count=len(report.warnings) or _("none"))
-        for w in report.warnings:
-            yield f"  {w['message']}"
+        if signers:
+            signing = sum(1 for h in report.manifest["households"] if h.get("agreements"))
+            yield _("wrote {manifest}: {packets} packets, {files} files; {signing} of {households} households sign "
+                    "agreements", manifest=target / "manifest.json", packets=report.totals.packets,
+                    files=report.totals.files, signing=signing, households=len(households))
+        else:
+            yield _("wrote {manifest}: the village packet, {files} files", manifest=target / "manifest.json",
+                    files=report.totals.files)
+        _docs, findings = check_village(village, date)
+        yield _("legal findings as of {date}: {count}", date=date_text(date), count=len(findings) or _("none"))
+        for f in findings:
+            yield f"  {f.line()}"
         if compare_from is not None:
             yield _("the 修订对照表 ({old} → {new}): {charter}, {convention} (and in {packet})",
                     old=date_text(compare_from), new=date_text(date),
