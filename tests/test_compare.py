@@ -473,3 +473,33 @@ def test_cli_speaks_chinese(tmp_path, docforge_cli):
     run = docforge_cli("--lang", "zh", "compare", "charter", "--village-from", other_county(tmp_path),
                        "--village-to", GANSU_VILLAGE, "--as-of", "2026-12-03", "-o", out)
     assert run.code == 0 and f"已写出 {out}：《南关村人口和计划生育村居民自治章程》修订对照表，新增1处，条序调整" in run.stdout
+
+
+def test_national_withdrawal_gives_the_basis_of_a_deleted_item():
+    """The national layer withdraws clauses with the basis of the withdrawal (versions with
+    ``removed: true``): the removed item's row carries that basis, printed from the registry."""
+    from docforge.inputs import load_village
+    from docforge.resolve import Resolver
+
+    village = load_village(VILLAGE)
+    today = dt.date(2026, 12, 3)
+    r0, r1 = Resolver(village, OLD_ON), Resolver(village, today)
+    old, new = r0.document("charter"), r1.document("charter")
+    withdrawn = r1.withdrawn_clauses(new.kind)
+    assert withdrawn, "the national layer withdraws some charter clause by today"
+    laws = LawRegistry({k: c.item for k, c in r1.instruments().items()})
+    c = compare_documents(old, new, laws=laws)
+    old_ids = {b.id for b in old.blocks}
+    checked = 0
+    for cid, clause in withdrawn.items():
+        if cid not in old_ids or not clause.basis:
+            continue
+        row = next(r for r in c.rows if any(p.id == cid for p in r.old))
+        passage = next(p for p in row.old if p.id == cid)
+        assert passage.status == "removed" or row.change == "removed"
+        assert all(s.mark == "delete" for s in passage.segments)
+        for b in clause.basis:
+            assert laws.line(b, today, "x").text in [x.text for x in row.basis]
+        assert cid not in {b.id for b in new.blocks}
+        checked += 1
+    assert checked
