@@ -73,7 +73,8 @@ def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str
         report = write_bundle(village, village_input, signers, target, options, log=lines.append)
         yield from lines
         if signers:
-            signing = sum(1 for h in report.manifest["households"] if h.get("agreements"))
+            entries = report.manifest["households"]
+            signing = sum(1 for h in entries if h.get("agreements"))
             yield _("wrote {manifest}: {packets} packets, {files} files; {signing} of {households} households sign "
                     "agreements", manifest=target / "manifest.json", packets=report.totals.packets,
                     files=report.totals.files, signing=signing, households=len(households))
@@ -84,6 +85,13 @@ def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str
         yield _("legal findings as of {date}: {count}", date=date_text(date), count=len(findings) or _("none"))
         for f in findings:
             yield f"  {f.line()}"
+        for w in report.warnings:  # what is not a finding but must not pass silently (a new draft …)
+            if w["message"].startswith("notice"):
+                yield f"  {w['message']}"
+        if signers:  # why a household signs no agreement (each reason once)
+            for reason in dict.fromkeys(r for h in entries if not h.get("agreements")
+                                        for r in (h.get("reasons") or {}).values()):
+                yield f"  {reason}"
         if compare_from is not None:
             yield _("the 修订对照表 ({old} → {new}): {charter}, {convention} (and in {packet})",
                     old=date_text(compare_from), new=date_text(date),
