@@ -153,7 +153,7 @@ def write_bundle(village: Village, village_input: InputFile,
         run.spill.add("inputs", village_input.as_dict())
         if households.input is not None:
             run.spill.add("inputs", households.input.as_dict())
-        vp, vdocs = plan_village_packet(r, [village_input], options.draft)
+        vp, vdocs = plan_village_packet(r, [village_input], options.draft, options.compare_from)
         vp.key = packet_key(vp, options, common)
         run.warnings.add(findings_entries(vdocs), None)
         record = packet_is_done(writer.out, vp)

@@ -118,7 +118,9 @@ def write_manifest(out: Path, options: BundleOptions, common: dict[str, Any], to
 
     manifest: list[tuple[str, Any]] = [
         ("format", MANIFEST_FORMAT), ("docforge", __version__), ("plugins", common["plugins"]),
-        ("as_of", common["as_of"]), ("draft", options.draft), ("sign_fields", options.sign_fields),
+        ("as_of", common["as_of"]),
+        *([("compare_from", options.compare_from.isoformat())] if options.compare_from else []),
+        ("draft", options.draft), ("sign_fields", options.sign_fields),
         ("formats", list(options.formats)), ("inputs", spill.read("inputs")),
         ("totals", totals.recorded(options.pdf)),
     ]

@@ -98,6 +98,7 @@ class BundleOptions:
     jobs: int = 1
     timeout: float | None = None
     round_size: int = ROUND_SIZE
+    compare_from: dt.date | None = None  # the village packet gets the 修订对照表 from this date's text
 
     def __post_init__(self) -> None:
         formats = tuple(f for f in FORMATS if f in set(self.formats))
@@ -110,6 +111,12 @@ class BundleOptions:
             raise InputError("--jobs must be at least 1")
         if self.round_size < 1:
             raise InputError("the round size must be at least 1")
+        if self.compare_from is not None and self.compare_from >= self.as_of:
+            from .i18n import _
+
+            raise InputError(_("--compare-from {compare_from} must be before --as-of {as_of}: it is the date of "
+                               "the text being revised", compare_from=self.compare_from.isoformat(),
+                               as_of=self.as_of.isoformat()))
 
     @property
     def pdf(self) -> bool:

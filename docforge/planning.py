@@ -9,6 +9,7 @@ households, their results taken in order, so the output does not depend on ``job
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import itertools
 import os
 import re
@@ -94,16 +95,33 @@ def adoption_sheet_context(village: Village, documents: Sequence[Document], draf
     }
 
 
-def plan_village_packet(r: Resolver, inputs: list[InputFile], draft: bool) -> tuple[Packet, list[Document]]:
+def plan_village_packet(r: Resolver, inputs: list[InputFile], draft: bool,
+                        compare_from: dt.date | None = None) -> tuple[Packet, list[Document]]:
     from .render.docx import render_context
     from .render.docx import render_docx_fast as render_docx  # the same bytes, template compiled once
 
     docs = [r.document(DocumentKind.charter), r.document(DocumentKind.convention)]
     items = [Item(d.kind.value, d.kind.value, d.title, render_docx(d, draft=draft)) for d in docs]
+    if compare_from is not None:  # the 修订对照表 of each, from the text of compare_from, before the sheet
+        items += comparison_items(r, docs, compare_from, draft)
     ctx = adoption_sheet_context(r.village, docs, draft)
     items.append(Item(ADOPTION_SHEET, ADOPTION_SHEET, ctx["title"], render_context(adoption_sheet_template(), ctx)))
     title = f"{r.village.village.name}自治章程、自治公约及通过备案记录"
     return Packet("village", title, items, inputs), docs
+
+
+def comparison_items(r: Resolver, docs: Sequence[Document], compare_from: dt.date, draft: bool) -> list[Item]:
+    """The 修订对照表 of each of ``docs`` against the same village's text on ``compare_from``."""
+    from .compare import LawRegistry, compare_documents
+    from .render.comparison import comparison_stem, render_comparison
+
+    old_r = Resolver(r.village, compare_from, r.pm)
+    laws = LawRegistry({k: c.item for k, c in r.instruments().items()})
+    items = []
+    for doc in docs:
+        c = compare_documents(old_r.document(doc.kind), doc, laws=laws)
+        items.append(Item(comparison_stem(c), "comparison", c.title, render_comparison(c, draft)))
+    return items
 
 
 def plan_household_packet(r: Resolver, h: Household, inputs: list[InputFile], draft: bool,
