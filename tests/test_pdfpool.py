@@ -34,14 +34,16 @@ def docs(tmp_path_factory) -> list[Path]:
 
 
 def _pool_processes() -> list[int]:
-    """Processes (helpers, soffice) whose command line names a pool profile."""
+    """Processes (helpers, soffice) whose command line names a pool profile of this process's
+    (profiles are named for the process that made them: others' LibreOffice is not looked at)."""
+    needle = f"{pdfpool.PROFILE_PREFIX}{os.getpid()}-".encode()
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"docforge-lo-pool-" in cmdline:
+        if needle in cmdline:
             found.append(int(pid))
     return found
 

@@ -9,10 +9,15 @@ Python as a child process speaking JSON lines on stdin/stdout; docforge itself s
 
 What `pdf.py` guarantees holds here too: one profile per LibreOffice instance; a timeout per
 document; a hung or crashed instance is killed with its whole process group and the document is
-tried once more on a fresh one; every PDF is checked and normalised with `pdf.normalize_pdf`, so the
+tried once more on a fresh one (an instance killed from outside too: its bridge reports itself
+disposed); every PDF is checked and normalised with `pdf.normalize_pdf`, so the
 bytes are those `pdf.convert_many` gives; an instance is restarted every `restart_every` documents
 (long-lived instances slow down and leak). A document that still fails is listed in
 ``failures``; the others are delivered.
+
+LibreOffice never outlives docforge: the helper kills its process group, itself included, once
+docforge is gone (see `_unoworker.py`), and a pool that starts reaps what runs of this user that
+were killed left behind (`pdf.reap_stale`: their profiles and any LibreOffice still using one).
 
 Use `unavailable()` to learn whether the pool can run here (LibreOffice and a Python with ``uno``);
 `convert_many` falls back to `pdf.convert_many` when it cannot.
@@ -49,6 +54,7 @@ UNO_HINT = "install LibreOffice's Python bridge with `apt-get install python3-un
 STARTUP_SECONDS = 60.0
 SECONDS_PER_DOCUMENT = 60.0
 RESTART_EVERY = 200
+PROFILE_PREFIX = "docforge-lo-pool-"
 
 _counter = itertools.count()
 
@@ -117,11 +123,11 @@ class Worker:
 
     def start(self) -> None:
         self.close()
-        self.profile = Path(tempfile.mkdtemp(prefix="docforge-lo-pool-"))
+        self.profile = pdf.owned_temp_dir(PROFILE_PREFIX)
         pipe_name = f"docforge-{os.getpid()}-{next(_counter)}-{uuid.uuid4().hex[:8]}"
         self._log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [self.python, "-I", str(WORKER), self.soffice, self.profile.as_uri(), pipe_name],
+        self.proc = subprocess.Popen(  # the helper ends LibreOffice, and itself, when this process ends
+            [self.python, "-I", str(WORKER), self.soffice, self.profile.as_uri(), pipe_name, str(os.getpid())],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=_clean_env(),
             start_new_session=True,  # one process group: helper, launcher and soffice.bin
         )
@@ -189,7 +195,7 @@ class Worker:
         answer = self._read(self.timeout)
         if answer.get("ok"):
             return None
-        if answer.get("fatal"):
+        if answer.get("fatal") or "DisposedException" in str(answer.get("error")):  # its bridge is gone
             self.kill()
             raise WorkerDied(answer.get("error") or "LibreOffice stopped")
         return answer.get("error") or "LibreOffice produced no PDF"
@@ -265,8 +271,10 @@ class Pool:
         self.close()
 
     def start(self) -> Pool:
-        """Start the instances (in the background); idempotent."""
+        """Start the instances (in the background); idempotent. The LibreOffice instances and
+        profiles that runs of this user left behind when they were killed go first."""
         if not self._threads:
+            pdf.reap_stale((PROFILE_PREFIX, pdf.PROFILE_PREFIX))
             work = self._convert_batches if self.fallback else self._convert_one_by_one
             self._threads = [threading.Thread(target=work, name=f"docforge-pdfpool-{i}", daemon=True)
                              for i in range(self.jobs)]
