@@ -19,7 +19,6 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
-import itertools
 import os
 import re
 import tempfile
@@ -385,22 +384,24 @@ def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
     (:mod:`docforge.xlsx`, whose memory does not grow with the sheet as openpyxl's read-only mode
     does); ``epoch_out`` receives the workbook's date epoch (1900 or 1904), which serial numbers
     count from."""
-    from .xlsx import READ_ERRORS, FirstSheet, WorkbookError
+    from .xlsx import READ_ERRORS, FirstSheet, SheetTooLarge, WorkbookError
 
     try:
         sheet = FirstSheet(path)
     except WorkbookError as e:
         raise _unreadable_workbook(path, str(e)) from None
-    with sheet, contextlib.closing(sheet.rows()) as rows:
+    with sheet, contextlib.closing(sheet.numbered_rows()) as rows:  # a gap in the numbers costs nothing
         epoch_out.append(sheet.epoch)
-        for number in itertools.count(1):
+        while True:
             try:
-                values = next(rows, None)
+                row = next(rows, None)
+            except SheetTooLarge as e:
+                raise _unreadable_workbook(path, str(e)) from None
             except READ_ERRORS as e:
                 raise _unreadable_workbook(path, f"{type(e).__name__}: {e}") from None
-            if values is None:
+            if row is None:
                 return
-            yield RawRow(number, values)
+            yield RawRow(*row)
 
 
 def _unreadable_workbook(path: Path, reason: str) -> InputError:
