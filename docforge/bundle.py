@@ -1141,9 +1141,10 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
                  jobs: int = 1, timeout: float | None = None, round_size: int = ROUND_SIZE,
                  roster: Path | None = None, skip_bad_rows: bool = False,
                  log: Log | None = None, reporter: Reporter | None = None, label: str | None = None,
-                 pool: Any = None) -> BundleReport:
+                 pool: Any = None, roster_encoding: str | None = None) -> BundleReport:
     """Write (or finish) the bundle of a village file and its households, from household files
-    or streamed from a roster, into ``out``; ``pool`` as for :func:`write_bundle`."""
+    or streamed from a roster (a CSV one in ``roster_encoding`` when given), into ``out``;
+    ``pool`` as for :func:`write_bundle`."""
     from .inputs import load_household, load_village
 
     options = BundleOptions(as_of=as_of, formats=tuple(formats), draft=draft, sign_fields=sign_fields,
@@ -1157,7 +1158,7 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
         from .roster import iter_households
 
         roster = Path(roster)
-        stream = iter_households(village, roster, as_of, skip_bad=skip_bad_rows)
+        stream = iter_households(village, roster, as_of, skip_bad=skip_bad_rows, encoding=roster_encoding)
         return write_bundle(village, village_input, None, out, options, log, reporter=reporter, roster=stream,
                             roster_input=InputFile.of("roster", roster), label=label, pool=pool)
     # Household files are few (one per --household): read and checked before anything is written.

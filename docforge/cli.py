@@ -39,6 +39,9 @@ as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YY
                             help="Signing date: the law, amounts and clauses in force on it. Default: today.")
 village_option = click.option("--village", "village_file", required=True, type=click.Path(path_type=Path),
                               help="The village file (YAML or JSON).")
+encoding_option = click.option("--encoding", metavar="NAME",
+                                help="The text encoding of a CSV roster (gb18030, big5, utf-8, utf-16), when "
+                                     "docforge cannot tell it from the file.")
 household_option = click.option("--household", "household_file", type=click.Path(path_type=Path),
                                 help="A household file (YAML or JSON); needed by the four agreements.")
 
@@ -156,8 +159,9 @@ def demo(output: Path, as_of: dt.date) -> None:
 @click.option("--problems", "problems_file", type=click.Path(path_type=Path),
               help="Write the roster rows with their problems to this .xlsx, to correct and feed back.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@encoding_option
 def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: bool,
-          problems_file: Path | None, as_json: bool) -> None:
+          problems_file: Path | None, as_json: bool, encoding: str | None) -> None:
     """Legal findings of the village's documents on --as-of, and the roster's problems."""
     from .errors import LegalFindingError
     from .inputs import load_village
@@ -171,7 +175,7 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
     if roster_file is not None:
         from .roster import check_roster
 
-        roster_report = check_roster(village, roster_file, as_of)
+        roster_report = check_roster(village, roster_file, as_of, encoding)
         if problems_file is not None:
             from .roster import write_problem_sheet
 
@@ -294,10 +298,11 @@ def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str]
                    "an interruption.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The bundle folder (new, empty, or an earlier bundle to finish or update).")
+@encoding_option
 @click.pass_context
 def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple[Path, ...], roster_file: Path | None,
            skip_bad_rows: bool, county_dir: Path | None, as_of: dt.date, formats: str, draft: bool,
-           sign_fields: bool, jobs: int, round_size: int, output: Path) -> None:
+           sign_fields: bool, jobs: int, round_size: int, output: Path, encoding: str | None) -> None:
     """Signature-ready packets: the village's and one per household that signs an agreement, with
     manifest.json; for one village (--village with --roster or --household) or a county (--county)."""
     import time
@@ -317,7 +322,7 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
     started = time.monotonic()
     format_list = [f.strip() for f in formats.split(",") if f.strip()]
     options = dict(as_of=as_of, formats=format_list, draft=draft, sign_fields=sign_fields, jobs=jobs,
-                   round_size=round_size)
+                   round_size=round_size, roster_encoding=encoding)
     reporter = _reporter()
     try:
         if county_dir is not None:

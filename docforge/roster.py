@@ -317,31 +317,128 @@ def read_cell(column: Column, value: Any, epoch: dt.datetime = WINDOWS_EPOCH) ->
 # --------------------------------------------------------------------------- reading a file
 
 
-def detect_encoding(path: Path) -> str:
-    """The encoding of a CSV file, without being told.
+#: The encodings a roster without a BOM is tried in, after UTF-8: what Excel's "CSV" writes on a
+#: mainland (GB18030, a superset of GBK and GB2312) and on a Taiwan or Hong Kong Windows (Big5, as
+#: Windows code page 950).
+LEGACY_ENCODINGS = ("gb18030", "cp950")
+ENCODING_NAMES = {"gb18030": "GB18030/GBK", "cp950": "Big5", "utf-8": "UTF-8", "utf-8-sig": "UTF-8 with a BOM",
+                  "utf-16": "UTF-16", "utf-32": "UTF-32"}
+#: Share of a text's Chinese characters that must be common ones for it to be read as Chinese.
+PLAUSIBLE = 0.85
+_SAMPLE_BYTES = 1 << 19
+_ENCODING_FIX = ('give the encoding with --encoding (gb18030, big5, utf-8, utf-16), or save the file from Excel '
+                 'as "CSV UTF-8" or as .xlsx')
 
-    A BOM decides. Otherwise strict trials, UTF-8 then GB18030 (a superset of GBK and GB2312), over
-    the whole file: for the short files of a village office they are surer than statistics, and
-    valid UTF-8 is almost never meant as GBK. Only a file that is neither (or holds NUL bytes, like
-    UTF-16 without a BOM) is left to charset-normalizer.
+
+@lru_cache(maxsize=1)
+def common_hanzi() -> frozenset[str]:
+    """The 3,755 common characters of GB2312 (level 1, simplified) and the 5,401 of Big5 (level 1,
+    traditional): nearly every character of a roster's names, groups and addresses is one of them
+    (99% of the seed's text), where text decoded with the wrong one of the two encodings has
+    about half its characters outside them (rare characters, kana, Cyrillic, box drawing)."""
+    chars = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            with contextlib.suppress(UnicodeDecodeError):
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+    for lead in range(0xA4, 0xC7):
+        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            if (lead << 8 | trail) <= 0xC67E:
+                with contextlib.suppress(UnicodeDecodeError):
+                    chars.add(bytes((lead, trail)).decode("big5"))
+    return frozenset(chars)
+
+
+def _is_punctuation(c: str) -> bool:
+    return "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" or "\u2000" <= c <= "\u206f" or c == "\u00b7"
+
+
+@dataclass
+class _Reading:
+    """A file read as one encoding: the share of its Chinese characters that are common, and a few
+    of its words, to show."""
+
+    encoding: str
+    plausible: float
+    letters: int
+    sample: str
+
+    def describe(self) -> str:
+        name = ENCODING_NAMES.get(self.encoding, self.encoding)
+        return f"as {name} it reads '{self.sample}' ({round(100 * (1 - self.plausible))}% uncommon characters)"
+
+
+def _reading(path: Path, encoding: str) -> _Reading:
+    with open(path, "rb") as f:
+        text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(f.read(_SAMPLE_BYTES))
+    common = common_hanzi()
+    letters = [c for c in text if ord(c) > 0x7F and not c.isspace() and not _is_punctuation(c)]
+    plausible = sum(c in common for c in letters) / len(letters) if letters else 1.0
+    words = re.findall(r"[^\x00-\x7f\s,;|\t，、]+", text)
+    return _Reading(encoding, plausible, len(letters), "、".join(words[:3])[:24])
+
+
+def detect_encoding(path: Path, encoding: str | None = None) -> str:
+    """The encoding of a CSV file: ``encoding`` when given (the whole file must decode with it),
+    else found on evidence, or an :class:`InputError` saying what was found when unsure.
+
+    A BOM decides (UTF-8, UTF-16, UTF-32). Otherwise the whole file must decode strictly: UTF-8
+    first (valid UTF-8 is almost never meant as anything else); then GB18030 and Big5, each
+    decoding being judged by its Chinese characters (:func:`common_hanzi`): Big5 bytes decode as
+    GB18030 too, into garbled names, so the one whose characters are common is taken, and a file
+    that reads plausibly as both, or as neither, is refused. A file that is none of these (no CJK
+    encoding decodes it) is left to charset-normalizer, and its reading judged the same way.
     """
+    if encoding:
+        return _given_encoding(path, encoding)
     with open(path, "rb") as f:
         head = f.read(65536)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" not in head:
-        for encoding in ("utf-8", "gb18030"):
-            if _decodes(path, encoding):
-                return encoding
-    from charset_normalizer import from_path
+    for bom, marked in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            if not _decodes(path, marked):
+                raise InputError(f"{path}: begins with the mark of {ENCODING_NAMES[marked]} text but is not "
+                                 f"{ENCODING_NAMES[marked]} throughout (damaged, or two files joined); save it "
+                                 f'again from Excel as "CSV UTF-8"')
+            return marked
+    if b"\x00" not in head and _decodes(path, "utf-8"):
+        return "utf-8"
+    candidates = [e for e in LEGACY_ENCODINGS if b"\x00" not in head and _decodes(path, e)]
+    if not candidates:
+        from charset_normalizer import from_path
 
-    best = from_path(path).best()
-    if best is None:
-        raise InputError(f"{path}: cannot tell the text encoding of this CSV file; save it from Excel as "
-                         f"\"CSV UTF-8\" or as .xlsx")
-    return best.encoding
+        best = from_path(path).best()
+        if best is None:
+            raise InputError(f"{path}: cannot tell the text encoding of this CSV file (it is not UTF-8, GB18030 or "
+                             f"Big5 text); {_ENCODING_FIX}")
+        candidates = [best.encoding]
+    readings = [_reading(path, e) for e in candidates]
+    good = sorted((r for r in readings if r.plausible >= PLAUSIBLE), key=lambda r: -r.plausible)
+    if len(good) == 1 or (len(good) > 1 and good[0].plausible - good[1].plausible >= 0.15):
+        return good[0].encoding
+    if not good:
+        found = "; ".join(r.describe() for r in readings)
+        raise InputError(f"{path}: cannot tell the text encoding of this CSV file: it is not UTF-8, and its Chinese "
+                         f"text looks garbled in every encoding that decodes it ({found}); {_ENCODING_FIX}")
+    found = " and ".join(f"as {ENCODING_NAMES.get(r.encoding, r.encoding)} '{r.sample}'" for r in good)
+    raise InputError(f"{path}: cannot tell the text encoding of this CSV file: its text reads as Chinese both "
+                     f"{found}; say which with --encoding gb18030 or --encoding big5, or save the file from Excel "
+                     f'as "CSV UTF-8"')
+
+
+def _given_encoding(path: Path, encoding: str) -> str:
+    """The encoding a user named: known to Python, and decoding the whole file."""
+    aliases = {"big5": "cp950", "gbk": "gb18030", "gb2312": "gb18030"}
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"--encoding {encoding}: not an encoding Python knows; use one of gb18030, big5, utf-8, "
+                         f"utf-16") from None
+    name = aliases.get(name, name)
+    if not _decodes(path, name):
+        raise InputError(f"{path}: is not {encoding} text (it holds bytes that {encoding} does not decode); check "
+                         f"--encoding, or leave it out and let docforge find the encoding")
+    return name
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -450,9 +547,10 @@ class RosterFile:
             yield raw
 
 
-def open_roster(path: Path | str) -> RosterFile:
+def open_roster(path: Path | str, encoding: str | None = None) -> RosterFile:
     """Open a roster (.xlsx or .csv) and find its header row (one of the first 20 rows; title rows
-    above it are skipped)."""
+    above it are skipped). ``encoding``: a CSV file's, when the user said it (else found, see
+    :func:`detect_encoding`); an .xlsx file has none."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -462,7 +560,7 @@ def open_roster(path: Path | str) -> RosterFile:
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
         raise InputError(f"{path}: a roster must be an .xlsx or .csv file")
     if suffix == ".csv" or suffix == ".txt":
-        fmt, encoding, epoch = "csv", detect_encoding(path), WINDOWS_EPOCH
+        fmt, encoding, epoch = "csv", detect_encoding(path, encoding), WINDOWS_EPOCH
         rows = _csv_rows(path, encoding)
     else:
         fmt, encoding, epochs = "xlsx", None, []
@@ -844,10 +942,10 @@ def children_from_count(count: int, last_birth: dt.date | None) -> list[Child]:
     return [Child() for _ in range(count - 1)] + [Child(birth_date=last_birth)] if count else []
 
 
-def check_roster(village: Village, path: Path | str, as_of: dt.date) -> RosterReport:
+def check_roster(village: Village, path: Path | str, as_of: dt.date, encoding: str | None = None) -> RosterReport:
     """Read the whole roster and report every problem: errors (the row makes no household) and
     warnings (it does, but something needs a look)."""
-    checker = _Checker(village, open_roster(path), as_of)
+    checker = _Checker(village, open_roster(path, encoding), as_of)
     for _ in checker.scan():
         pass
     return checker.report
@@ -861,17 +959,19 @@ class HouseholdStream:
     recorded in ``skipped``. After iteration, ``report`` holds every problem (warnings included).
     """
 
-    def __init__(self, village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False):
+    def __init__(self, village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False,
+                 encoding: str | None = None):
         self.village, self.path, self.as_of, self.skip_bad = village, Path(path), as_of, skip_bad
+        self.encoding = encoding
         self.report: RosterReport | None = None
         self.skipped: list[SkippedRow] = []
 
     def __iter__(self) -> Iterator[tuple[int, Household]]:
         if not self.skip_bad:
-            self.report = check_roster(self.village, self.path, self.as_of)
+            self.report = check_roster(self.village, self.path, self.as_of, self.encoding)
             if not self.report.ok:
                 raise RosterError(self.report)
-        checker = _Checker(self.village, open_roster(self.path), self.as_of)
+        checker = _Checker(self.village, open_roster(self.path, self.encoding), self.as_of)
         if self.skip_bad:
             self.report = checker.report
             if checker.file_errors:
@@ -886,9 +986,10 @@ class HouseholdStream:
                                                reasons=[p.short() for p in problems if p.severity == "error"]))
 
 
-def iter_households(village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False) -> HouseholdStream:
+def iter_households(village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False,
+                    encoding: str | None = None) -> HouseholdStream:
     """The households of a roster, streamed as ``(row_number, Household)``; see :class:`HouseholdStream`."""
-    return HouseholdStream(village, path, as_of, skip_bad)
+    return HouseholdStream(village, path, as_of, skip_bad, encoding)
 
 
 # --------------------------------------------------------------------------- writing sheets
@@ -932,7 +1033,7 @@ def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out
     from openpyxl.utils import get_column_letter
 
     if rows is None:
-        rows = open_roster(report.file).rows()
+        rows = open_roster(report.file, report.encoding).rows()
     by_row: dict[int | None, list[Problem]] = defaultdict(list)
     for p in report.problems:
         by_row[p.row].append(p)
