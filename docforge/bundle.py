@@ -1104,7 +1104,7 @@ def _roster_summary(stream: HouseholdStream, roster_input: InputFile) -> dict[st
     report = stream.report
     assert report is not None
     warnings: dict[tuple, dict[str, Any]] = {}
-    for p in report.warnings:
+    for p in report.iter_problems("warning"):
         w = warnings.setdefault((p.column, p.message), {"column": p.column, "message": p.message, "fix": p.fix,
                                                         "first_row": p.row, "value": p.value, "rows": 0})
         w["rows"] += 1
@@ -1122,15 +1122,15 @@ class RosterRefusedError(InputError):
 
     def __init__(self, report: RosterReport, village_path: str, roster_path: str, as_of: dt.date, limit: int = 50):
         self.report = report
-        errors = report.errors
-        rows = all(p.row is not None and p.row != report.header_row for p in errors)
+        count = report.error_count
+        rows = all(p.row is not None and p.row != report.header_row for p in report.iter_problems("error"))
         fix = ("Correct them, or give --skip-bad-rows to leave those rows out (the output and the manifest list "
                "them)." if rows else "Correct the file: no row can be read while these are wrong.")
-        lines = [f"{roster_path}: the roster has {len(errors)} error{'s' * (len(errors) != 1)}; no bundle was "
+        lines = [f"{roster_path}: the roster has {count} error{'s' * (count != 1)}; no bundle was "
                  f"written. {fix}", report.summary()]
-        lines += [p.line() for p in errors[:limit]]
-        if len(errors) > limit:
-            lines.append(f"... and {len(errors) - limit} more errors")
+        lines += [p.line() for p in report.iter_problems("error", limit)]
+        if count > limit:
+            lines.append(f"... and {count - limit} more errors")
         lines.append(f"Every problem, in a sheet to correct and feed back: docforge check --village {village_path} "
                      f"--roster {roster_path} --as-of {as_of.isoformat()} --problems problems.xlsx")
         super().__init__("\n".join(lines))

@@ -183,18 +183,23 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
     if as_json:
         out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings]}
         if roster_report is not None:
-            out["roster"] = roster_report.model_dump(mode="json")
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+            out["roster"] = "\0"  # its problems streamed in place: memory does not grow with them
+        before, _, after = json.dumps(out, ensure_ascii=False, indent=2).partition('"\\u0000"')
+        click.echo(before, nl=False)
+        for chunk in roster_report.json_chunks() if roster_report is not None else ():
+            click.echo(chunk, nl=False)
+        click.echo(after)
     else:
         click.echo(f"Legal findings as of {as_of.isoformat()}: {len(findings) or 'none'}")
         for f in findings:
             click.secho("  " + f.line(), fg="red" if f.severity == "error" else "yellow")
         if roster_report is not None:
-            click.echo(roster_report.text())
+            for line in roster_report.lines(limit=200):  # --problems or --json: every one
+                click.echo(line)
             if problems_file is not None:
                 click.echo(f"wrote {problems_file} (the rows with their problems; correct and feed it back)")
-    if roster_report is not None and roster_report.errors:
-        raise InputError(f"{roster_file}: {len(roster_report.errors)} problem(s) to correct (listed above)")
+    if roster_report is not None and not roster_report.ok:
+        raise InputError(f"{roster_file}: {roster_report.error_count} problem(s) to correct (listed above)")
     if strict and findings:
         raise LegalFindingError(f"{len(findings)} legal finding(s) under --strict (listed above)")
 

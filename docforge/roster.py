@@ -19,9 +19,12 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import json
 import os
 import re
+import sqlite3
 import tempfile
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 from stdnum import numdb
 
 from .compact import IntTable, hash64
@@ -646,8 +649,72 @@ class SkippedRow(Model):
     reasons: list[str]
 
 
+class ProblemStore:
+    """Every problem of a roster, kept on disk in a private temporary SQLite database (deleted
+    when closed or collected), so that memory does not grow with the number of problems: a roster
+    of 200,000 rows can have 400,000. Problems come out in the order a clerk reads them: by row,
+    then by column (file-level ones first), then as found."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.errors = self.warnings = 0
+        self._db = sqlite3.connect("", check_same_thread=False)  # "": on disk, private, removed on close
+        self._db.execute("PRAGMA cache_size=-2048")  # at most 2 MiB of it in memory
+        self._db.execute("CREATE TABLE problem (seq INTEGER PRIMARY KEY, row_key INTEGER, column_key INTEGER, "
+                         "severity TEXT, row INTEGER, column TEXT, column_index INTEGER, value TEXT, message TEXT, "
+                         "fix TEXT)")
+        self._lock = threading.Lock()
+
+    def add(self, p: Problem) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO problem (row_key, column_key, severity, row, column, column_index, value, "
+                             "message, fix) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             (p.row or 0, -1 if p.column_index is None else p.column_index, p.severity, p.row,
+                              p.column, p.column_index, p.value, p.message, p.fix))
+        if p.severity == "error":
+            self.errors += 1
+        else:
+            self.warnings += 1
+
+    def __len__(self) -> int:
+        return self.errors + self.warnings
+
+    def iterate(self, severity: str | None = None, limit: int | None = None, rows: tuple[int, int] | None = None
+                ) -> Iterator[Problem]:
+        """The problems in order, of one ``severity``, at most ``limit``, in ``rows`` (first, last)."""
+        where, args = [], []
+        if severity:
+            where.append("severity = ?")
+            args.append(severity)
+        if rows:
+            where.append("row_key BETWEEN ? AND ?")
+            args += list(rows)
+        sql = ("SELECT severity, row, column, column_index, value, message, fix FROM problem"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY row_key, column_key, seq"
+               + (f" LIMIT {int(limit)}" if limit is not None else ""))
+        with self._lock:
+            cursor = self._db.execute(sql, args)
+        while True:
+            with self._lock:
+                batch = cursor.fetchmany(1000)
+            if not batch:
+                return
+            for severity_, row, column, index, value, message, fix in batch:
+                yield Problem.model_construct(severity=severity_, file=self.file, row=row, column=column,
+                                              column_index=index, value=value, message=message, fix=fix)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._db.close()
+
+
 class RosterReport(Model):
-    """Every problem of a roster, found in one pass."""
+    """Every problem of a roster, found in one pass. The problems are kept on disk
+    (:class:`ProblemStore`): :meth:`iter_problems` streams them; ``problems``, ``errors`` and
+    ``warnings`` are lists of them, for rosters small enough to hold them."""
 
     file: str
     format: Literal["xlsx", "csv"]
@@ -656,32 +723,69 @@ class RosterReport(Model):
     headers: list[str] = Field(default_factory=list)
     rows: int = Field(0, description="data rows read (fully empty rows are not counted)")
     households: int = Field(0, description="rows that make a valid household")
-    problems: list[Problem] = Field(default_factory=list)
+    _store: ProblemStore | None = PrivateAttr(None)
+
+    @property
+    def store(self) -> ProblemStore:
+        if self._store is None:
+            self._store = ProblemStore(self.file)
+        return self._store
+
+    def iter_problems(self, severity: str | None = None, limit: int | None = None) -> Iterator[Problem]:
+        return self.store.iterate(severity, limit)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self.iter_problems())
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return list(self.iter_problems("error"))
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
+        return list(self.iter_problems("warning"))
+
+    @property
+    def error_count(self) -> int:
+        return self.store.errors
+
+    @property
+    def warning_count(self) -> int:
+        return self.store.warnings
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.store.errors
 
     def summary(self) -> str:
         enc = f", {self.encoding}" if self.encoding else ""
         return (f"{self.file} ({self.format}{enc}): {self.rows} rows, {self.households} valid households, "
-                f"{len(self.errors)} errors, {len(self.warnings)} warnings")
+                f"{self.error_count} errors, {self.warning_count} warnings")
 
     def text(self, limit: int | None = None) -> str:
-        shown = self.problems if limit is None else self.problems[:limit]
-        lines = [self.summary(), *(p.line() for p in shown)]
-        if len(shown) < len(self.problems):
-            lines.append(f"... and {len(self.problems) - len(shown)} more; `docforge check --roster FILE "
-                         f"--problems OUT.xlsx` writes them all into a sheet to correct")
-        return "\n".join(lines)
+        return "\n".join(self.lines(limit))
+
+    def lines(self, limit: int | None = None) -> Iterator[str]:
+        """The summary, then each problem (the first ``limit``, then how many more and where to see
+        them all)."""
+        yield self.summary()
+        shown = 0
+        for p in self.iter_problems(limit=limit):
+            shown += 1
+            yield p.line()
+        if shown < len(self.store):
+            yield (f"... and {len(self.store) - shown} more; `docforge check --roster FILE --problems OUT.xlsx` "
+                   f"writes them all into a sheet to correct (or --json lists them)")
+
+    def json_chunks(self) -> Iterator[str]:
+        """The report as JSON (its fields and ``problems``), in pieces: the problems are streamed."""
+        head = json.dumps({**self.model_dump(mode="json"), "problems": []}, ensure_ascii=False, indent=2)
+        before, after = head.rsplit('"problems": []', 1)
+        yield before + '"problems": ['
+        for n, p in enumerate(self.iter_problems()):
+            yield ("," if n else "") + "\n    " + json.dumps(p.model_dump(mode="json"), ensure_ascii=False)
+        yield "\n  ]" + after
 
 
 class RosterError(InputError):
@@ -689,7 +793,7 @@ class RosterError(InputError):
 
     def __init__(self, report: RosterReport, limit: int = 200):
         self.report = report
-        super().__init__(f"the roster has {len(report.errors)} errors; nothing was produced.\n"
+        super().__init__(f"the roster has {report.error_count} errors; nothing was produced.\n"
                          + report.text(limit))
 
 
@@ -712,6 +816,7 @@ class _Checker:
         self.numeric_ids: dict[int, list[int]] = {}
         self.migrants_missing: dict[str, int] = defaultdict(int)
         self.error_count = 0
+        self.row_problems: list[Problem] = []  # those found while the current row was read
         self._file_problems()
         #: errors of the file itself (a required column missing …): no row can make a household
         self.file_errors = self.error_count
@@ -726,7 +831,8 @@ class _Checker:
             shown = mask_id(text) if kind == "id" else _ID_LIKE.sub(lambda m: mask_id(m[0]), text[:60])
         p = Problem(severity=severity, file=str(self.roster.path), row=row, column=column, column_index=index,
                     value=shown, message=message, fix=fix)
-        self.report.problems.append(p)
+        self.report.store.add(p)
+        self.row_problems.append(p)
         self.error_count += severity == "error"
         return p
 
@@ -746,12 +852,12 @@ class _Checker:
 
     def scan(self) -> Iterator[tuple[RawRow, Household | None, list[Problem]]]:
         for raw in self.roster.rows():
-            start = len(self.report.problems)
+            self.row_problems = []
             self.report.rows += 1
             household = self.check_row(raw)
             if household is not None:
                 self.report.households += 1
-            yield raw, household, self.report.problems[start:]
+            yield raw, household, self.row_problems
         self._finish()
 
     def check_row(self, raw: RawRow) -> Household | None:
@@ -922,7 +1028,6 @@ class _Checker:
                      f"add a {BY_KEY[key].header} column", self.roster.header_row)
         if self.report.rows == 0:
             self.add("warning", "the roster has no data rows", "fill in one row per couple below the header")
-        self.report.problems.sort(key=lambda p: (p.row or 0, -1 if p.column_index is None else p.column_index))
 
 
 _BAD = object()  # a cell that could not be read (already reported)
@@ -994,6 +1099,8 @@ def iter_households(village: Village, path: Path | str, as_of: dt.date, skip_bad
 
 # --------------------------------------------------------------------------- writing sheets
 
+#: Problem cells that get a comment in the problem sheet (every problem is in its 问题 column).
+COMMENT_LIMIT = 2000
 _FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "header": "DDEBF7", "required": "BDD7EE"}
 _FORMATS = {"date": "yyyy-mm-dd", "id": "@", "text": "@"}
 
@@ -1022,10 +1129,13 @@ def _sheet_value(value: Any, kind: str | None) -> Any:
 
 def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out: Path | str) -> Path:
     """Write the roster's rows with a 问题 column and the problem cells highlighted (red: error,
-    yellow: warning; the message is also the cell's comment), and a second sheet 问题清单 listing
-    every problem. The first sheet keeps the roster's own headers, so once corrected it reads back
-    as a roster. ``rows`` are the rows as read (``open_roster(path).rows()``); ``None`` reads them
-    again from ``report.file``. Rows are streamed: memory stays flat."""
+    yellow: warning; for the first `COMMENT_LIMIT` cells the message is also the cell's comment),
+    and a second sheet 问题清单 listing every problem. The first sheet keeps the roster's own
+    headers, so once corrected it reads back as a roster. ``rows`` are the rows as read
+    (``open_roster(path).rows()``); ``None`` reads them again from ``report.file``. Rows and
+    problems are streamed (openpyxl's write-only workbook; the problems merged in by row from the
+    report's store): memory stays flat however many there are. Comments are capped because
+    openpyxl keeps every one in memory until the file is saved."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.comments import Comment
@@ -1034,9 +1144,7 @@ def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out
 
     if rows is None:
         rows = open_roster(report.file, report.encoding).rows()
-    by_row: dict[int | None, list[Problem]] = defaultdict(list)
-    for p in report.problems:
-        by_row[p.row].append(p)
+    comments = [0]
     fills = {k: PatternFill("solid", fgColor=c) for k, c in _FILLS.items()}
     columns = map_headers(report.headers)[0]
     kinds = {i: c.kind for i, c in columns.items()}
@@ -1055,7 +1163,9 @@ def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out
                 cell.number_format = _FORMATS[kinds[i]]
             if (p := worst.get(i)) is not None:
                 cell.fill = fills[p.severity]
-                cell.comment = Comment(p.short(), "docforge")
+                if comments[0] < COMMENT_LIMIT:
+                    comments[0] += 1
+                    cell.comment = Comment(p.short(), "docforge")
             cells.append(cell)
         return cells
 
@@ -1066,15 +1176,22 @@ def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out
         for i in range(width + 1):
             ws.column_dimensions[get_column_letter(i + 1)].width = columns[i].width if i in columns else 16
         ws.column_dimensions[get_column_letter(width + 1)].width = 60
-        head = row_cells(ws, list(report.headers), by_row.get(report.header_row, []), header=True)
+        hr = report.header_row
+        head = row_cells(ws, list(report.headers), list(report.store.iterate(rows=(hr, hr))), header=True)
         ws.append([*head, _bold(WriteOnlyCell(ws, PROBLEM_HEADER), Font)])
+        pending = report.store.iterate(rows=(hr + 1, 1 << 62))  # in row order, as the rows come
+        following = next(pending, None)
         for raw in rows:
-            problems = by_row.get(raw.number, [])
+            problems = []
+            while following is not None and (following.row or 0) <= raw.number:
+                if following.row == raw.number:
+                    problems.append(following)
+                following = next(pending, None)
             note = "\n".join(f"{'错误' if p.severity == 'error' else '提示'}：{p.short()}" for p in problems)
             ws.append([*row_cells(ws, raw.values, problems, header=False), _sheet_value(note, None) or None])
         listing = wb.create_sheet("问题清单")
         listing.append(["级别", "行", "列", "内容", "问题", "修改方法"])
-        for p in report.problems:
+        for p in report.iter_problems():
             listing.append([_sheet_value(x, None) for x in ("错误" if p.severity == "error" else "提示", p.row,
                                                             p.column, p.value, p.message, p.fix)])
         wb.save(path)
