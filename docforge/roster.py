@@ -37,6 +37,7 @@ from stdnum import numdb
 
 from .compact import IntTable, hash64
 from .errors import InputError, mask_id
+from .i18n import _
 from .inputs import describe_errors
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
                      id_sex, validate_id_number)
@@ -329,8 +330,6 @@ ENCODING_NAMES = {"gb18030": "GB18030/GBK", "cp950": "Big5", "utf-8": "UTF-8", "
 #: Share of a text's Chinese characters that must be common ones for it to be read as Chinese.
 PLAUSIBLE = 0.85
 _SAMPLE_BYTES = 1 << 19
-_ENCODING_FIX = ('give the encoding with --encoding (gb18030, big5, utf-8, utf-16), or save the file from Excel '
-                 'as "CSV UTF-8" or as .xlsx')
 
 
 @lru_cache(maxsize=1)
@@ -367,8 +366,14 @@ class _Reading:
     sample: str
 
     def describe(self) -> str:
-        name = ENCODING_NAMES.get(self.encoding, self.encoding)
-        return f"as {name} it reads '{self.sample}' ({round(100 * (1 - self.plausible))}% uncommon characters)"
+        return _("as {encoding} it reads '{sample}' ({percent}% uncommon characters)",
+                 encoding=ENCODING_NAMES.get(self.encoding, self.encoding), sample=self.sample,
+                 percent=round(100 * (1 - self.plausible)))
+
+
+def _encoding_fix() -> str:
+    return _('give the encoding with --encoding (gb18030, big5, utf-8, utf-16), or save the file from Excel as '
+             '"CSV UTF-8" or as .xlsx')
 
 
 def _reading(path: Path, encoding: str) -> _Reading:
@@ -400,9 +405,9 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
                         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if head.startswith(bom):
             if not _decodes(path, marked):
-                raise InputError(f"{path}: begins with the mark of {ENCODING_NAMES[marked]} text but is not "
-                                 f"{ENCODING_NAMES[marked]} throughout (damaged, or two files joined); save it "
-                                 f'again from Excel as "CSV UTF-8"')
+                raise InputError(_('{file}: begins with the mark of {encoding} text but is not {encoding} throughout '
+                                   '(damaged, or two files joined); save it again from Excel as "CSV UTF-8"',
+                                   file=path, encoding=ENCODING_NAMES[marked]))
             return marked
     if b"\x00" not in head and _decodes(path, "utf-8"):
         return "utf-8"
@@ -412,8 +417,8 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
 
         best = from_path(path).best()
         if best is None:
-            raise InputError(f"{path}: cannot tell the text encoding of this CSV file (it is not UTF-8, GB18030 or "
-                             f"Big5 text); {_ENCODING_FIX}")
+            raise InputError(_("{file}: cannot tell the text encoding of this CSV file (it is not UTF-8, GB18030 or "
+                               "Big5 text); {fix}", file=path, fix=_encoding_fix()))
         candidates = [best.encoding]
     readings = [_reading(path, e) for e in candidates]
     good = sorted((r for r in readings if r.plausible >= PLAUSIBLE), key=lambda r: -r.plausible)
@@ -421,12 +426,15 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
         return good[0].encoding
     if not good:
         found = "; ".join(r.describe() for r in readings)
-        raise InputError(f"{path}: cannot tell the text encoding of this CSV file: it is not UTF-8, and its Chinese "
-                         f"text looks garbled in every encoding that decodes it ({found}); {_ENCODING_FIX}")
-    found = " and ".join(f"as {ENCODING_NAMES.get(r.encoding, r.encoding)} '{r.sample}'" for r in good)
-    raise InputError(f"{path}: cannot tell the text encoding of this CSV file: its text reads as Chinese both "
-                     f"{found}; say which with --encoding gb18030 or --encoding big5, or save the file from Excel "
-                     f'as "CSV UTF-8"')
+        raise InputError(_("{file}: cannot tell the text encoding of this CSV file: it is not UTF-8, and its Chinese "
+                           "text looks garbled in every encoding that decodes it ({found}); {fix}",
+                           file=path, found=found, fix=_encoding_fix()))
+    first, second = good[:2]
+    raise InputError(_("{file}: cannot tell the text encoding of this CSV file: its text reads as Chinese both as "
+                       "{encoding} '{sample}' and as {other} '{other_sample}'; say which with --encoding gb18030 or "
+                       '--encoding big5, or save the file from Excel as "CSV UTF-8"', file=path,
+                       encoding=ENCODING_NAMES.get(first.encoding, first.encoding), sample=first.sample,
+                       other=ENCODING_NAMES.get(second.encoding, second.encoding), other_sample=second.sample))
 
 
 def _given_encoding(path: Path, encoding: str) -> str:
@@ -435,12 +443,13 @@ def _given_encoding(path: Path, encoding: str) -> str:
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(f"--encoding {encoding}: not an encoding Python knows; use one of gb18030, big5, utf-8, "
-                         f"utf-16") from None
+        raise InputError(_("--encoding {encoding}: not an encoding Python knows; use one of gb18030, big5, utf-8, "
+                           "utf-16", encoding=encoding)) from None
     name = aliases.get(name, name)
     if not _decodes(path, name):
-        raise InputError(f"{path}: is not {encoding} text (it holds bytes that {encoding} does not decode); check "
-                         f"--encoding, or leave it out and let docforge find the encoding")
+        raise InputError(_("{file}: is not {encoding} text (it holds bytes that {encoding} does not decode); check "
+                           "--encoding, or leave it out and let docforge find the encoding", file=path,
+                           encoding=encoding))
     return name
 
 
@@ -775,8 +784,8 @@ class RosterReport(Model):
             shown += 1
             yield p.line()
         if shown < len(self.store):
-            yield (f"... and {len(self.store) - shown} more; `docforge check --roster FILE --problems OUT.xlsx` "
-                   f"writes them all into a sheet to correct (or --json lists them)")
+            yield _("... and {count} more; `docforge check --roster FILE --problems OUT.xlsx` writes them all into a "
+                    "sheet to correct (or --json lists them)", count=len(self.store) - shown)
 
     def json_chunks(self) -> Iterator[str]:
         """The report as JSON (its fields and ``problems``), in pieces: the problems are streamed."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import zipfile
 
+from .i18n import _
+
 MiB = 1 << 20
 
 
@@ -27,9 +29,10 @@ def check_member(archive: zipfile.ZipFile, name: str, limit: int) -> zipfile.Zip
     ``limit`` bytes."""
     info = archive.getinfo(name)
     if info.file_size > limit:
-        raise ArchiveTooLarge(f"its part {name} unpacks to {_size(info.file_size)}, more than the "
-                              f"{_size(limit)} docforge reads from one part (compressed it is "
-                              f"{_size(info.compress_size)}: a zip bomb, or not a file an office program wrote)")
+        raise ArchiveTooLarge(_("its part {part} unpacks to {size}, more than the {limit} docforge reads from one "
+                                "part (compressed it is {packed}: a zip bomb, or not a file an office program wrote)",
+                                part=name, size=_size(info.file_size), limit=_size(limit),
+                                packed=_size(info.compress_size)))
     return info
 
 
@@ -40,5 +43,5 @@ def check_archive(archive: zipfile.ZipFile, member_limit: int, total_limit: int)
         check_member(archive, info.filename, member_limit)
         total += info.file_size
         if total > total_limit:
-            raise ArchiveTooLarge(f"it unpacks to more than {_size(total_limit)} in all (a zip bomb, or not a "
-                                  f"file an office program wrote)")
+            raise ArchiveTooLarge(_("it unpacks to more than {limit} in all (a zip bomb, or not a file an office "
+                                    "program wrote)", limit=_size(total_limit)))

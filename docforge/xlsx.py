@@ -43,6 +43,7 @@ from openpyxl.xml.constants import (ARC_CONTENT_TYPES, ARC_STYLE, ARC_WORKBOOK, 
                                     XLTX)
 from openpyxl.xml.functions import fromstring
 
+from .i18n import _
 from .safezip import MiB, ArchiveTooLarge, check_member
 
 #: What a damaged sheet or string table raises while it is read.
@@ -164,13 +165,14 @@ def _column(coordinate: str) -> int:
     if index is None:
         index = column_index_from_string(letters)
         if index > MAX_COLUMNS:
-            raise _beyond_column(f"cell {coordinate[:20]}")
+            raise _beyond_column(_("cell {cell}", cell=coordinate[:20]))
         _columns[letters] = index
     return index
 
 
 def _beyond_column(where: str) -> SheetTooLarge:
-    return SheetTooLarge(f"{where} is beyond the last column of an Excel sheet (XFD, column {MAX_COLUMNS:,})")
+    return SheetTooLarge(_("{where} is beyond the last column of an Excel sheet (XFD, column {limit})", where=where,
+                           limit=format(MAX_COLUMNS, ",")))
 
 
 def _row_number(text: str) -> int:
@@ -306,14 +308,16 @@ class FirstSheet:
         assert self.archive is not None
         with self.archive.open(self.sheet_part) as src:
             number = last = count = 0
-            for _, element in _iterparse(src, _ROW):
+            for _event, element in _iterparse(src, _ROW):
                 count += 1
                 r = element.get("r")
                 number = number + 1 if r is None else _row_number(r)
                 if number > MAX_ROWS:
-                    raise SheetTooLarge(f"row {number} is beyond the last row of an Excel sheet ({MAX_ROWS:,})")
+                    raise SheetTooLarge(_("row {row} is beyond the last row of an Excel sheet ({limit})", row=number,
+                                          limit=format(MAX_ROWS, ",")))
                 if count > MAX_ROWS:
-                    raise SheetTooLarge(f"the sheet holds more than {MAX_ROWS:,} rows, the most an Excel sheet can")
+                    raise SheetTooLarge(_("the sheet holds more than {limit} rows, the most an Excel sheet can",
+                                          limit=format(MAX_ROWS, ",")))
                 values = self._values(element)
                 _drop(element)
                 if number > last:
@@ -327,7 +331,7 @@ class FirstSheet:
             coordinate = cell.get("r")
             column = _column(coordinate) if coordinate else column + 1
             if column > MAX_COLUMNS:
-                raise _beyond_column(f"column {column:,} of row {row.get('r') or '?'}")
+                raise _beyond_column(_("column {column} of row {row}", column=format(column, ","), row=row.get("r") or "?"))
             cells.append((column, self._value(cell)))
         if not cells:
             return []

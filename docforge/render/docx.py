@@ -34,6 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from ..errors import RenderError
+from ..i18n import _
 from ..models import Document, DocumentKind
 from ..safezip import MiB, ArchiveTooLarge, check_archive
 from . import filters, layout
@@ -166,7 +167,8 @@ def check_template(tpl_path: Path) -> None:
         with zipfile.ZipFile(tpl_path) as z:
             check_archive(z, TEMPLATE_PART_LIMIT, TEMPLATE_LIMIT)
     except ArchiveTooLarge as e:
-        raise RenderError(f"template {tpl_path} is refused: {e}; use a .docx saved by Word or LibreOffice") from None
+        raise RenderError(_("template {file} is refused: {reason}; use a .docx saved by Word or LibreOffice",
+                            file=tpl_path, reason=e)) from None
     except (zipfile.BadZipFile, OSError):
         pass
 
