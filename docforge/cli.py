@@ -311,7 +311,7 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
                "notices": [f.model_dump(mode="json") for f in notices], "not_offered": absent}
         if roster_report is not None:
             out["roster"] = "\0"  # its problems streamed in place: memory does not grow with them
-        before, _, after = json.dumps(out, ensure_ascii=False, indent=2).partition('"\\u0000"')
+        before, _placeholder, after = json.dumps(out, ensure_ascii=False, indent=2).partition('"\\u0000"')
         click.echo(before, nl=False)
         for chunk in roster_report.json_chunks() if roster_report is not None else ():
             click.echo(chunk, nl=False)

@@ -23,7 +23,7 @@ from docforge.resolve import Resolver
 
 pytestmark = pytest.mark.skipif(pdfpool.unavailable() is not None,
                                 reason=f"LibreOffice pool unavailable: {pdfpool.unavailable()}")
-AS_OF = dt.date(2026, 11, 30)
+AS_OF = dt.date(2020, 11, 30)  # households still sign agreements (not after 2021-08-20)
 
 
 def processes_under(folder: Path, name: bytes = b"") -> list[int]:

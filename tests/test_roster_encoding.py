@@ -145,7 +145,7 @@ def test_cli_check_and_bundle_take_encoding(tmp_path):
     write_csv(path, data, "big5")
     village = str(EXAMPLES / "village.yaml")
     runner = CliRunner()
-    base = ["--village", village, "--roster", str(path), "--as-of", "2026-11-30"]
+    base = ["--village", village, "--roster", str(path), "--as-of", "2020-11-30"]  # agreements still signed
     refused = runner.invoke(cli, ["check", *base])
     assert refused.exit_code == 2, refused.output
     assert "cannot tell the text encoding of this CSV file" in refused.output
