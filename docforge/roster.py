@@ -688,9 +688,10 @@ class ProblemStore:
     def __len__(self) -> int:
         return self.errors + self.warnings
 
-    def iterate(self, severity: str | None = None, limit: int | None = None, rows: tuple[int, int] | None = None
-                ) -> Iterator[Problem]:
-        """The problems in order, of one ``severity``, at most ``limit``, in ``rows`` (first, last)."""
+    def iterate(self, severity: str | None = None, limit: int | None = None, rows: tuple[int, int] | None = None,
+                file: str | None = None) -> Iterator[Problem]:
+        """The problems in order, of one ``severity``, at most ``limit``, in ``rows`` (first, last),
+        naming ``file`` (default: the file checked)."""
         where, args = [], []
         if severity:
             where.append("severity = ?")
@@ -709,7 +710,7 @@ class ProblemStore:
             if not batch:
                 return
             for severity_, row, column, index, value, message, fix in batch:
-                yield Problem.model_construct(severity=severity_, file=self.file, row=row, column=column,
+                yield Problem.model_construct(severity=severity_, file=file or self.file, row=row, column=column,
                                               column_index=index, value=value, message=message, fix=fix)
 
     def close(self) -> None:
@@ -741,7 +742,7 @@ class RosterReport(Model):
         return self._store
 
     def iter_problems(self, severity: str | None = None, limit: int | None = None) -> Iterator[Problem]:
-        return self.store.iterate(severity, limit)
+        return self.store.iterate(severity, limit, file=self.file)
 
     @property
     def problems(self) -> list[Problem]:
