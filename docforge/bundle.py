@@ -1134,7 +1134,7 @@ def _roster_summary(stream: HouseholdStream, roster_input: InputFile) -> dict[st
     report = stream.report
     assert report is not None
     warnings: dict[tuple, dict[str, Any]] = {}
-    for p in report.warnings:
+    for p in report.iter_problems("warning"):
         w = warnings.setdefault((p.column, p.message), {"column": p.column, "message": p.message, "fix": p.fix,
                                                         "first_row": p.row, "value": p.value, "rows": 0})
         w["rows"] += 1
@@ -1152,15 +1152,15 @@ class RosterRefusedError(InputError):
 
     def __init__(self, report: RosterReport, village_path: str, roster_path: str, as_of: dt.date, limit: int = 50):
         self.report = report
-        errors = report.errors
-        rows = all(p.row is not None and p.row != report.header_row for p in errors)
+        count = report.error_count
+        rows = all(p.row is not None and p.row != report.header_row for p in report.iter_problems("error"))
         fix = ("Correct them, or give --skip-bad-rows to leave those rows out (the output and the manifest list "
                "them)." if rows else "Correct the file: no row can be read while these are wrong.")
-        lines = [f"{roster_path}: the roster has {len(errors)} error{'s' * (len(errors) != 1)}; no bundle was "
+        lines = [f"{roster_path}: the roster has {count} error{'s' * (count != 1)}; no bundle was "
                  f"written. {fix}", report.summary()]
-        lines += [p.line() for p in errors[:limit]]
-        if len(errors) > limit:
-            lines.append(f"... and {len(errors) - limit} more errors")
+        lines += [p.line() for p in report.iter_problems("error", limit)]
+        if count > limit:
+            lines.append(f"... and {count - limit} more errors")
         lines.append(f"Every problem, in a sheet to correct and feed back: docforge check --village {village_path} "
                      f"--roster {roster_path} --as-of {as_of.isoformat()} --problems problems.xlsx")
         super().__init__("\n".join(lines))
@@ -1171,9 +1171,11 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
                  jobs: int = 1, timeout: float | None = None, round_size: int = ROUND_SIZE,
                  roster: Path | None = None, skip_bad_rows: bool = False,
                  log: Log | None = None, reporter: Reporter | None = None, label: str | None = None,
-                 pool: Any = None, compare_from: dt.date | None = None) -> BundleReport:
+                 pool: Any = None, compare_from: dt.date | None = None,
+                 roster_encoding: str | None = None) -> BundleReport:
     """Write (or finish) the bundle of a village file and its households, from household files
-    or streamed from a roster, into ``out``; ``pool`` as for :func:`write_bundle`."""
+    or streamed from a roster (a CSV one in ``roster_encoding`` when given), into ``out``;
+    ``pool`` as for :func:`write_bundle`."""
     from .inputs import load_household, load_village
 
     options = BundleOptions(as_of=as_of, formats=tuple(formats), draft=draft, sign_fields=sign_fields,
@@ -1187,7 +1189,7 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
         from .roster import iter_households
 
         roster = Path(roster)
-        stream = iter_households(village, roster, as_of, skip_bad=skip_bad_rows)
+        stream = iter_households(village, roster, as_of, skip_bad=skip_bad_rows, encoding=roster_encoding)
         return write_bundle(village, village_input, None, out, options, log, reporter=reporter, roster=stream,
                             roster_input=InputFile.of("roster", roster), label=label, pool=pool)
     # Household files are few (one per --household): read and checked before anything is written.

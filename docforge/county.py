@@ -107,8 +107,9 @@ def _village_name(path: Path | None) -> str | None:
 def build_county(county: Path, out: Path, *, as_of: dt.date, formats: Sequence[str] = FORMATS, draft: bool = False,
                  sign_fields: bool = False, jobs: int = 1, timeout: float | None = None,
                  round_size: int = ROUND_SIZE, skip_bad_rows: bool = False,
-                 reporter: Reporter | None = None) -> CountyReport:
-    """Bundle every village of ``county`` into ``out/<folder>/`` and write ``out/county-summary.json``."""
+                 reporter: Reporter | None = None, roster_encoding: str | None = None) -> CountyReport:
+    """Bundle every village of ``county`` into ``out/<folder>/`` and write ``out/county-summary.json``
+    (CSV rosters read in ``roster_encoding`` when given)."""
     county, out = Path(county), Path(out)
     reporter = reporter or Reporter()
     folders = find_villages(county, out)
@@ -128,7 +129,7 @@ def build_county(county: Path, out: Path, *, as_of: dt.date, formats: Sequence[s
         for v in folders:
             _county_village(v, out, report, reporter, pool, as_of=as_of, formats=formats, draft=draft,
                             sign_fields=sign_fields, jobs=jobs, timeout=timeout, round_size=round_size,
-                            skip_bad_rows=skip_bad_rows)
+                            skip_bad_rows=skip_bad_rows, roster_encoding=roster_encoding)
     _write_summary(report, county, as_of, formats, draft, sign_fields, skip_bad_rows)
     return report
 
