@@ -5,7 +5,10 @@ One run measures, on the same templates and contexts:
   pdf      documents per second, docforge's converters vs one plain ``soffice --convert-to pdf``
            call per document;
   bundle   a village bundle (DOCX + PDF packets) with --jobs 1 and --jobs 2;
-  memory   peak RSS of a DOCX-only bundle of 10,000 and of 100,000 households.
+  memory   peak RSS of a DOCX-only bundle of 10,000 and of 100,000 households;
+  check    `docforge check --problems` of a CSV roster of 20,000 and of 200,000 rows with two
+           problems in every row: peak RSS and seconds per row, large against small (flat and
+           linear: ratios near 1).
 It prints a table and writes bench/results.json. See docs/benchmarks.md.
 """
 
@@ -43,12 +46,12 @@ DOCFORGE = [sys.executable, "-m", "docforge.cli"] if not (ROOT / ".venv/bin/docf
 # Full run / --quick run sizes.
 SIZES = {
     "full": {"docx_fast": 4000, "docx_plain": 80, "pdf_docforge": 240, "pdf_plain": 8, "bundle_households": [24, 120],
-             "memory": [10_000, 100_000], "memory_budget_s": 420},
+             "memory": [10_000, 100_000], "memory_budget_s": 420, "check": [20_000, 200_000], "check_budget_s": 900},
     "quick": {"docx_fast": 800, "docx_plain": 16, "pdf_docforge": 24, "pdf_plain": 3, "bundle_households": [6],
-              "memory": [1_000, 10_000], "memory_budget_s": 120},
+              "memory": [1_000, 10_000], "memory_budget_s": 120, "check": [2_000, 20_000], "check_budget_s": 180},
 }
 TARGETS = {"docx_ratio": 25.0, "pdf_ratio": 15.0, "bundle_jobs_ratio": 1.7, "memory_ratio": 1.2,
-           "web_edit_p95_s": 0.5}
+           "check_memory_ratio": 1.3, "check_time_per_row_ratio": 1.5, "web_edit_p95_s": 0.5}
 
 
 def log(msg: str) -> None:
@@ -487,6 +490,60 @@ def bench_memory(sizes: list[int], budget: float, work: Path) -> dict:
     return out
 
 
+# --- check of a long roster with many problems --------------------------------------------------
+
+CHECK_HEADERS = ["户编号", "村民小组", "丈夫姓名", "丈夫身份证号", "妻子姓名", "妻子身份证号", "结婚日期", "子女数",
+                 "末次生育日期", "户口性质", "节育措施", "流动类型"]
+
+
+def write_bad_roster(path: Path, rows: int) -> None:
+    """A UTF-8 CSV roster of ``rows`` couples, each with two errors (a husband's number a digit
+    short, a wife's 'bad'): 200,000 rows give 400,000 problems."""
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CHECK_HEADERS)
+        for i in range(rows):
+            w.writerow([f"{i:06d}", "第一村民小组", f"张伟{i}", f"6204221990{i % 10_000_000:07d}", f"李娜{i}", "bad",
+                        "2015-05-01", 1, "2018-04-20", "农业", "短效", "常住"])
+
+
+def bench_check(sizes: list[int], budget: float, work: Path) -> dict:
+    """`docforge check --roster R --problems P.xlsx` (the terminal listing capped, every problem in
+    the sheet) for each size: peak RSS and seconds; the large run against the small one."""
+    if "--problems" not in (_help("check") or ""):
+        return {"skipped": "`docforge check` has no --problems option"}
+    out: dict[str, Any] = {"rows": sizes, "problems_per_row": 2, "budget_seconds": budget}
+    started = time.perf_counter()
+    village = examples_dir() / "village.yaml"
+    for n in sizes:
+        left = budget - (time.perf_counter() - started)
+        if left < 30:
+            out[str(n)] = {"skipped": f"time budget ({budget:.0f} s, --check-budget) spent"}
+            continue
+        roster = work / f"roster-{n}.csv"
+        write_bad_roster(roster, n)
+        cmd = [*DOCFORGE, "check", "--village", str(village), "--roster", str(roster), "--as-of",
+               AS_OF.isoformat(), "--problems", str(work / f"problems-{n}.xlsx")]
+        run = _run_measured(cmd, left)
+        if run.get("rc") != 2 or not (work / f"problems-{n}.xlsx").is_file():  # 2: the roster has errors
+            out[str(n)] = {"error": (run.get("error") or run.get("stderr", ""))[-500:]}
+        else:
+            out[str(n)] = {"seconds": round(run["seconds"], 1), "maxrss_mib": round(run["maxrss_kib"] / 1024, 1),
+                           "ms_per_row": round(1000 * run["seconds"] / n, 3)}
+            log(f"check {n} rows: {run['maxrss_kib'] / 1024:.0f} MiB peak, {run['seconds']:.0f} s")
+        roster.unlink(missing_ok=True)
+        (work / f"problems-{n}.xlsx").unlink(missing_ok=True)
+    a, b = (out.get(str(n), {}) for n in sizes)
+    if "maxrss_mib" in a and "maxrss_mib" in b:
+        memory, per_row = b["maxrss_mib"] / a["maxrss_mib"], b["ms_per_row"] / a["ms_per_row"]
+        out.update(memory_ratio=round(memory, 2), time_per_row_ratio=round(per_row, 2),
+                   target_memory=TARGETS["check_memory_ratio"], target_time=TARGETS["check_time_per_row_ratio"],
+                   **{"pass": memory <= TARGETS["check_memory_ratio"] and per_row <= TARGETS["check_time_per_row_ratio"]})
+    return out
+
+
 # --- report --------------------------------------------------------------------------------------
 
 
@@ -584,6 +641,19 @@ def table(results: dict) -> str:
             parts.append(f"{n}: " + (f"{r['maxrss_mib']:.0f} MiB in {r['seconds']:.0f} s" if "maxrss_mib" in r
                                      else (r.get("skipped") or r.get("error", "?"))[:80]))
         rows.append(("peak RSS, DOCX-only bundle", "-", "-", "-", "<= 1.2", "incomplete: " + "; ".join(parts)))
+    c = results.get("check", {})
+    if "memory_ratio" in c:
+        small, large = (c[str(n)] for n in c["rows"])
+        rows.append((f"check --problems, {c['rows'][1]} vs {c['rows'][0]} rows: peak RSS, MiB",
+                     f"{large['maxrss_mib']:.0f}", f"{small['maxrss_mib']:.0f}", f"{c['memory_ratio']:.2f}",
+                     f"<= {c['target_memory']}", verdict(c)))
+        rows.append((f"check --problems, {c['rows'][1]} vs {c['rows'][0]} rows: ms per row",
+                     f"{large['ms_per_row']:.2f}", f"{small['ms_per_row']:.2f}", f"{c['time_per_row_ratio']:.2f}",
+                     f"<= {c['target_time']}", verdict(c)))
+    elif c:
+        rows.append(("check --problems, long roster", "-", "-", "-", "<= 1.3",
+                     f"{verdict(c)}: " + (c.get("skipped") or c.get("error") or
+                                          "; ".join(f"{n}: {c.get(str(n))}" for n in c.get("rows", [])))[:120]))
     w = results.get("web", {})
     if "p95_s" in w:
         rows.append((f"web: preview after an article edit, p95 of {w['edits']}, s", f"{w['p95_s']:.3f}",
@@ -602,16 +672,20 @@ def table(results: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes: about two minutes")
-    ap.add_argument("--only", choices=["docx", "pdf", "bundle", "memory", "web"], action="append",
+    ap.add_argument("--only", choices=["docx", "pdf", "bundle", "memory", "check", "web"], action="append",
                     help="run only these measurements (repeatable)")
     ap.add_argument("--memory-budget", type=float, metavar="SECONDS",
                     help="time allowed for the two memory runs (default: 420 full, 120 quick)")
+    ap.add_argument("--check-budget", type=float, metavar="SECONDS",
+                    help="time allowed for the two check runs (default: 900 full, 180 quick)")
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "bench" / "results.json")
     args = ap.parse_args()
     sizes = dict(SIZES["quick" if args.quick else "full"])
     if args.memory_budget:
         sizes["memory_budget_s"] = args.memory_budget
-    only = set(args.only or ["docx", "pdf", "bundle", "memory", "web"])
+    if args.check_budget:
+        sizes["check_budget_s"] = args.check_budget
+    only = set(args.only or ["docx", "pdf", "bundle", "memory", "check", "web"])
     started = time.perf_counter()
     results: dict[str, Any] = {"mode": "quick" if args.quick else "full", "machine": machine(),
                                "targets": TARGETS, "as_of": AS_OF.isoformat()}
@@ -621,7 +695,7 @@ def main() -> None:
     skipped = {"skipped": "not requested (--only)"}
     with tempfile.TemporaryDirectory(prefix="docforge-bench-") as tmp:
         work = Path(tmp)
-        for name in ("docx", "pdf", "bundle", "memory", "web"):
+        for name in ("docx", "pdf", "bundle", "memory", "check", "web"):
             if name not in only:
                 results[name] = skipped
                 continue
@@ -634,6 +708,8 @@ def main() -> None:
                 results[name] = bench_pdf(items, sizes["pdf_docforge"], sizes["pdf_plain"], work / name)
             elif name == "bundle":
                 results[name] = bench_bundle(sizes["bundle_households"], work / name)
+            elif name == "check":
+                results[name] = bench_check(sizes["check"], sizes["check_budget_s"], work / name)
             elif name == "web":
                 results[name] = bench_web(20 if args.quick else 60, work / name)
             else:

@@ -160,6 +160,9 @@ as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YY
                             help="Signing date: the law, amounts and clauses in force on it. Default: today.")
 village_option = click.option("--village", "village_file", required=True, type=click.Path(path_type=Path),
                               help="The village file (YAML or JSON).")
+encoding_option = click.option("--encoding", metavar="NAME",
+                                help="The text encoding of a CSV roster (gb18030, big5, utf-8, utf-16), when "
+                                     "docforge cannot tell it from the file.")
 household_option = click.option("--household", "household_file", type=click.Path(path_type=Path),
                                 help="A household file (YAML or JSON); needed by the four agreements.")
 
@@ -368,8 +371,9 @@ def demo(output: Path, as_of: dt.date) -> None:
 @click.option("--problems", "problems_file", type=click.Path(path_type=Path),
               help="Write the roster rows with their problems to this .xlsx, to correct and feed back.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@encoding_option
 def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: bool,
-          problems_file: Path | None, as_json: bool) -> None:
+          problems_file: Path | None, as_json: bool, encoding: str | None) -> None:
     """Legal findings of the village's documents on --as-of, and the roster's problems."""
     from .errors import LegalFindingError
     from .inputs import load_village
@@ -385,7 +389,7 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
     if roster_file is not None:
         from .roster import check_roster
 
-        roster_report = check_roster(village, roster_file, as_of)
+        roster_report = check_roster(village, roster_file, as_of, encoding)
         if problems_file is not None:
             from .roster import write_problem_sheet
 
@@ -394,8 +398,12 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
         out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings],
                "notices": [f.model_dump(mode="json") for f in notices], "not_offered": absent}
         if roster_report is not None:
-            out["roster"] = roster_report.model_dump(mode="json")
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+            out["roster"] = "\0"  # its problems streamed in place: memory does not grow with them
+        before, _placeholder, after = json.dumps(out, ensure_ascii=False, indent=2).partition('"\\u0000"')
+        click.echo(before, nl=False)
+        for chunk in roster_report.json_chunks() if roster_report is not None else ():
+            click.echo(chunk, nl=False)
+        click.echo(after)
     else:
         click.echo(f"Legal findings as of {as_of.isoformat()}: {len(findings) or 'none'}")
         for f in findings:
@@ -410,11 +418,12 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
         for kind, why in absent.items():
             click.echo(_("Not offered: {kind}: {reason}", kind=kind, reason=why))
         if roster_report is not None:
-            click.echo(roster_report.text())
+            for line in roster_report.lines(limit=200):  # --problems or --json: every one
+                click.echo(line)
             if problems_file is not None:
                 click.echo(f"wrote {problems_file} (the rows with their problems; correct and feed it back)")
-    if roster_report is not None and roster_report.errors:
-        raise InputError(f"{roster_file}: {len(roster_report.errors)} problem(s) to correct (listed above)")
+    if roster_report is not None and not roster_report.ok:
+        raise InputError(f"{roster_file}: {roster_report.error_count} problem(s) to correct (listed above)")
     if strict and findings:
         raise LegalFindingError(f"{len(findings)} legal finding(s) under --strict (listed above)")
 
@@ -522,10 +531,12 @@ def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str]
                    "text on this date (e.g. the adopted text's), before the adoption sheet.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The bundle folder (new, empty, or an earlier bundle to finish or update).")
+@encoding_option
 @click.pass_context
 def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple[Path, ...], roster_file: Path | None,
            skip_bad_rows: bool, county_dir: Path | None, as_of: dt.date, formats: str, draft: bool,
-           sign_fields: bool, jobs: int, round_size: int, compare_from: dt.date | None, output: Path) -> None:
+           sign_fields: bool, jobs: int, round_size: int, compare_from: dt.date | None, output: Path,
+           encoding: str | None) -> None:
     """Signature-ready packets: the village's and one per household that signs an agreement, with
     manifest.json; for one village (--village with --roster or --household) or a county (--county)."""
     import time
@@ -555,9 +566,10 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
         if county_dir is not None:
             from .county import COUNTY_SUMMARY, build_county
 
-            county = build_county(county_dir, output, options, skip_bad_rows=skip_bad_rows, reporter=reporter)
+            county = build_county(county_dir, output, options, skip_bad_rows=skip_bad_rows, reporter=reporter,
+                                  roster_encoding=encoding)
         else:
-            households = (RosterHouseholds(roster_file, skip_bad_rows) if roster_file is not None
+            households = (RosterHouseholds(roster_file, skip_bad_rows, encoding) if roster_file is not None
                           else HouseholdFiles(household_files))
             report = build_bundle(village_file, households, output, options, reporter=reporter)
     finally:

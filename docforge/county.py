@@ -110,8 +110,9 @@ def _village_name(path: Path | None) -> str | None:
 
 
 def build_county(county: Path | str, out: Path | str, options: BundleOptions, *, skip_bad_rows: bool = False,
-                 reporter: Reporter | None = None) -> CountyReport:
-    """Bundle every village of ``county`` into ``out/<folder>/`` and write ``out/county-summary.json``."""
+                 reporter: Reporter | None = None, roster_encoding: str | None = None) -> CountyReport:
+    """Bundle every village of ``county`` into ``out/<folder>/`` and write ``out/county-summary.json``
+    (CSV rosters read in ``roster_encoding`` when given)."""
     county, out = Path(county), Path(out)
     reporter = reporter or Reporter()
     folders = find_villages(county, out)
@@ -129,13 +130,13 @@ def build_county(county: Path | str, out: Path | str, options: BundleOptions, *,
 
             pool = stack.enter_context(Pool(options.jobs, options.timeout))
         for v in folders:
-            county_village(v, out, report, reporter, pool, options, skip_bad_rows)
+            county_village(v, out, report, reporter, pool, options, skip_bad_rows, roster_encoding)
     write_summary(report, county, options, skip_bad_rows)
     return report
 
 
 def county_village(v: VillageFolder, out: Path, report: CountyReport, reporter: Reporter, pool: Pool | None,
-                   options: BundleOptions, skip_bad_rows: bool) -> None:
+                   options: BundleOptions, skip_bad_rows: bool, roster_encoding: str | None = None) -> None:
     """One village of a county run: bundled, or named as failed (the others go on)."""
     outcome = VillageOutcome(v.folder, _village_name(v.village_file))
     label = f"{v.folder} ({outcome.village})" if outcome.village else v.folder
@@ -143,7 +144,7 @@ def county_village(v: VillageFolder, out: Path, report: CountyReport, reporter: 
         if v.problem:
             raise InputError(v.problem)
         assert v.village_file is not None and v.roster is not None
-        outcome.report = build_bundle(v.village_file, RosterHouseholds(v.roster, skip_bad_rows), out / v.folder,
+        outcome.report = build_bundle(v.village_file, RosterHouseholds(v.roster, skip_bad_rows, roster_encoding), out / v.folder,
                                       options, reporter=reporter, label=v.folder, pool=pool)
     except DocforgeError as e:
         outcome.error, outcome.exit_code = str(e), e.exit_code

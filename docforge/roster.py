@@ -19,10 +19,12 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
-import itertools
+import json
 import os
 import re
+import sqlite3
 import tempfile
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,11 +32,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 from stdnum import numdb
 
 from .compact import IntTable, hash64
 from .errors import InputError, mask_id
+from .i18n import _
 from .inputs import describe_errors
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
                      id_sex, validate_id_number)
@@ -318,31 +321,136 @@ def read_cell(column: Column, value: Any, epoch: dt.datetime = WINDOWS_EPOCH) ->
 # --------------------------------------------------------------------------- reading a file
 
 
-def detect_encoding(path: Path) -> str:
-    """The encoding of a CSV file, without being told.
+#: The encodings a roster without a BOM is tried in, after UTF-8: what Excel's "CSV" writes on a
+#: mainland (GB18030, a superset of GBK and GB2312) and on a Taiwan or Hong Kong Windows (Big5, as
+#: Windows code page 950).
+LEGACY_ENCODINGS = ("gb18030", "cp950")
+ENCODING_NAMES = {"gb18030": "GB18030/GBK", "cp950": "Big5", "utf-8": "UTF-8", "utf-8-sig": "UTF-8 with a BOM",
+                  "utf-16": "UTF-16", "utf-32": "UTF-32"}
+#: Share of a text's Chinese characters that must be common ones for it to be read as Chinese.
+PLAUSIBLE = 0.85
+_SAMPLE_BYTES = 1 << 19
 
-    A BOM decides. Otherwise strict trials, UTF-8 then GB18030 (a superset of GBK and GB2312), over
-    the whole file: for the short files of a village office they are surer than statistics, and
-    valid UTF-8 is almost never meant as GBK. Only a file that is neither (or holds NUL bytes, like
-    UTF-16 without a BOM) is left to charset-normalizer.
+
+@lru_cache(maxsize=1)
+def common_hanzi() -> frozenset[str]:
+    """The 3,755 common characters of GB2312 (level 1, simplified) and the 5,401 of Big5 (level 1,
+    traditional): nearly every character of a roster's names, groups and addresses is one of them
+    (99% of the seed's text), where text decoded with the wrong one of the two encodings has
+    about half its characters outside them (rare characters, kana, Cyrillic, box drawing)."""
+    chars = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            with contextlib.suppress(UnicodeDecodeError):
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+    for lead in range(0xA4, 0xC7):
+        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            if (lead << 8 | trail) <= 0xC67E:
+                with contextlib.suppress(UnicodeDecodeError):
+                    chars.add(bytes((lead, trail)).decode("big5"))
+    return frozenset(chars)
+
+
+def _is_punctuation(c: str) -> bool:
+    return "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" or "\u2000" <= c <= "\u206f" or c == "\u00b7"
+
+
+@dataclass
+class _Reading:
+    """A file read as one encoding: the share of its Chinese characters that are common, and a few
+    of its words, to show."""
+
+    encoding: str
+    plausible: float
+    letters: int
+    sample: str
+
+    def describe(self) -> str:
+        return _("as {encoding} it reads '{sample}' ({percent}% uncommon characters)",
+                 encoding=ENCODING_NAMES.get(self.encoding, self.encoding), sample=self.sample,
+                 percent=round(100 * (1 - self.plausible)))
+
+
+def _encoding_fix() -> str:
+    return _('give the encoding with --encoding (gb18030, big5, utf-8, utf-16), or save the file from Excel as '
+             '"CSV UTF-8" or as .xlsx')
+
+
+def _reading(path: Path, encoding: str) -> _Reading:
+    with open(path, "rb") as f:
+        text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(f.read(_SAMPLE_BYTES))
+    common = common_hanzi()
+    letters = [c for c in text if ord(c) > 0x7F and not c.isspace() and not _is_punctuation(c)]
+    plausible = sum(c in common for c in letters) / len(letters) if letters else 1.0
+    words = re.findall(r"[^\x00-\x7f\s,;|\t，、]+", text)
+    return _Reading(encoding, plausible, len(letters), "、".join(words[:3])[:24])
+
+
+def detect_encoding(path: Path, encoding: str | None = None) -> str:
+    """The encoding of a CSV file: ``encoding`` when given (the whole file must decode with it),
+    else found on evidence, or an :class:`InputError` saying what was found when unsure.
+
+    A BOM decides (UTF-8, UTF-16, UTF-32). Otherwise the whole file must decode strictly: UTF-8
+    first (valid UTF-8 is almost never meant as anything else); then GB18030 and Big5, each
+    decoding being judged by its Chinese characters (:func:`common_hanzi`): Big5 bytes decode as
+    GB18030 too, into garbled names, so the one whose characters are common is taken, and a file
+    that reads plausibly as both, or as neither, is refused. A file that is none of these (no CJK
+    encoding decodes it) is left to charset-normalizer, and its reading judged the same way.
     """
+    if encoding:
+        return _given_encoding(path, encoding)
     with open(path, "rb") as f:
         head = f.read(65536)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" not in head:
-        for encoding in ("utf-8", "gb18030"):
-            if _decodes(path, encoding):
-                return encoding
-    from charset_normalizer import from_path
+    for bom, marked in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            if not _decodes(path, marked):
+                raise InputError(_('{file}: begins with the mark of {encoding} text but is not {encoding} throughout '
+                                   '(damaged, or two files joined); save it again from Excel as "CSV UTF-8"',
+                                   file=path, encoding=ENCODING_NAMES[marked]))
+            return marked
+    if b"\x00" not in head and _decodes(path, "utf-8"):
+        return "utf-8"
+    candidates = [e for e in LEGACY_ENCODINGS if b"\x00" not in head and _decodes(path, e)]
+    if not candidates:
+        from charset_normalizer import from_path
 
-    best = from_path(path).best()
-    if best is None:
-        raise InputError(f"{path}: cannot tell the text encoding of this CSV file; save it from Excel as "
-                         f"\"CSV UTF-8\" or as .xlsx")
-    return best.encoding
+        best = from_path(path).best()
+        if best is None:
+            raise InputError(_("{file}: cannot tell the text encoding of this CSV file (it is not UTF-8, GB18030 or "
+                               "Big5 text); {fix}", file=path, fix=_encoding_fix()))
+        candidates = [best.encoding]
+    readings = [_reading(path, e) for e in candidates]
+    good = sorted((r for r in readings if r.plausible >= PLAUSIBLE), key=lambda r: -r.plausible)
+    if len(good) == 1 or (len(good) > 1 and good[0].plausible - good[1].plausible >= 0.15):
+        return good[0].encoding
+    if not good:
+        found = "; ".join(r.describe() for r in readings)
+        raise InputError(_("{file}: cannot tell the text encoding of this CSV file: it is not UTF-8, and its Chinese "
+                           "text looks garbled in every encoding that decodes it ({found}); {fix}",
+                           file=path, found=found, fix=_encoding_fix()))
+    first, second = good[:2]
+    raise InputError(_("{file}: cannot tell the text encoding of this CSV file: its text reads as Chinese both as "
+                       "{encoding} '{sample}' and as {other} '{other_sample}'; say which with --encoding gb18030 or "
+                       '--encoding big5, or save the file from Excel as "CSV UTF-8"', file=path,
+                       encoding=ENCODING_NAMES.get(first.encoding, first.encoding), sample=first.sample,
+                       other=ENCODING_NAMES.get(second.encoding, second.encoding), other_sample=second.sample))
+
+
+def _given_encoding(path: Path, encoding: str) -> str:
+    """The encoding a user named: known to Python, and decoding the whole file."""
+    aliases = {"big5": "cp950", "gbk": "gb18030", "gb2312": "gb18030"}
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(_("--encoding {encoding}: not an encoding Python knows; use one of gb18030, big5, utf-8, "
+                           "utf-16", encoding=encoding)) from None
+    name = aliases.get(name, name)
+    if not _decodes(path, name):
+        raise InputError(_("{file}: is not {encoding} text (it holds bytes that {encoding} does not decode); check "
+                           "--encoding, or leave it out and let docforge find the encoding", file=path,
+                           encoding=encoding))
+    return name
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -385,22 +493,24 @@ def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
     (:mod:`docforge.xlsx`, whose memory does not grow with the sheet as openpyxl's read-only mode
     does); ``epoch_out`` receives the workbook's date epoch (1900 or 1904), which serial numbers
     count from."""
-    from .xlsx import READ_ERRORS, FirstSheet, WorkbookError
+    from .xlsx import READ_ERRORS, FirstSheet, SheetTooLarge, WorkbookError
 
     try:
         sheet = FirstSheet(path)
     except WorkbookError as e:
         raise _unreadable_workbook(path, str(e)) from None
-    with sheet, contextlib.closing(sheet.rows()) as rows:
+    with sheet, contextlib.closing(sheet.numbered_rows()) as rows:  # a gap in the numbers costs nothing
         epoch_out.append(sheet.epoch)
-        for number in itertools.count(1):
+        while True:
             try:
-                values = next(rows, None)
+                row = next(rows, None)
+            except SheetTooLarge as e:
+                raise _unreadable_workbook(path, str(e)) from None
             except READ_ERRORS as e:
                 raise _unreadable_workbook(path, f"{type(e).__name__}: {e}") from None
-            if values is None:
+            if row is None:
                 return
-            yield RawRow(number, values)
+            yield RawRow(*row)
 
 
 def _unreadable_workbook(path: Path, reason: str) -> InputError:
@@ -449,9 +559,10 @@ class RosterFile:
             yield raw
 
 
-def open_roster(path: Path | str) -> RosterFile:
+def open_roster(path: Path | str, encoding: str | None = None) -> RosterFile:
     """Open a roster (.xlsx or .csv) and find its header row (one of the first 20 rows; title rows
-    above it are skipped)."""
+    above it are skipped). ``encoding``: a CSV file's, when the user said it (else found, see
+    :func:`detect_encoding`); an .xlsx file has none."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -461,7 +572,7 @@ def open_roster(path: Path | str) -> RosterFile:
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
         raise InputError(f"{path}: a roster must be an .xlsx or .csv file")
     if suffix == ".csv" or suffix == ".txt":
-        fmt, encoding, epoch = "csv", detect_encoding(path), WINDOWS_EPOCH
+        fmt, encoding, epoch = "csv", detect_encoding(path, encoding), WINDOWS_EPOCH
         rows = _csv_rows(path, encoding)
     else:
         fmt, encoding, epochs = "xlsx", None, []
@@ -547,8 +658,73 @@ class SkippedRow(Model):
     reasons: list[str]
 
 
+class ProblemStore:
+    """Every problem of a roster, kept on disk in a private temporary SQLite database (deleted
+    when closed or collected), so that memory does not grow with the number of problems: a roster
+    of 200,000 rows can have 400,000. Problems come out in the order a clerk reads them: by row,
+    then by column (file-level ones first), then as found."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.errors = self.warnings = 0
+        self._db = sqlite3.connect("", check_same_thread=False)  # "": on disk, private, removed on close
+        self._db.execute("PRAGMA cache_size=-2048")  # at most 2 MiB of it in memory
+        self._db.execute("CREATE TABLE problem (seq INTEGER PRIMARY KEY, row_key INTEGER, column_key INTEGER, "
+                         "severity TEXT, row INTEGER, column TEXT, column_index INTEGER, value TEXT, message TEXT, "
+                         "fix TEXT)")
+        self._lock = threading.Lock()
+
+    def add(self, p: Problem) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO problem (row_key, column_key, severity, row, column, column_index, value, "
+                             "message, fix) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             (p.row or 0, -1 if p.column_index is None else p.column_index, p.severity, p.row,
+                              p.column, p.column_index, p.value, p.message, p.fix))
+        if p.severity == "error":
+            self.errors += 1
+        else:
+            self.warnings += 1
+
+    def __len__(self) -> int:
+        return self.errors + self.warnings
+
+    def iterate(self, severity: str | None = None, limit: int | None = None, rows: tuple[int, int] | None = None,
+                file: str | None = None) -> Iterator[Problem]:
+        """The problems in order, of one ``severity``, at most ``limit``, in ``rows`` (first, last),
+        naming ``file`` (default: the file checked)."""
+        where, args = [], []
+        if severity:
+            where.append("severity = ?")
+            args.append(severity)
+        if rows:
+            where.append("row_key BETWEEN ? AND ?")
+            args += list(rows)
+        sql = ("SELECT severity, row, column, column_index, value, message, fix FROM problem"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY row_key, column_key, seq"
+               + (f" LIMIT {int(limit)}" if limit is not None else ""))
+        with self._lock:
+            cursor = self._db.execute(sql, args)
+        while True:
+            with self._lock:
+                batch = cursor.fetchmany(1000)
+            if not batch:
+                return
+            for severity_, row, column, index, value, message, fix in batch:
+                yield Problem.model_construct(severity=severity_, file=file or self.file, row=row, column=column,
+                                              column_index=index, value=value, message=message, fix=fix)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._db.close()
+
+
 class RosterReport(Model):
-    """Every problem of a roster, found in one pass."""
+    """Every problem of a roster, found in one pass. The problems are kept on disk
+    (:class:`ProblemStore`): :meth:`iter_problems` streams them; ``problems``, ``errors`` and
+    ``warnings`` are lists of them, for rosters small enough to hold them."""
 
     file: str
     format: Literal["xlsx", "csv"]
@@ -557,32 +733,69 @@ class RosterReport(Model):
     headers: list[str] = Field(default_factory=list)
     rows: int = Field(0, description="data rows read (fully empty rows are not counted)")
     households: int = Field(0, description="rows that make a valid household")
-    problems: list[Problem] = Field(default_factory=list)
+    _store: ProblemStore | None = PrivateAttr(None)
+
+    @property
+    def store(self) -> ProblemStore:
+        if self._store is None:
+            self._store = ProblemStore(self.file)
+        return self._store
+
+    def iter_problems(self, severity: str | None = None, limit: int | None = None) -> Iterator[Problem]:
+        return self.store.iterate(severity, limit, file=self.file)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self.iter_problems())
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+        return list(self.iter_problems("error"))
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
+        return list(self.iter_problems("warning"))
+
+    @property
+    def error_count(self) -> int:
+        return self.store.errors
+
+    @property
+    def warning_count(self) -> int:
+        return self.store.warnings
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.store.errors
 
     def summary(self) -> str:
         enc = f", {self.encoding}" if self.encoding else ""
         return (f"{self.file} ({self.format}{enc}): {self.rows} rows, {self.households} valid households, "
-                f"{len(self.errors)} errors, {len(self.warnings)} warnings")
+                f"{self.error_count} errors, {self.warning_count} warnings")
 
     def text(self, limit: int | None = None) -> str:
-        shown = self.problems if limit is None else self.problems[:limit]
-        lines = [self.summary(), *(p.line() for p in shown)]
-        if len(shown) < len(self.problems):
-            lines.append(f"... and {len(self.problems) - len(shown)} more; `docforge check --roster FILE "
-                         f"--problems OUT.xlsx` writes them all into a sheet to correct")
-        return "\n".join(lines)
+        return "\n".join(self.lines(limit))
+
+    def lines(self, limit: int | None = None) -> Iterator[str]:
+        """The summary, then each problem (the first ``limit``, then how many more and where to see
+        them all)."""
+        yield self.summary()
+        shown = 0
+        for p in self.iter_problems(limit=limit):
+            shown += 1
+            yield p.line()
+        if shown < len(self.store):
+            yield _("... and {count} more; `docforge check --roster FILE --problems OUT.xlsx` writes them all into a "
+                    "sheet to correct (or --json lists them)", count=len(self.store) - shown)
+
+    def json_chunks(self) -> Iterator[str]:
+        """The report as JSON (its fields and ``problems``), in pieces: the problems are streamed."""
+        head = json.dumps({**self.model_dump(mode="json"), "problems": []}, ensure_ascii=False, indent=2)
+        before, after = head.rsplit('"problems": []', 1)
+        yield before + '"problems": ['
+        for n, p in enumerate(self.iter_problems()):
+            yield ("," if n else "") + "\n    " + json.dumps(p.model_dump(mode="json"), ensure_ascii=False)
+        yield "\n  ]" + after
 
 
 class RosterError(InputError):
@@ -590,7 +803,7 @@ class RosterError(InputError):
 
     def __init__(self, report: RosterReport, limit: int = 200):
         self.report = report
-        super().__init__(f"the roster has {len(report.errors)} errors; nothing was produced.\n"
+        super().__init__(f"the roster has {report.error_count} errors; nothing was produced.\n"
                          + report.text(limit))
 
 
@@ -613,6 +826,7 @@ class _Checker:
         self.numeric_ids: dict[int, list[int]] = {}
         self.migrants_missing: dict[str, int] = defaultdict(int)
         self.error_count = 0
+        self.row_problems: list[Problem] = []  # those found while the current row was read
         self._file_problems()
         #: errors of the file itself (a required column missing …): no row can make a household
         self.file_errors = self.error_count
@@ -627,7 +841,8 @@ class _Checker:
             shown = mask_id(text) if kind == "id" else _ID_LIKE.sub(lambda m: mask_id(m[0]), text[:60])
         p = Problem(severity=severity, file=str(self.roster.path), row=row, column=column, column_index=index,
                     value=shown, message=message, fix=fix)
-        self.report.problems.append(p)
+        self.report.store.add(p)
+        self.row_problems.append(p)
         self.error_count += severity == "error"
         return p
 
@@ -647,12 +862,12 @@ class _Checker:
 
     def scan(self) -> Iterator[tuple[RawRow, Household | None, list[Problem]]]:
         for raw in self.roster.rows():
-            start = len(self.report.problems)
+            self.row_problems = []
             self.report.rows += 1
             household = self.check_row(raw)
             if household is not None:
                 self.report.households += 1
-            yield raw, household, self.report.problems[start:]
+            yield raw, household, self.row_problems
         self._finish()
 
     def check_row(self, raw: RawRow) -> Household | None:
@@ -823,7 +1038,6 @@ class _Checker:
                      f"add a {BY_KEY[key].header} column", self.roster.header_row)
         if self.report.rows == 0:
             self.add("warning", "the roster has no data rows", "fill in one row per couple below the header")
-        self.report.problems.sort(key=lambda p: (p.row or 0, -1 if p.column_index is None else p.column_index))
 
 
 _BAD = object()  # a cell that could not be read (already reported)
@@ -843,11 +1057,11 @@ def children_from_count(count: int, last_birth: dt.date | None) -> list[Child]:
     return [Child() for _ in range(count - 1)] + [Child(birth_date=last_birth)] if count else []
 
 
-def check_roster(village: Village, path: Path | str, as_of: dt.date) -> RosterReport:
+def check_roster(village: Village, path: Path | str, as_of: dt.date, encoding: str | None = None) -> RosterReport:
     """Read the whole roster and report every problem: errors (the row makes no household) and
     warnings (it does, but something needs a look)."""
-    checker = _Checker(village, open_roster(path), as_of)
-    for _ in checker.scan():
+    checker = _Checker(village, open_roster(path, encoding), as_of)
+    for _found in checker.scan():
         pass
     return checker.report
 
@@ -860,17 +1074,19 @@ class HouseholdStream:
     recorded in ``skipped``. After iteration, ``report`` holds every problem (warnings included).
     """
 
-    def __init__(self, village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False):
+    def __init__(self, village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False,
+                 encoding: str | None = None):
         self.village, self.path, self.as_of, self.skip_bad = village, Path(path), as_of, skip_bad
+        self.encoding = encoding
         self.report: RosterReport | None = None
         self.skipped: list[SkippedRow] = []
 
     def __iter__(self) -> Iterator[tuple[int, Household]]:
         if not self.skip_bad:
-            self.report = check_roster(self.village, self.path, self.as_of)
+            self.report = check_roster(self.village, self.path, self.as_of, self.encoding)
             if not self.report.ok:
                 raise RosterError(self.report)
-        checker = _Checker(self.village, open_roster(self.path), self.as_of)
+        checker = _Checker(self.village, open_roster(self.path, self.encoding), self.as_of)
         if self.skip_bad:
             self.report = checker.report
             if checker.file_errors:
@@ -885,13 +1101,16 @@ class HouseholdStream:
                                                reasons=[p.short() for p in problems if p.severity == "error"]))
 
 
-def iter_households(village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False) -> HouseholdStream:
+def iter_households(village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False,
+                    encoding: str | None = None) -> HouseholdStream:
     """The households of a roster, streamed as ``(row_number, Household)``; see :class:`HouseholdStream`."""
-    return HouseholdStream(village, path, as_of, skip_bad)
+    return HouseholdStream(village, path, as_of, skip_bad, encoding)
 
 
 # --------------------------------------------------------------------------- writing sheets
 
+#: Problem cells that get a comment in the problem sheet (every problem is in its 问题 column).
+COMMENT_LIMIT = 2000
 _FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "header": "DDEBF7", "required": "BDD7EE"}
 _FORMATS = {"date": "yyyy-mm-dd", "id": "@", "text": "@"}
 
@@ -920,10 +1139,13 @@ def _sheet_value(value: Any, kind: str | None) -> Any:
 
 def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out: Path | str) -> Path:
     """Write the roster's rows with a 问题 column and the problem cells highlighted (red: error,
-    yellow: warning; the message is also the cell's comment), and a second sheet 问题清单 listing
-    every problem. The first sheet keeps the roster's own headers, so once corrected it reads back
-    as a roster. ``rows`` are the rows as read (``open_roster(path).rows()``); ``None`` reads them
-    again from ``report.file``. Rows are streamed: memory stays flat."""
+    yellow: warning; for the first `COMMENT_LIMIT` cells the message is also the cell's comment),
+    and a second sheet 问题清单 listing every problem. The first sheet keeps the roster's own
+    headers, so once corrected it reads back as a roster. ``rows`` are the rows as read
+    (``open_roster(path).rows()``); ``None`` reads them again from ``report.file``. Rows and
+    problems are streamed (openpyxl's write-only workbook; the problems merged in by row from the
+    report's store): memory stays flat however many there are. Comments are capped because
+    openpyxl keeps every one in memory until the file is saved."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.comments import Comment
@@ -931,10 +1153,8 @@ def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out
     from openpyxl.utils import get_column_letter
 
     if rows is None:
-        rows = open_roster(report.file).rows()
-    by_row: dict[int | None, list[Problem]] = defaultdict(list)
-    for p in report.problems:
-        by_row[p.row].append(p)
+        rows = open_roster(report.file, report.encoding).rows()
+    comments = [0]
     fills = {k: PatternFill("solid", fgColor=c) for k, c in _FILLS.items()}
     columns = map_headers(report.headers)[0]
     kinds = {i: c.kind for i, c in columns.items()}
@@ -953,7 +1173,9 @@ def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out
                 cell.number_format = _FORMATS[kinds[i]]
             if (p := worst.get(i)) is not None:
                 cell.fill = fills[p.severity]
-                cell.comment = Comment(p.short(), "docforge")
+                if comments[0] < COMMENT_LIMIT:
+                    comments[0] += 1
+                    cell.comment = Comment(p.short(), "docforge")
             cells.append(cell)
         return cells
 
@@ -964,15 +1186,22 @@ def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out
         for i in range(width + 1):
             ws.column_dimensions[get_column_letter(i + 1)].width = columns[i].width if i in columns else 16
         ws.column_dimensions[get_column_letter(width + 1)].width = 60
-        head = row_cells(ws, list(report.headers), by_row.get(report.header_row, []), header=True)
+        hr = report.header_row
+        head = row_cells(ws, list(report.headers), list(report.store.iterate(rows=(hr, hr))), header=True)
         ws.append([*head, _bold(WriteOnlyCell(ws, PROBLEM_HEADER), Font)])
+        pending = report.store.iterate(rows=(hr + 1, 1 << 62))  # in row order, as the rows come
+        following = next(pending, None)
         for raw in rows:
-            problems = by_row.get(raw.number, [])
+            problems = []
+            while following is not None and (following.row or 0) <= raw.number:
+                if following.row == raw.number:
+                    problems.append(following)
+                following = next(pending, None)
             note = "\n".join(f"{'错误' if p.severity == 'error' else '提示'}：{p.short()}" for p in problems)
             ws.append([*row_cells(ws, raw.values, problems, header=False), _sheet_value(note, None) or None])
         listing = wb.create_sheet("问题清单")
         listing.append(["级别", "行", "列", "内容", "问题", "修改方法"])
-        for p in report.problems:
+        for p in report.iter_problems():
             listing.append([_sheet_value(x, None) for x in ("错误" if p.severity == "error" else "提示", p.row,
                                                             p.column, p.value, p.message, p.fix)])
         wb.save(path)

@@ -109,11 +109,13 @@ class HouseholdFiles(Households):
 
 
 class RosterHouseholds(Households):
-    """The households of a roster (.xlsx or .csv), streamed row by row in roster order."""
+    """The households of a roster (.xlsx or .csv), streamed row by row in roster order; a CSV one
+    read in ``encoding`` when given (else the encoding found in the file)."""
 
-    def __init__(self, path: Path | str, skip_bad: bool = False):
+    def __init__(self, path: Path | str, skip_bad: bool = False, encoding: str | None = None):
         self.path = Path(path)
         self.skip_bad = skip_bad
+        self.encoding = encoding
         self.stream: HouseholdStream | None = None
         self._village_path = ""
         self._as_of: dt.date | None = None
@@ -121,7 +123,7 @@ class RosterHouseholds(Households):
     def bind(self, village: Village, village_input: InputFile, as_of: dt.date) -> None:
         from .roster import iter_households
 
-        self.stream = iter_households(village, self.path, as_of, skip_bad=self.skip_bad)
+        self.stream = iter_households(village, self.path, as_of, skip_bad=self.skip_bad, encoding=self.encoding)
         self.input = InputFile.of("roster", self.path)
         self._village_path, self._as_of = village_input.path, as_of
 
@@ -159,7 +161,7 @@ class RosterHouseholds(Households):
         report = stream.report
         assert report is not None
         warnings: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for p in report.warnings:
+        for p in report.iter_problems("warning"):
             w = warnings.setdefault((p.column, p.message), {"column": p.column, "message": p.message, "fix": p.fix,
                                                             "first_row": p.row, "value": p.value, "rows": 0})
             w["rows"] += 1
@@ -192,15 +194,15 @@ class RosterRefusedError(InputError):
 
     def __init__(self, report: RosterReport, village_path: str, roster_path: str, as_of: dt.date, limit: int = 50):
         self.report = report
-        errors = report.errors
-        rows = all(p.row is not None and p.row != report.header_row for p in errors)
+        count = report.error_count
+        rows = all(p.row is not None and p.row != report.header_row for p in report.iter_problems("error"))
         fix = ("Correct them, or give --skip-bad-rows to leave those rows out (the output and the manifest list "
                "them)." if rows else "Correct the file: no row can be read while these are wrong.")
-        lines = [f"{roster_path}: the roster has {len(errors)} error{'s' * (len(errors) != 1)}; no bundle was "
+        lines = [f"{roster_path}: the roster has {count} error{'s' * (count != 1)}; no bundle was "
                  f"written. {fix}", report.summary()]
-        lines += [p.line() for p in errors[:limit]]
-        if len(errors) > limit:
-            lines.append(f"... and {len(errors) - limit} more errors")
+        lines += [p.line() for p in report.iter_problems("error", limit)]
+        if count > limit:
+            lines.append(f"... and {count - limit} more errors")
         lines.append(f"Every problem, in a sheet to correct and feed back: docforge check --village {village_path} "
                      f"--roster {roster_path} --as-of {as_of.isoformat()} --problems problems.xlsx")
         super().__init__("\n".join(lines))

@@ -16,6 +16,12 @@ from the workbook's 1900 or 1904 epoch; a row as wide as its last cell, gaps fil
 missing row as an empty list. The recorded sheet size (``<dimension>``) is ignored: some writers get
 it wrong. The small parts (content types, workbook, relationships, styles) are read with
 openpyxl's own classes.
+
+A hostile file cannot make it run without end or fill the memory: a gap in the row numbers
+(``<row r="2000000000">``) is skipped in one step by :meth:`FirstSheet.numbered_rows`; a row or
+column beyond Excel's own limits (1,048,576 rows, 16,384 columns), or more row elements than a
+sheet can have, raises :class:`SheetTooLarge`; and every part is checked against a limit on its
+unpacked size before it is read (:mod:`docforge.safezip`: a zip bomb is refused at once).
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ from openpyxl.xml.constants import (ARC_CONTENT_TYPES, ARC_STYLE, ARC_WORKBOOK, 
                                     XLTX)
 from openpyxl.xml.functions import fromstring
 
+from .i18n import _
+from .safezip import MiB, ArchiveTooLarge, check_member
+
 #: What a damaged sheet or string table raises while it is read.
 READ_ERRORS = (etree.LxmlError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, ValueError,
                OverflowError)
@@ -45,9 +54,22 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ROW, _V, _IS, _SI = (f"{{{_MAIN}}}{tag}" for tag in ("row", "v", "is", "si"))
 _DIGITS = "0123456789"
 
+#: Excel's limits: a sheet Excel writes never goes beyond them.
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+#: The most bytes read unpacked from one part: the sheet (streamed), the shared strings (kept, as
+#: one buffer), any other part (parsed whole). A roster of a million rows fits.
+SHEET_LIMIT = 2048 * MiB
+STRINGS_LIMIT = 512 * MiB
+PART_LIMIT = 64 * MiB
+
 
 class WorkbookError(Exception):
     """The file is not a workbook this reader can read: the message says what failed."""
+
+
+class SheetTooLarge(ArchiveTooLarge):
+    """A row or column beyond Excel's limits, or more rows than a sheet can hold."""
 
 
 class SharedStrings:
@@ -128,7 +150,7 @@ def _drop(element: Any) -> None:
 def read_shared_strings(source: IO[bytes]) -> SharedStrings:
     """The shared-string table (``xl/sharedStrings.xml``), with openpyxl's removal of ``x005F_``."""
     strings = SharedStrings()
-    for _, si in _iterparse(source, _SI):
+    for _event, si in _iterparse(source, _SI):
         strings.append(text_content(si).replace("x005F_", ""))
         _drop(si)
     return strings
@@ -141,8 +163,16 @@ def _column(coordinate: str) -> int:
     letters = coordinate.rstrip(_DIGITS)
     index = _columns.get(letters)
     if index is None:
-        index = _columns[letters] = column_index_from_string(letters)
+        index = column_index_from_string(letters)
+        if index > MAX_COLUMNS:
+            raise _beyond_column(_("cell {cell}", cell=coordinate[:20]))
+        _columns[letters] = index
     return index
+
+
+def _beyond_column(where: str) -> SheetTooLarge:
+    return SheetTooLarge(_("{where} is beyond the last column of an Excel sheet (XFD, column {limit})", where=where,
+                           limit=format(MAX_COLUMNS, ",")))
 
 
 def _row_number(text: str) -> int:
@@ -171,6 +201,8 @@ class FirstSheet:
         try:
             self.archive = zipfile.ZipFile(self.path)
             names = set(self.archive.namelist())
+            for name in names & {ARC_CONTENT_TYPES, ARC_STYLE}:
+                check_member(self.archive, name, PART_LIMIT)
             content_types = self._content_types()
             workbook_part = self._workbook_part(content_types)
             package = self._workbook(workbook_part)
@@ -178,6 +210,10 @@ class FirstSheet:
             self.sheet_part = self._first_sheet(package, workbook_part, names)
             self.date_styles, self.duration_styles = self._date_styles()
             self.strings = self._shared_strings(content_types)
+            check_member(self.archive, self.sheet_part, SHEET_LIMIT)
+        except ArchiveTooLarge as e:
+            self.close()
+            raise WorkbookError(str(e)) from e
         except Exception as e:  # noqa: BLE001 - zipfile, XML and openpyxl errors all mean "not a workbook"
             self.close()
             raise WorkbookError(f"{type(e).__name__}: {e}") from e
@@ -213,11 +249,15 @@ class FirstSheet:
 
     def _workbook(self, part: str) -> Any:
         assert self.archive is not None
+        check_member(self.archive, part, PART_LIMIT)
         return WorkbookPackage.from_tree(fromstring(self.archive.read(part)))
 
     def _first_sheet(self, package: Any, workbook_part: str, names: set[str]) -> str:
         assert self.archive is not None
-        rels = get_dependents(self.archive, get_rels_path(workbook_part)).to_dict()
+        rels_path = get_rels_path(workbook_part)
+        if rels_path in names:
+            check_member(self.archive, rels_path, PART_LIMIT)
+        rels = get_dependents(self.archive, rels_path).to_dict()
         for sheet in package.sheets:
             if not sheet.id:
                 continue
@@ -244,6 +284,7 @@ class FirstSheet:
         part = content_types.find(SHARED_STRINGS)
         if part is None:
             return SharedStrings()
+        check_member(self.archive, part.PartName[1:], STRINGS_LIMIT)
         with self.archive.open(part.PartName[1:]) as src:
             return read_shared_strings(src)
 
@@ -251,22 +292,37 @@ class FirstSheet:
 
     def rows(self) -> Iterator[list[Any]]:
         """The sheet's rows from row 1 to the last, each a list of values (see the module's
-        docstring). Raises one of :data:`READ_ERRORS` on a damaged sheet."""
-        assert self.archive is not None
+        docstring), a missing row as an empty list. Raises one of :data:`READ_ERRORS` on a damaged
+        sheet (:class:`SheetTooLarge` beyond Excel's limits)."""
         expected = 1
+        for number, values in self.numbered_rows():
+            while expected < number:
+                expected += 1
+                yield []
+            expected += 1
+            yield values
+
+    def numbered_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """``(row number, values)`` of each row the sheet holds, in order: a gap in the numbers
+        costs nothing. A row numbered at or below one before it is left out, as openpyxl does."""
+        assert self.archive is not None
         with self.archive.open(self.sheet_part) as src:
-            number = 0
-            for _, element in _iterparse(src, _ROW):
+            number = last = count = 0
+            for _event, element in _iterparse(src, _ROW):
+                count += 1
                 r = element.get("r")
                 number = number + 1 if r is None else _row_number(r)
+                if number > MAX_ROWS:
+                    raise SheetTooLarge(_("row {row} is beyond the last row of an Excel sheet ({limit})", row=number,
+                                          limit=format(MAX_ROWS, ",")))
+                if count > MAX_ROWS:
+                    raise SheetTooLarge(_("the sheet holds more than {limit} rows, the most an Excel sheet can",
+                                          limit=format(MAX_ROWS, ",")))
                 values = self._values(element)
                 _drop(element)
-                while expected < number:
-                    expected += 1
-                    yield []
-                if expected <= number:
-                    expected += 1
-                    yield values
+                if number > last:
+                    last = number
+                    yield number, values
 
     def _values(self, row: Any) -> list[Any]:
         cells = []
@@ -274,6 +330,8 @@ class FirstSheet:
         for cell in row:
             coordinate = cell.get("r")
             column = _column(coordinate) if coordinate else column + 1
+            if column > MAX_COLUMNS:
+                raise _beyond_column(_("column {column} of row {row}", column=format(column, ","), row=row.get("r") or "?"))
             cells.append((column, self._value(cell)))
         if not cells:
             return []

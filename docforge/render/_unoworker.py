@@ -1,29 +1,105 @@
 """A long-lived LibreOffice converter, run by `docforge.render.pdfpool` under a Python that has
 LibreOffice's ``uno`` bridge (Debian: ``/usr/bin/python3`` with ``python3-uno``), not the venv's.
 
-    python3 -I _unoworker.py SOFFICE PROFILE_URL PIPE_NAME
+    python3 -I _unoworker.py SOFFICE PROFILE_URL PIPE_NAME [PARENT_PID]
 
 It starts SOFFICE listening on the named pipe with its own user profile, connects, and prints one
 JSON line ``{"ready": true}``. Then, per line ``{"src": DOCX, "dst": PDF}`` read from stdin, it
 converts and answers one line: ``{"ok": true}`` or ``{"error": "...", "fatal": bool}`` (fatal: the
-LibreOffice process is gone or unusable; the worker exits after saying so). End of input ends
-LibreOffice and the worker. Nothing of docforge is imported here: this runs under another Python.
+LibreOffice process is gone or unusable, its bridge disposed; the worker exits after saying so).
+End of input ends LibreOffice and the worker. Nothing of docforge is imported here: this runs
+under another Python.
+
+LibreOffice never outlives docforge: the helper leads a process group of its own (docforge starts
+it in a new session) that holds the launcher and ``soffice.bin``, and when docforge (PARENT_PID)
+is gone, however it ended (``kill -9`` included), the helper kills that whole group, itself with
+it. It learns so from a parent-death signal (``prctl(PR_SET_PDEATHSIG)`` on Linux), from a
+watchdog thread that checks its parent twice a second (everywhere, and while the main thread
+waits inside LibreOffice), and from a reply it cannot deliver.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 STARTUP_SECONDS = 60.0
+WATCH_SECONDS = 0.5
+PR_SET_PDEATHSIG = 1
+#: What an exception from a LibreOffice that is gone says (pyuno names its classes in full, such
+#: as ``com.sun.star.lang.DisposedException``).
+GONE = ("DisposedException", "Binary URP bridge")
+
+_office: subprocess.Popen | None = None
+
+
+def end_everything() -> None:
+    """Kill LibreOffice and this helper at once: the whole process group when the helper leads
+    one (as docforge starts it), else LibreOffice's launcher and the helper."""
+    try:
+        if os.getpgrp() == os.getpid():
+            os.killpg(os.getpid(), signal.SIGKILL)
+        elif _office is not None:
+            _office.kill()
+    finally:
+        os._exit(1)
+
+
+def watch_parent(parent: int) -> None:
+    """End everything once ``parent`` is no longer this process's parent (it ended). A SIGTERM
+    (the parent-death signal, or anyone's polite kill) ends everything too."""
+
+    def parent_gone() -> None:
+        if os.getppid() != parent:
+            end_everything()
+
+    signal.signal(signal.SIGTERM, lambda *_args: end_everything())
+    try:  # Linux: SIGTERM the moment the parent ends (or the thread of it that started us)
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+    def watchdog() -> None:
+        while True:
+            parent_gone()
+            time.sleep(WATCH_SECONDS)
+
+    parent_gone()  # it may have ended before the signal was set up
+    threading.Thread(target=watchdog, name="parent-watchdog", daemon=True).start()
 
 
 def reply(**fields) -> None:
-    sys.stdout.write(json.dumps(fields) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps(fields) + "\n")
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError, OSError):  # nobody reads: docforge is gone
+        end_everything()
+
+
+def gone(office: subprocess.Popen, exc: Exception, desktop) -> bool:
+    """Whether LibreOffice is gone or unusable after ``exc``: its launcher ended, its bridge was
+    disposed, or it no longer answers a trivial call."""
+    if office.poll() is not None:
+        return True
+    text = f"{type(exc).__name__} {getattr(exc, 'Message', '') or exc}"
+    if any(word in text for word in GONE):
+        return True
+    return not answers(desktop)
+
+
+def answers(desktop) -> bool:
+    try:
+        desktop.getFrames().getCount()
+    except Exception:  # noqa: BLE001 - any failure of a trivial call means the bridge is gone
+        return False
+    return True
 
 
 def no_autospace(doc) -> None:
@@ -39,7 +115,10 @@ def no_autospace(doc) -> None:
 
 
 def main() -> int:
+    global _office
     soffice, profile_url, pipe_name = sys.argv[1:4]
+    parent = int(sys.argv[4]) if len(sys.argv) > 4 else os.getppid()
+    watch_parent(parent)
     try:
         import uno
         from com.sun.star.beans import PropertyValue
@@ -62,6 +141,7 @@ def main() -> int:
          f"-env:UserInstallation={profile_url}", f"--accept={accept}"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    _office = office
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -87,14 +167,17 @@ def main() -> int:
         try:
             doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(request["src"]), "_blank", 0, load)
             if doc is None:
-                reply(error="LibreOffice produced no PDF (source file could not be loaded)", fatal=False)
+                fatal = office.poll() is not None or not answers(desktop)
+                reply(error="LibreOffice produced no PDF (source file could not be loaded)", fatal=fatal)
+                if fatal:
+                    return 1
                 continue
             no_autospace(doc)
             doc.storeToURL(uno.systemPathToFileUrl(request["dst"]), store)
             reply(ok=True)
         except Exception as exc:  # noqa: BLE001 - every failure is reported to the parent
             name = type(exc).__name__
-            fatal = office.poll() is not None or name in ("DisposedException", "RuntimeException")
+            fatal = gone(office, exc, desktop)
             message = getattr(exc, "Message", "") or str(exc)
             reply(error=f"{name}: {message}".strip(), fatal=fatal)
             if fatal:
@@ -105,6 +188,8 @@ def main() -> int:
                     doc.close(True)
                 except Exception:  # noqa: BLE001 - a document that will not close is dropped
                     pass
+    if os.getppid() != parent:  # end of input because docforge is gone: no politeness
+        end_everything()
     try:
         desktop.terminate()
     except Exception:  # noqa: BLE001 - LibreOffice ends on the bridge closing anyway

@@ -35,7 +35,9 @@ from lxml import etree
 
 from ..errors import RenderError
 from ..fsutil import write_atomic
+from ..i18n import _
 from ..models import Document, DocumentKind
+from ..safezip import MiB, ArchiveTooLarge, check_archive
 from . import filters, layout
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -153,7 +155,27 @@ def _rendering(tpl_path: Path, what: str | None, render: Any, ctx: dict[str, Any
         raise RenderError(f"template {tpl_path} {failed}: {type(e).__name__}: {e}") from e
 
 
+#: The most a template may unpack to, per part and in all (python-docx reads every part whole):
+#: the default templates unpack to about 100 KB; one with pictures, to a few MB.
+TEMPLATE_PART_LIMIT = 64 * MiB
+TEMPLATE_LIMIT = 256 * MiB
+
+
+def check_template(tpl_path: Path) -> None:
+    """Refuse a template that would unpack to more than `TEMPLATE_LIMIT` (a zip bomb), before
+    python-docx reads it whole. Any other fault is left for docxtpl to report."""
+    try:
+        with zipfile.ZipFile(tpl_path) as z:
+            check_archive(z, TEMPLATE_PART_LIMIT, TEMPLATE_LIMIT)
+    except ArchiveTooLarge as e:
+        raise RenderError(_("template {file} is refused: {reason}; use a .docx saved by Word or LibreOffice",
+                            file=tpl_path, reason=e)) from None
+    except (zipfile.BadZipFile, OSError):
+        pass
+
+
 def _reference(tpl_path: Path, ctx: dict[str, Any]) -> bytes:
+    check_template(tpl_path)
     tpl = DocxTemplate(str(tpl_path))
     tpl.render(ctx, jinja_env=jinja_env(), autoescape=True)
     buf = io.BytesIO()
@@ -398,6 +420,7 @@ class CompiledTemplate:
         self.path = Path(path)
         self.fallback: str | None = None
         self.env = jinja_env()
+        check_template(self.path)
         tpl = DocxTemplate(str(self.path))
         tpl.init_docx()
         docx = tpl.docx

@@ -61,6 +61,7 @@ INSTALL_HINT = (
 )
 
 BATCH_SIZE = 20
+PROFILE_PREFIX = "docforge-lo-profile-"
 RESTART_EVERY = 50  # runs per user profile before a fresh one
 STARTUP_SECONDS = 30.0
 SECONDS_PER_DOCUMENT = 5.0
@@ -257,7 +258,7 @@ class Converter:
     def _profile_url(self) -> str:
         if self.profile is None or self._runs >= self.restart_every:
             self.close()
-            self.profile = Path(tempfile.mkdtemp(prefix="docforge-lo-profile-"))
+            self.profile = owned_temp_dir(PROFILE_PREFIX)
             self._runs = 0
         self._runs += 1
         return self.profile.as_uri()
@@ -281,6 +282,7 @@ def convert_many(
     docs = list(dict.fromkeys(Path(p) for p in docx_paths))
     _check_unique_stems(docs)
     soffice = find_soffice()
+    reap_stale((PROFILE_PREFIX,))
     jobs = max(1, jobs)
     size = max(1, min(batch_size, math.ceil(len(docs) / jobs)))  # keep every worker busy
     batches: queue.SimpleQueue[list[Path]] = queue.SimpleQueue()
@@ -606,3 +608,106 @@ def _kill_member(pid: int, pgid: int) -> None:
         pass
     finally:
         os.close(handle)
+
+
+# --- LibreOffice left behind by a run that was killed ------------------------------------------
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks after boot, Linux), or None when unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def owned_temp_dir(prefix: str) -> Path:
+    """A fresh temporary folder named for this process (``<prefix><pid>-<start>-<random>``), so
+    that a later run can tell it was left behind by a run that has ended (`reap_stale`)."""
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-{_start_ticks(os.getpid()) or 0}-"))
+
+
+_OWNED = re.compile(r"(\d+)-(\d+)-")
+
+
+def _owner_alive(pid: int, ticks: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: not ours to judge
+    now = _start_ticks(pid)
+    return now is None or ticks == 0 or now == ticks  # a different start time: the pid was reused
+
+
+def reap_stale(prefixes: Sequence[str], folder: Path | None = None) -> list[Path]:
+    """Kill the processes of, and remove, the LibreOffice profiles (``<prefix><pid>-<start>-…``
+    from `owned_temp_dir`) that this user's runs left behind in ``folder`` (the temporary folder):
+    those whose run has ended (``kill -9``, a power cut) and whose LibreOffice may still run. A
+    profile of a run still going, another user's, or one named otherwise is left alone. Returns
+    the profiles removed."""
+    folder = Path(folder or tempfile.gettempdir())
+    stale = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    for entry in entries:
+        prefix = next((p for p in prefixes if entry.name.startswith(p)), None)
+        if prefix is None or not (m := _OWNED.match(entry.name, len(prefix))):
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        if not _owner_alive(int(m[1]), int(m[2])):
+            stale.append(Path(entry.path))
+    if not stale:
+        return []
+    needles = [str(p).encode() for p in stale]
+    for pid in _processes_naming(needles):
+        _kill_pid(pid)
+    for p in stale:
+        shutil.rmtree(p, ignore_errors=True)
+    return stale
+
+
+def _processes_naming(needles: Sequence[bytes]) -> list[int]:
+    """This user's processes whose command line holds one of ``needles`` (Linux)."""
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid != os.getuid():
+                continue
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if any(n in cmdline for n in needles):
+            found.append(int(entry))
+    return found
+
+
+def _kill_pid(pid: int) -> None:
+    """SIGKILL one process, through a pidfd where there is one (no pid reuse in between)."""
+    try:
+        if hasattr(os, "pidfd_open"):
+            handle = os.pidfd_open(pid)
+            try:
+                signal.pidfd_send_signal(handle, signal.SIGKILL)
+            finally:
+                os.close(handle)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass

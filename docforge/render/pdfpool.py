@@ -9,10 +9,15 @@ Python as a child process speaking JSON lines on stdin/stdout; docforge itself s
 
 What `pdf.py` guarantees holds here too: one profile per LibreOffice instance; a timeout per
 document; a hung or crashed instance is killed with its whole process group and the document is
-tried once more on a fresh one; every PDF is checked and normalised with `pdf.normalize_pdf`, so the
+tried again on a fresh one, on up to three instances (an instance killed from outside too: its
+bridge reports itself disposed); every PDF is checked and normalised with `pdf.normalize_pdf`, so the
 bytes are those `pdf.convert_many` gives; an instance is restarted every `restart_every` documents
 (long-lived instances slow down and leak). A document that still fails is listed in
 ``failures``; the others are delivered.
+
+LibreOffice never outlives docforge: the helper kills its process group, itself included, once
+docforge is gone (see `_unoworker.py`), and a pool that starts reaps what runs of this user that
+were killed left behind (`pdf.reap_stale`: their profiles and any LibreOffice still using one).
 
 Use `unavailable()` to learn whether the pool can run here (LibreOffice and a Python with ``uno``);
 `convert_many` falls back to `pdf.convert_many` when it cannot.
@@ -49,6 +54,11 @@ UNO_HINT = "install LibreOffice's Python bridge with `apt-get install python3-un
 STARTUP_SECONDS = 60.0
 SECONDS_PER_DOCUMENT = 60.0
 RESTART_EVERY = 200
+#: Instances a document is given to before it is reported as failed: an instance that dies (killed
+#: from outside, or crashed) takes the documents it held, and the fresh one that replaces it can be
+#: slow to start on a busy machine.
+ATTEMPTS = 3
+PROFILE_PREFIX = "docforge-lo-pool-"
 
 _counter = itertools.count()
 
@@ -117,11 +127,11 @@ class Worker:
 
     def start(self) -> None:
         self.close()
-        self.profile = Path(tempfile.mkdtemp(prefix="docforge-lo-pool-"))
+        self.profile = pdf.owned_temp_dir(PROFILE_PREFIX)
         pipe_name = f"docforge-{os.getpid()}-{next(_counter)}-{uuid.uuid4().hex[:8]}"
         self._log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [self.python, "-I", str(WORKER), self.soffice, self.profile.as_uri(), pipe_name],
+        self.proc = subprocess.Popen(  # the helper ends LibreOffice, and itself, when this process ends
+            [self.python, "-I", str(WORKER), self.soffice, self.profile.as_uri(), pipe_name, str(os.getpid())],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=_clean_env(),
             start_new_session=True,  # one process group: helper, launcher and soffice.bin
         )
@@ -189,7 +199,7 @@ class Worker:
         answer = self._read(self.timeout)
         if answer.get("ok"):
             return None
-        if answer.get("fatal"):
+        if answer.get("fatal") or "DisposedException" in str(answer.get("error")):  # its bridge is gone
             self.kill()
             raise WorkerDied(answer.get("error") or "LibreOffice stopped")
         return answer.get("error") or "LibreOffice produced no PDF"
@@ -265,8 +275,10 @@ class Pool:
         self.close()
 
     def start(self) -> Pool:
-        """Start the instances (in the background); idempotent."""
+        """Start the instances (in the background); idempotent. The LibreOffice instances and
+        profiles that runs of this user left behind when they were killed go first."""
         if not self._threads:
+            pdf.reap_stale((PROFILE_PREFIX, pdf.PROFILE_PREFIX))
             work = self._convert_batches if self.fallback else self._convert_one_by_one
             self._threads = [threading.Thread(target=work, name=f"docforge-pdfpool-{i}", daemon=True)
                              for i in range(self.jobs)]
@@ -349,33 +361,43 @@ class Pool:
                 worker.send(job.docx, job.produced)
                 sent.append(job)
                 return
-            except WorkerDied as exc:  # could not even start: once more, then the document fails
+            except WorkerDied as exc:  # could not even start: again, then the document fails
                 job.attempts += 1
-                if job.attempts >= 2:
+                if job.attempts >= ATTEMPTS:
                     job.future.set_result(str(exc))
                     return
 
     def _receive(self, worker: Worker, sent: collections.deque[_Job]) -> None:
         """The oldest document's answer, then its PDF checked, normalised and put in place. A
-        crashed or hung instance takes every document it held; each is tried once more."""
+        crashed or hung instance takes every document it held; each is tried again."""
         job = sent[0]
         try:
             error = worker.receive()
         except WorkerDied as exc:
-            lost = list(sent)
-            sent.clear()
-            for other in lost:
-                other.attempts += 1
-                if other.attempts >= 2:
-                    other.future.set_result(str(exc) if other is job else f"LibreOffice stopped ({exc})")
-                else:
-                    self._send(worker, other, sent)  # on a fresh instance
+            self._retry(worker, sent, str(exc))
+            return
+        if error is None and not (job.produced and job.produced.is_file()):
+            # Done, it says, and wrote nothing: an instance not to be trusted any more.
+            worker.kill()
+            self._retry(worker, sent, "LibreOffice reported the PDF written, but there was none")
             return
         sent.popleft()
         try:
             job.future.set_result(self._finish(job, error))
         except Exception as exc:  # noqa: BLE001 - reported for this document; the pool goes on
             job.future.set_result(f"{type(exc).__name__}: {exc}")
+
+    def _retry(self, worker: Worker, sent: collections.deque[_Job], reason: str) -> None:
+        """The instance is gone with every document it held: each is tried again on a fresh one,
+        or reported once it has been given to `ATTEMPTS` instances."""
+        lost = list(sent)
+        sent.clear()
+        for n, job in enumerate(lost):
+            job.attempts += 1
+            if job.attempts >= ATTEMPTS:
+                job.future.set_result(reason if n == 0 else f"LibreOffice stopped ({reason})")
+            else:
+                self._send(worker, job, sent)  # on a fresh instance
 
     def _finish(self, job: _Job, error: str | None) -> Path | str:
         produced = job.produced

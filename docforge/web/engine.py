@@ -428,8 +428,7 @@ def roster_check(village: Village, data: bytes, suffix: str, on: dt.date, displa
             out = Path(tmp) / "problems.xlsx"
             write_problem_sheet(report, None, out)
             sheet = out.read_bytes()
-    report = report.model_copy(update={"file": display_name,
-                                       "problems": [p.model_copy(update={"file": display_name}) for p in report.problems]})
+    report = report.model_copy(update={"file": display_name})  # its problems name the file so too
     return report, sheet
 
 
