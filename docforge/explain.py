@@ -21,13 +21,16 @@ def explain_document(village: Village, kind: str, household: Household | None, a
     doc: Document = r.document(kind, household, blank=household is None)
     findings = doc.findings
     report = {
-        "document": doc.kind.value, "title": doc.title, "village": doc.village, "as_of": as_of.isoformat(),
+        "document": doc.kind.value, "title": doc.title, "adoption_line": doc.adoption_line,
+        "village": doc.village, "as_of": as_of.isoformat(),
         "household": doc.household,
         "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": b.text, **provenance_dict(b.provenance),
                     "moved_by": provenance_dict(b.moved_by) if b.moved_by else None}
                    for b in doc.blocks],
         "values": [{"kind": u.kind, "key": u.key, "value": u.value, **provenance_dict(u.provenance)}
                    for u in doc.values],
+        "layout": [{"field": c.item.field, "clause": c.item.clause, "value": c.item.value,
+                    **provenance_dict(c.provenance)} for c in r.layout(doc.kind).values()],
         "findings": [f.model_dump(mode="json") for f in findings],
     }
     if household is not None:
@@ -47,6 +50,14 @@ def explain_text(report: dict) -> str:
     lines = [f"{report['title']} ({report['document']}), {report['village']}, as of {report['as_of']}"]
     if report.get("household"):
         lines.append(f"household {report['household']}")
+    if report.get("adoption_line"):
+        lines.append(report["adoption_line"])
+    if report.get("layout"):
+        lines.append("")
+        lines.append("Layout:")
+        for x in report["layout"]:
+            field = f"{x['field']} @{x['clause']}" if x.get("clause") else x["field"]
+            lines.append(f"  {field:<24} {x['value']!r:<40} {_src(x)}")
     lines.append("")
     lines.append("Clauses:")
     for b in report["blocks"]:

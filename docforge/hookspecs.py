@@ -18,7 +18,7 @@ import datetime as dt
 
 import pluggy
 
-from .models import (Amount, Clause, DocumentKind, Finding, Household, Instrument, Jurisdiction,
+from .models import (Amount, Clause, DocumentKind, Finding, Household, Instrument, Jurisdiction, Layout,
                      PolicyValue, Selection, TemplateOverride, Village)
 
 hookspec = pluggy.HookspecMarker("docforge")
@@ -66,6 +66,29 @@ def docforge_clauses(document: DocumentKind, places: list[Jurisdiction], as_of: 
                 return [Clause(id="charter.incentives.housing", document="charter", op="add",
                                type="item", parent="charter.incentives",
                                text="优先：计生户申请宅基地优先安排。")]
+    """
+
+
+@hookspec
+def docforge_layout(document: DocumentKind, places: list[Jurisdiction], as_of: dt.date) -> list[Layout] | None:
+    """How ``document`` is printed: its title line, a line under the title, the punctuation after
+    第N章/第N条 and the numbering style of items, per document or (``clause=``) per article.
+
+    Each :class:`Layout` sets only the fields it gives; per field (and clause), the most specific
+    jurisdiction wins, then the village file's own ``layout:``. National defaults: title
+    ``{place:village}{title}`` (charter, convention) or ``{title}``, no adoption line, separators
+    ``\u3000``, items under an article ``paren`` （一）. ``title`` and ``adoption_line`` take the clause
+    placeholders, plus ``{title}`` (the title clause's text) and ``{adopted_on}`` (``|cn``: 二〇〇九年),
+    ``{adopted_by}`` from the village file's adoption facts; an unknown day or month prints as blanks.
+
+    Example::
+
+        @hookimpl
+        def docforge_layout(document, places, as_of):
+            if document == "charter":
+                return [Layout(document="charter", title="{place:township}{place:village}{title}",
+                               adoption_line="（{adopted_on|cn}经{adopted_by}审议通过）",
+                               article_separator="：", item_style="arabic")]
     """
 
 

@@ -9,11 +9,12 @@ Resolved output: :class:`Document` made of :class:`Block` objects, each with its
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
@@ -144,11 +145,93 @@ class Committee(Model):
     legal_representative: str = Field(..., min_length=1, description="法定代表人 (usually the 村主任)")
 
 
+class PartialDate(str):
+    """A date as an adoption record writes it, with the day or the month left blank when unknown:
+    ``2009-05-12``, ``2009-05`` or ``2009`` (printed 二〇〇九年　　月　　日). It compares with a
+    :class:`datetime.date` by its earliest possible day."""
+
+    year: int
+    month: int | None
+    day: int | None
+
+    def __new__(cls, value: str) -> "PartialDate":
+        self = super().__new__(cls, value)
+        parts = [int(x) for x in value.split("-")]
+        self.year = parts[0]
+        self.month = parts[1] if len(parts) > 1 else None
+        self.day = parts[2] if len(parts) > 2 else None
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise ValueError(f"'{value}' has no month {self.month}; write YYYY-MM-DD, YYYY-MM or YYYY")
+        if self.day is not None:
+            try:
+                dt.date(self.year, self.month, self.day)
+            except ValueError:
+                raise ValueError(f"'{value}' is not a date: month {self.month} has no day {self.day}") from None
+        return self
+
+    @property
+    def earliest(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def complete(self) -> dt.date | None:
+        """The date, when day and month are known."""
+        return self.earliest if self.day is not None else None
+
+    def _cmp(self, other: object, op):
+        if isinstance(other, dt.date):
+            return op(self.earliest, other)
+        return op(str(self), other)
+
+    def __lt__(self, other):
+        return self._cmp(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._cmp(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._cmp(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._cmp(other, lambda a, b: a >= b)
+
+    __hash__ = str.__hash__
+
+
+def _date_as_text(value: object) -> object:
+    # YAML reads 2009-05-12 as a date and 2009 as an int; 2009-05 stays text
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and not _PARTIAL_DATE.match(value):
+        raise ValueError(f"'{value}' is not a date: write YYYY-MM-DD (2009-05-12), or YYYY-MM (2009-05) or "
+                         f"YYYY (2009) when the record leaves the day or the month blank")
+    return value
+
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+AdoptionDate = Annotated[
+    str, BeforeValidator(_date_as_text),
+    Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+          description="YYYY-MM-DD, or YYYY-MM / YYYY when the day or month was left blank (printed as blanks)"),
+    AfterValidator(PartialDate)]
+
+#: The bodies that adopt a charter or convention; 村民代表大会 is the common name of the 村民代表会议.
+ADOPTING_BODIES = ("村民会议", "村民代表会议", "村民代表大会")
+
+
 class Adoption(Model):
     """How and when the charter or convention was adopted and filed."""
 
-    adopted_on: dt.date | None = None
-    adopted_by: Literal["村民会议", "村民代表会议"] = "村民会议"
+    adopted_on: AdoptionDate | None = None
+    adopted_by: Literal["村民会议", "村民代表会议", "村民代表大会"] = Field(
+        "村民会议", description="the body that adopted it, as the record writes it (the law: 村民会议, or a "
+                            "村民代表会议 (村民代表大会) the 村民会议 authorised)")
     filed_with_township_on: dt.date | None = Field(None, description="报乡镇人民政府备案 date")
 
 
@@ -170,12 +253,20 @@ class Village(Model):
         description="The village's own clause operations (add, replace, remove, move), applied after every "
                     "plugin's as the most specific layer, with provenance 'village file'")
 
+    layout: list["Layout"] = Field(
+        default_factory=list,
+        description="The village's own layout of its documents (title, adoption line, label punctuation, item "
+                    "numbering), the most specific layer, with provenance 'village file'")
+
     @model_validator(mode="after")
     def _check_clauses(self) -> "Village":
         for n, cl in enumerate(self.clauses):
             if cl.jurisdiction is not None:
                 raise ValueError(f"clauses.{n} ('{cl.id}'): leave out 'jurisdiction'; the village "
                                  f"file's clauses are the village's own")
+        for n, lay in enumerate(self.layout):
+            if lay.jurisdiction is not None:
+                raise ValueError(f"layout.{n}: leave out 'jurisdiction'; the village file's layout is the village's own")
         return self
 
     def places(self) -> list[Jurisdiction]:
@@ -193,6 +284,12 @@ class Village(Model):
     @property
     def committee_name(self) -> str:
         return self.committee.name or f"{self.village.name}村民委员会"
+
+    @property
+    def township_government(self) -> str:
+        """The township's government: a 街道 has a 街道办事处, a 乡 or 镇 a 人民政府."""
+        name = self.township.name
+        return f"{name}办事处" if name.endswith("街道") else f"{name}人民政府"
 
     @property
     def signing_location(self) -> str:
@@ -425,6 +522,46 @@ class Clause(Contribution):
         return self
 
 
+ItemStyle = Literal["paren", "comma", "arabic", "arabic_dot", "arabic_paren"]
+
+
+class Layout(Contribution):
+    """How a document is printed, as data: the title line, an adoption line under it, the
+    punctuation after 第N章/第N条 and the numbering of items. Each field left out keeps what a
+    broader jurisdiction (or the national default) says; per field, the most specific wins.
+
+    With ``clause`` set, the layout applies to that clause's items only (``item_style``)."""
+
+    document: DocumentKind
+    clause: str | None = Field(None, description="a clause id (an article): item_style for its items only")
+    title: str | None = Field(
+        None, description="the title line: {title} is the title clause's text, {place:LEVEL} a place's name; "
+                          "national default '{place:village}{title}' (charter, convention), '{title}' (agreements)")
+    adoption_line: str | None = Field(
+        None, description="a line under the title (charter, convention): {adopted_on} (|cn for 二〇〇九年), "
+                          "{adopted_by}, from the village file's adoption facts; e.g. '（{adopted_on|cn}经"
+                          "{adopted_by}审议通过）'. National default: none")
+    article_separator: str | None = Field(None, description="after 第N条: national default '\u3000', e.g. '：'")
+    chapter_separator: str | None = Field(None, description="after 第N章: national default '\u3000'")
+    item_style: ItemStyle | None = Field(
+        None, description="labels of items under an article or chapter (or under `clause`): paren （一）, "
+                          "comma 一、, arabic 1、, arabic_dot 1., arabic_paren （1）; national default paren")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Layout":
+        if self.clause and any(getattr(self, f) is not None for f in LAYOUT_DOCUMENT_FIELDS):
+            raise ValueError(f"layout of {self.document.value} for clause '{self.clause}': only item_style applies "
+                             f"to one clause; give title, adoption_line and the separators without 'clause'")
+        if self.adoption_line is not None and self.document.is_agreement:
+            raise ValueError(f"layout of {self.document.value}: adoption_line applies to the charter and the "
+                             f"convention (an agreement is signed, not adopted)")
+        return self
+
+
+LAYOUT_DOCUMENT_FIELDS = ("title", "adoption_line", "article_separator", "chapter_separator")
+LAYOUT_FIELDS = (*LAYOUT_DOCUMENT_FIELDS, "item_style")
+
+
 class Amount(Contribution):
     """A sum of money: a 履约保证金 deposit, a 违约金 or a fine cap, in yuan.
 
@@ -522,12 +659,13 @@ class Block(Model):
     tags: list[str] = Field(default_factory=list)
     provenance: Provenance
     moved_by: Provenance | None = Field(None, description="who moved it (op='move'), if anyone did")
+    separator: str = Field("\u3000", description="between the label of a chapter or article and its text")
 
     @property
     def display(self) -> str:
         """The paragraph as printed: 第一章　总则, 第一条　…, 一、…, （一）…, 1、…"""
         if self.type in ("chapter", "article"):
-            return f"{self.label}　{self.text}"
+            return f"{self.label}{self.separator}{self.text}"
         return f"{self.label}{self.text}"
 
 
@@ -570,6 +708,7 @@ class Document(Model):
 
     kind: DocumentKind
     title: str
+    adoption_line: str | None = Field(None, description="a line under the title, e.g. （二〇〇九年　　月　　日经村民代表大会审议通过）")
     as_of: dt.date
     village: str
     household: str | None = None
@@ -583,7 +722,7 @@ class Document(Model):
 
     def text_lines(self) -> list[str]:
         """The document's text, one paragraph a line, as it should read in DOCX and PDF."""
-        lines = [self.title]
+        lines = [self.title] + ([self.adoption_line] if self.adoption_line else [])
         for p in self.parties:
             lines.extend(p.lines)
         lines.extend(b.display for b in self.blocks)

@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
-from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
-                     Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
+from .models import (LAYOUT_FIELDS, Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
+                     Jurisdiction, Layout, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
                      ValueUse, Village)
 from .plugins import PluginManager, get_plugin_manager
 from .render import filters
@@ -217,6 +217,24 @@ class Resolver:
             tree.apply(c)
         return tree
 
+    def layout(self, kind: DocumentKind) -> dict[str, Contributed]:
+        """Per layout field (key ``FIELD`` for the document, ``FIELD@CLAUSE`` for one clause), the value
+        that wins: the most specific plugin's, then the village file's own ``layout:`` (later entries
+        win). Each :class:`Contributed` holds a :class:`LayoutValue`."""
+        key = f"layout:{kind.value}"
+        if key in self._cache:
+            return self._cache[key]
+        got = [c for c in self.collect("docforge_layout", Layout, document=kind)
+               if c.item.document == kind and c.item.in_force(self.as_of)]
+        best = self.winners(_layout_values(got), lambda v: v.key, lambda v: v.value, f"layout of {kind.value}")
+        village = self.places[-1]
+        own = [Contributed(lay, Provenance(plugin=VILLAGE_FILE, jurisdiction=village, legal_basis=lay.legal_basis), n)
+               for n, lay in enumerate(self.village.layout) if lay.document == kind and lay.in_force(self.as_of)]
+        for c in _layout_values(own):
+            best[c.item.key] = c
+        self._cache[key] = best
+        return best
+
     def village_clauses(self, kind: DocumentKind) -> list[Contributed]:
         """The village file's own ``clauses:`` for ``kind`` in force on ``as_of``, in file order, each
         with provenance "village file" at the village's jurisdiction (``order``: its index in the file)."""
@@ -234,17 +252,31 @@ class Resolver:
             raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE "
                              f"(or --blank for a form with the parties left blank)")
         tree = self.clause_tree(kind)
-        blocks = tree.numbered()
+        layout = self.layout(kind)
+        for c in layout.values():
+            if c.item.clause and c.item.clause not in tree.nodes:
+                raise _layout_error(c, kind, f"names clause '{c.item.clause}', which the document does not have")
+        blocks = tree.numbered(lambda field, clause="": _layout_value(layout, field, clause))
         if not blocks or blocks[0].type != "title":
             raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
         ctx = _Substitution(self, kind, {b.id: b for b in blocks},
                             {"term": self._term(household)})
         for b in blocks:
             b.text = ctx.substitute(b.text, b.id)
-        title = blocks[0].text
-        if not kind.is_agreement:
-            title = f"{self.village.village.name}{title}"
-        doc = Document(kind=kind, title=title, as_of=self.as_of, village=self.village.village.name,
+        title_format = _layout_value(layout, "title") or ("{title}" if kind.is_agreement else "{place:village}{title}")
+        if "title" in layout:
+            _unknown_placeholders(ctx.substitute(title_format, "layout title").replace("{title}", ""),
+                                  layout["title"], kind, "title", "{title}, {place:LEVEL}")
+        title = ctx.substitute(title_format, "layout title").replace("{title}", blocks[0].text)
+        adoption_line = None
+        line_format = _layout_value(layout, "adoption_line")
+        if line_format and not kind.is_agreement:
+            adoption_line = ctx.substitute(self._adoption_facts(kind, line_format, layout["adoption_line"]),
+                                           "layout adoption_line")
+            _unknown_placeholders(adoption_line, layout["adoption_line"], kind, "adoption_line",
+                                  "{adopted_on}, {adopted_on|cn}, {adopted_by}, {place:LEVEL}")
+        doc = Document(kind=kind, title=title, adoption_line=adoption_line, as_of=self.as_of,
+                       village=self.village.village.name,
                        household=household.id if household else None, blocks=blocks[1:],
                        values=ctx.uses, findings=ctx.findings)
         if kind.is_agreement:
@@ -255,8 +287,40 @@ class Resolver:
         tpl = self.template(kind)
         if tpl:
             doc.template = str(tpl[0])
+        doc.findings.extend(self._adoption_body_findings(kind))
         doc.findings.extend(self.legal_findings(doc))
         return doc
+
+    def _adoption_facts(self, kind: DocumentKind, line_format: str, source: Contributed) -> str:
+        """``{adopted_on}`` (``|cn``) and ``{adopted_by}`` of an adoption line, from the village file."""
+        adoption = getattr(self.village, kind.value)
+
+        def one(m: re.Match) -> str:
+            name, fmt = m.group(1), m.group(2)
+            if name == "adopted_by" and fmt is None:
+                return adoption.adopted_by
+            if name == "adopted_on" and fmt in (None, "cn"):
+                return filters.partial_date(adoption.adopted_on, "chinese" if fmt else "arabic")
+            raise _layout_error(source, kind, f"adoption_line: '{m.group(0)}' is not a placeholder of an adoption "
+                                              f"line; use {{adopted_on}}, {{adopted_on|cn}} or {{adopted_by}}")
+
+        return ADOPTION_PLACEHOLDER.sub(one, line_format)
+
+    def _adoption_body_findings(self, kind: DocumentKind) -> list[Finding]:
+        """What the law says of the body the village file names, where the name is not the law's."""
+        if kind.is_agreement or getattr(self.village, kind.value).adopted_by != "村民代表大会":
+            return []
+        c = self.instruments().get("villagers_committee_law")
+        version = c.item.version_on(self.as_of) if c else None
+        ref = version.articles.get("charter_adoption") if version else None
+        name = (version.name if version and version.name else c.item.name) if c else "中华人民共和国村民委员会组织法"
+        where = f"《{name}》" + (filters.ordinal(ref.number, "条") if ref else "")
+        return [Finding(
+            check="adoption.body", document=kind.value, law=name, version=version.label if version else None,
+            article=filters.ordinal(ref.number, "条") if ref else None,
+            reason=f"adopted_by 村民代表大会 is, in law, the 村民代表会议: {where} has the {kind.value} adopted by "
+                   f"the 村民会议; a 村民代表会议 adopts it only where the 村民会议 authorised it to (keep that "
+                   f"authorisation with the adoption record)")]
 
     def _parties(self, kind: DocumentKind, h: Household | None) -> list[Party]:
         v = self.village
@@ -265,7 +329,7 @@ class Resolver:
         party_a = v.committee_name
         if kind == DocumentKind.inflow:
             who = self.policy("inflow.party_a", "the inflow agreement")
-            party_a = f"{v.township.name}人民政府" if who == "乡镇人民政府" else v.committee_name
+            party_a = v.township_government if who == "乡镇人民政府" else v.committee_name
         if kind in (DocumentKind.contraception, DocumentKind.birth_spacing):
             b = [f"乙方：{v.committee_name}{h.group}、{h.husband.name}与{h.wife.name}夫妻"]
         else:
@@ -296,6 +360,44 @@ _BLANK_HOUSEHOLD = Household.model_construct(
     wife=Person.model_construct(name=_BLANK, phone=None, registered_address=_BLANK * 2,
                                 current_address=_BLANK * 2),
     certificate_valid_from=None, certificate_valid_to=None)
+
+
+ADOPTION_PLACEHOLDER = re.compile(r"\{(adopted_on|adopted_by)(?:\|(\w+))?\}")
+
+
+@dataclass
+class LayoutValue:
+    """One field of a :class:`Layout` contribution, for precedence per field (and clause)."""
+
+    field: str
+    clause: str | None
+    value: Any
+
+    @property
+    def key(self) -> str:
+        return f"{self.field}@{self.clause}" if self.clause else self.field
+
+
+def _layout_values(contributed: list[Contributed]) -> list[Contributed]:
+    return [Contributed(LayoutValue(f, c.item.clause, getattr(c.item, f)), c.provenance, c.order)
+            for c in contributed for f in LAYOUT_FIELDS if getattr(c.item, f) is not None]
+
+
+def _layout_value(layout: dict[str, Contributed], field: str, clause: str = "") -> Any:
+    c = layout.get(f"{field}@{clause}" if clause else field)
+    return c.item.value if c else None
+
+
+def _unknown_placeholders(text: str, c: Contributed, kind: DocumentKind, field: str, known: str) -> None:
+    left = re.search(r"\{[^{}]*\}", text)
+    if left:
+        raise _layout_error(c, kind, f"{field}: '{left.group(0)}' is not a placeholder it takes; use {known}")
+
+
+def _layout_error(c: Contributed, kind: DocumentKind, msg: str) -> DocforgeError:
+    if c.provenance.plugin == VILLAGE_FILE:
+        return InputError(f"village file, layout.{c.order} ({kind.value}): {msg}")
+    return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), layout of {kind.value}: {msg}')
 
 
 def _check_layer_conflicts(layer: list[Contributed]) -> None:
@@ -423,8 +525,11 @@ class ClauseTree:
             yield self.nodes[cid], depth, parent
             yield from self.walk(cid, depth + 1)
 
-    def numbered(self) -> list[Block]:
-        """Blocks in reading order with the numbers the engine gives them."""
+    def numbered(self, layout: Callable[..., Any] | None = None) -> list[Block]:
+        """Blocks in reading order with the numbers the engine gives them. ``layout(field, clause="")``
+        gives a :class:`~docforge.models.Layout` field's value (``item_style``, ``article_separator``,
+        ``chapter_separator``), or None for the national default."""
+        layout = layout or (lambda field, clause="": None)
         counters: dict[tuple[str, str], int] = {}
         blocks: list[Block] = []
         for node, depth, parent in self.walk():
@@ -433,12 +538,19 @@ class ClauseTree:
             scope = "" if t in ("chapter", "article") else parent  # chapters and articles count document-wide
             n = counters[(t, scope)] = counters.get((t, scope), 0) + 1
             parent_type = self.nodes[parent].clause.type if parent else None
-            blocks.append(Block(id=cl.id, type=t, label=_label(t, n, parent_type), text=cl.text or "",
-                                depth=depth, tags=cl.tags, provenance=node.provenance, moved_by=node.moved_by))
+            style = None
+            if t == "item":
+                style = layout("item_style", parent) if parent else None
+                if style is None and parent_type in ("article", "chapter"):
+                    style = layout("item_style")
+            separator = (layout(f"{t}_separator") if t in ("chapter", "article") else None) or "\u3000"
+            blocks.append(Block(id=cl.id, type=t, label=_label(t, n, parent_type, style), text=cl.text or "",
+                                depth=depth, tags=cl.tags, provenance=node.provenance, moved_by=node.moved_by,
+                                separator=separator))
         return blocks
 
 
-def _label(t: str, n: int, parent_type: str | None) -> str:
+def _label(t: str, n: int, parent_type: str | None, item_style: str | None = None) -> str:
     if t == "chapter":
         return filters.ordinal(n, "章")
     if t == "article":
@@ -448,7 +560,7 @@ def _label(t: str, n: int, parent_type: str | None) -> str:
     if t == "subsection":
         return filters.item_label(n, "paren")
     if t == "item":
-        return filters.item_label(n, "paren" if parent_type in ("article", "chapter") else "arabic")
+        return filters.item_label(n, item_style or ("paren" if parent_type in ("article", "chapter") else "arabic"))
     return ""
 
 
@@ -500,6 +612,11 @@ class _Substitution:
                 raise PluginError(f"{needed_by}: unknown place level '{key}'") from None
             if place is None:
                 raise InputError(f"{needed_by} names the village's {key}, which the village file does not give")
+            if fmt == "government" and key == "township":
+                return self.r.village.township_government
+            if fmt is not None:
+                raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to {{place:{key}}}; "
+                                  f"{{place:township|government}} names the township's government")
             return place.name
         if ns == "doc":
             value = self.doc_values.get(key)

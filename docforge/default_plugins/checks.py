@@ -79,7 +79,7 @@ def findings(doc: Document, village, as_of: dt.date) -> Iterator[Finding]:
         if not draft and (filed is None or filed > as_of) and (adopted or adoption.adopted_on is None):
             law = _law("villagers_committee_law", "charter_adoption", as_of)
             yield _finding("not_filed", doc, None, law,
-                           f"the {doc.kind.value} is not filed with the {village.township.name}人民政府 "
+                           f"the {doc.kind.value} is not filed with the {village.township_government} "
                            f"(报乡镇人民政府备案) as of {as_of.isoformat()}; record filed_with_township_on "
                            f"in the village file once filed")
 
