@@ -479,6 +479,20 @@ class Contribution(Model):
                 and (self.effective_to is None or on <= self.effective_to))
 
 
+class Basis(Model):
+    """The legal basis of a clause's text: why a national (or plugin) clause reads as it does on a date.
+
+    ``instrument`` is a registry instrument id (``docforge_instruments``), ``version`` the label of the
+    version relied on (e.g. '2021年修正'), ``article`` an article id of that version's map, and ``note`` a
+    short reason in Chinese (e.g. '删除社会抚养费'). ``explain``, the manifest and the 修订对照表 show it.
+    """
+
+    instrument: str = Field(..., pattern=r"^[a-z0-9_.\-]+$", description="registry instrument id")
+    version: str | None = Field(None, description="version label, e.g. '2021年修正'")
+    article: str | None = Field(None, description="article id in that version's map")
+    note: str | None = Field(None, description="short reason, in Chinese")
+
+
 class Clause(Contribution):
     """A clause of a document, by stable id.
 
@@ -503,6 +517,9 @@ class Clause(Contribution):
     before: str | None = None
     after: str | None = None
     tags: list[str] = Field(default_factory=list, description="what legal checks look for, e.g. 'deposit_forfeit_birth'")
+    basis: list[Basis] = Field(default_factory=list, description="the legal basis of this text (why it reads so)")
+    reviewed: dict[str, str] = Field(default_factory=dict,
+                                     description="check id -> reason: a reviewed false positive that check skips")
 
     @model_validator(mode="after")
     def _check(self) -> "Clause":
@@ -657,6 +674,8 @@ class Block(Model):
     text: str
     depth: int = 0
     tags: list[str] = Field(default_factory=list)
+    basis: list[Basis] = Field(default_factory=list, description="the winning clause's legal basis")
+    reviewed: dict[str, str] = Field(default_factory=dict, description="the winning clause's reviewed checks")
     provenance: Provenance
     moved_by: Provenance | None = Field(None, description="who moved it (op='move'), if anyone did")
     separator: str = Field("\u3000", description="between the label of a chapter or article and its text")
@@ -690,6 +709,7 @@ class Finding(Model):
     version: str | None = None
     article: str | None = None
     reason: str
+    reason_zh: str | None = Field(None, description="the reason in Chinese, citing the law as it is written")
 
     def line(self) -> str:
         where = " ".join(x for x in (self.document, self.clause) if x)

@@ -471,6 +471,10 @@ class ClauseTree:
             update = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
             if cl.tags:
                 update["tags"] = cl.tags
+            if cl.text is not None or cl.basis:
+                update["basis"] = cl.basis  # a replaced text stands on its own basis, not the old one's
+            if cl.reviewed:
+                update["reviewed"] = cl.reviewed
             node.clause = node.clause.model_copy(update=update)
             node.provenance = c.provenance
         elif cl.op == "move":
@@ -545,8 +549,8 @@ class ClauseTree:
                     style = layout("item_style")
             separator = (layout(f"{t}_separator") if t in ("chapter", "article") else None) or "\u3000"
             blocks.append(Block(id=cl.id, type=t, label=_label(t, n, parent_type, style), text=cl.text or "",
-                                depth=depth, tags=cl.tags, provenance=node.provenance, moved_by=node.moved_by,
-                                separator=separator))
+                                depth=depth, tags=cl.tags, basis=cl.basis, reviewed=cl.reviewed,
+                                provenance=node.provenance, moved_by=node.moved_by, separator=separator))
         return blocks
 
 
