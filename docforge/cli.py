@@ -161,10 +161,11 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
     """Legal findings of the village's documents on --as-of, and the roster's problems."""
     from .errors import LegalFindingError
     from .inputs import load_village
-    from .law import check_village
+    from .law import check_documents
 
     village = load_village(village_file)
-    _, findings = check_village(village, as_of)
+    result = check_documents(village, as_of)
+    findings = result.findings
     if strict:
         findings = [f.model_copy(update={"severity": "error"}) for f in findings]
     roster_report = None
@@ -177,7 +178,9 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
 
             write_problem_sheet(roster_report, None, problems_file)
     if as_json:
-        out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings]}
+        out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings],
+               "checked": [d.kind.value for d in result.documents],
+               "not_checked": [n.as_dict() for n in result.not_checked]}
         if roster_report is not None:
             out["roster"] = roster_report.model_dump(mode="json")
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -185,6 +188,11 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
         click.echo(f"Legal findings as of {as_of.isoformat()}: {len(findings) or 'none'}")
         for f in findings:
             click.secho("  " + f.line(), fg="red" if f.severity == "error" else "yellow")
+        if result.not_checked:
+            click.echo(f"Checked: {', '.join(d.kind.value for d in result.documents) or 'none'}. Not checked "
+                       f"(values no installed plugin supplies for this village):")
+            for n in result.not_checked:
+                click.secho("  " + n.line(), fg="yellow")
         if roster_report is not None:
             click.echo(roster_report.text())
             if problems_file is not None:

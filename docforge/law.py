@@ -56,12 +56,50 @@ def instruments_on(as_of: dt.date, village: Village | None = None, pm: PluginMan
     return out
 
 
-def check_village(village: Village, as_of: dt.date, pm: PluginManager | None = None) -> tuple[list[Document], list[Finding]]:
-    """Resolve all six documents (agreements as blank forms) and collect their legal findings."""
+@dataclass
+class NotChecked:
+    """A document ``check`` could not resolve, with the values no plugin supplies for it."""
+
+    document: DocumentKind
+    missing: list  # of resolve.MissingValue
+
+    def as_dict(self) -> dict:
+        return {"document": self.document.value, "missing": [m.as_dict() for m in self.missing]}
+
+    def line(self) -> str:
+        values = "; ".join(f"{m.what} '{m.key}' ({m.needed_by})" for m in self.missing)
+        return f"{self.document.value}: not checked, it needs {values}"
+
+
+@dataclass
+class VillageCheck:
+    """What ``docforge check`` found: the documents it resolved, their findings, and the documents
+    it could not resolve."""
+
+    documents: list[Document]
+    findings: list[Finding]
+    not_checked: list[NotChecked]
+
+
+def check_documents(village: Village, as_of: dt.date, pm: PluginManager | None = None) -> VillageCheck:
+    """Check every document of the village that can be resolved (agreements as blank forms); list
+    the others as not checked, each with every value it lacks. A province that supplies only what
+    its charter needs can check its charter."""
+    from .errors import MissingValueError
     from .resolve import Resolver
 
     r = Resolver(village, as_of, pm)
-    docs = [r.document(kind, blank=True) for kind in DocumentKind]
+    docs: list[Document] = []
+    not_checked: list[NotChecked] = []
+    for kind in DocumentKind:
+        try:
+            docs.append(r.document(kind, blank=True))
+        except MissingValueError:
+            not_checked.append(NotChecked(kind, r.missing_values(kind)))
+    return VillageCheck(docs, _unique_findings(docs), not_checked)
+
+
+def _unique_findings(docs: list[Document]) -> list[Finding]:
     seen: set[tuple] = set()
     findings: list[Finding] = []
     for d in docs:
@@ -70,4 +108,14 @@ def check_village(village: Village, as_of: dt.date, pm: PluginManager | None = N
             if key not in seen:
                 seen.add(key)
                 findings.append(f)
-    return docs, findings
+    return findings
+
+
+def check_village(village: Village, as_of: dt.date, pm: PluginManager | None = None) -> tuple[list[Document], list[Finding]]:
+    """Resolve all six documents (agreements as blank forms) and collect their legal findings; a value
+    no plugin supplies stops it (:func:`check_documents` checks what can be resolved instead)."""
+    from .resolve import Resolver
+
+    r = Resolver(village, as_of, pm)
+    docs = [r.document(kind, blank=True) for kind in DocumentKind]
+    return docs, _unique_findings(docs)

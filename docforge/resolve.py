@@ -30,6 +30,19 @@ VILLAGE_FILE = "village file"
 PLACEHOLDER = re.compile(r"\{(amount|policy|cite|ref|place|doc):([^{}|]+?)(?:\|(\w+))?\}")
 
 
+@dataclass(frozen=True)
+class MissingValue:
+    """A value a document needs that no plugin supplies: ``what`` (amount, policy value, instrument),
+    its ``key`` and the clause that needs it."""
+
+    what: str
+    key: str
+    needed_by: str
+
+    def as_dict(self) -> dict:
+        return {"what": self.what, "key": self.key, "needed_by": self.needed_by}
+
+
 @dataclass
 class Contributed:
     """One contribution and who made it."""
@@ -57,6 +70,7 @@ class Resolver:
         self.places = village.places()
         self.pm.require_healthy(self.places)
         self._cache: dict[str, Any] = {}
+        self._lacking: list[MissingValue] | None = None
 
     # ------------------------------------------------------------------ collection
 
@@ -160,8 +174,26 @@ class Resolver:
     def policy(self, key: str, needed_by: str = "") -> Any:
         c = self.policies().get(key)
         if c is None:
-            raise self._missing("policy value", key, needed_by)
+            return self._lack("policy value", key, needed_by, [])
         return c.item.value
+
+    def _lack(self, what: str, key: str, needed_by: str, stand_in: Any) -> Any:
+        """A value no plugin supplies: an error, or while :meth:`missing_values` collects them, a note
+        and ``stand_in`` so that resolution goes on to find the others."""
+        if self._lacking is None:
+            raise self._missing(what, key, needed_by)
+        self._lacking.append(MissingValue(what=what, key=key, needed_by=needed_by))
+        return stand_in
+
+    def missing_values(self, kind: DocumentKind | str) -> list["MissingValue"]:
+        """Every amount, policy value and instrument that ``kind`` (an agreement as a blank form)
+        needs and no plugin supplies for this village: empty when it can be resolved."""
+        self._lacking = []
+        try:
+            self.document(kind, blank=True)
+            return list(dict.fromkeys(self._lacking))
+        finally:
+            self._lacking = None
 
     def _missing(self, what: str, key: str, needed_by: str) -> MissingValueError:
         by = f"{needed_by} needs" if needed_by else "a document needs"
@@ -590,14 +622,14 @@ class _Substitution:
         if ns == "amount":
             c = self.r.amounts().get(key)
             if c is None:
-                raise self.r._missing("amount", key, needed_by)
+                return self.r._lack("amount", key, needed_by, f"{{amount:{key}}}")
             out = filters.money(c.item.amount)
             self._use("amount", key, out, c.provenance)
             return out
         if ns == "policy":
             c = self.r.policies().get(key)
             if c is None:
-                raise self.r._missing("policy value", key, needed_by)
+                return self.r._lack("policy value", key, needed_by, f"{{policy:{key}}}")
             out = _format_policy(c.item.value, fmt, key, needed_by)
             self._use("policy", key, str(c.item.value), c.provenance)
             return out
@@ -633,7 +665,7 @@ class _Substitution:
         inst_id, _, article = key.partition("#")
         c = self.r.instruments().get(inst_id)
         if c is None:
-            raise self.r._missing("instrument", inst_id, needed_by)
+            return self.r._lack("instrument", inst_id, needed_by, f"{{cite:{key}}}")
         inst: Instrument = c.item
         version = inst.version_on(self.r.as_of)
         name = inst.name
