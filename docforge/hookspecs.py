@@ -55,7 +55,8 @@ def docforge_clauses(document: DocumentKind, places: list[Jurisdiction], as_of: 
     第十一条, （一）), so a clause that writes ``{ref:ID}`` shows the number its target ends up with.
 
     Placeholders in ``text``: ``{amount:KEY}``, ``{policy:KEY}`` (``|cn``, ``|count_cn``,
-    ``|holders`` formats), ``{cite:INSTRUMENT}`` (``|short``) or ``{cite:INSTRUMENT#ARTICLE}``,
+    ``|holders`` formats), ``{cite:INSTRUMENT}`` (``|short``), ``{cite:INSTRUMENT#ARTICLE}`` or
+    ``{cite:INSTRUMENT#A,B}`` (``{cite:village.charter}``: the village's charter by its title),
     ``{ref:CLAUSE_ID}``, ``{place:LEVEL}``.
 
     Example::

@@ -171,6 +171,31 @@ class Resolver:
                 got, lambda i: i.id, lambda i: i.model_dump(exclude={"jurisdiction"}), "instrument")
         return self._cache["instruments"]
 
+    def instrument_named(self, name: str) -> Contributed | None:
+        """The instrument of the registry that is (or was) called ``name`` (full or short, any version)."""
+        for c in self.instruments().values():
+            inst: Instrument = c.item
+            names = {inst.name, inst.short_name} | {n for v in inst.versions for n in (v.name, v.short_name)}
+            if name in names:
+                return c
+        return None
+
+    def document_title(self, kind: DocumentKind, full: bool = False) -> tuple[str, Provenance]:
+        """The title of the village's ``kind`` (its title clause's text; ``full``: the title line as
+        printed, with the layout's title format) and who supplied the title clause."""
+        tree = self.clause_tree(kind)
+        node = next((tree.nodes[cid] for cid in tree.children[tree.ROOT] if tree.nodes[cid].clause.type == "title"),
+                    None)
+        if node is None:
+            raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
+        ctx = _Substitution(self, kind, {}, {})
+        text = ctx.substitute(node.clause.text or "", node.clause.id)
+        if full:
+            layout = self.layout(kind)
+            fmt = _layout_value(layout, "title") or ("{title}" if kind.is_agreement else "{place:village}{title}")
+            text = ctx.substitute(fmt, "layout title").replace("{title}", text)
+        return text, node.provenance
+
     def policy(self, key: str, needed_by: str = "") -> Any:
         c = self.policies().get(key)
         if c is None:
@@ -615,6 +640,8 @@ class _Substitution:
             self.uses.append(ValueUse(kind=kind, key=key, value=value, provenance=prov))
 
     def substitute(self, text: str, clause_id: str) -> str:
+        if clause_id in self.blocks:
+            self.literal_citations(text, clause_id)
         return PLACEHOLDER.sub(lambda m: self._one(m.group(1), m.group(2).strip(), m.group(3), clause_id), text)
 
     def _one(self, ns: str, key: str, fmt: str | None, clause_id: str) -> str:
@@ -684,19 +711,107 @@ class _Substitution:
                 name = version.short_name or version.name
             elif inst.short_name:
                 name = inst.short_name
+        own = OWN_DOCUMENTS.get(inst_id)
+        if own is not None:
+            title, title_prov = self.r.document_title(own, full=fmt == "full")
+            if fmt == "full" or title_prov.plugin != "national":  # the village's charter has a title of its own
+                name = title
         out = f"《{name}》"
-        if article:
-            ref = version.articles.get(article) if version else None
+        numbers = []
+        for one in (a.strip() for a in article.split(",") if a.strip()):
+            ref = version.articles.get(one) if version else None
             if ref is None:
                 self.findings.append(Finding(
                     check="citation.article_missing", document=self.kind.value, clause=clause_id,
                     plugin=c.provenance.plugin, law=inst.name, version=version.label if version else None,
-                    article=article,
-                    reason=f"cites article '{article}' of {inst.name}, which the version in force does not have"))
+                    article=one,
+                    reason=f"cites article '{one}' of {inst.name}, which the version in force does not have"))
             else:
-                out += filters.ordinal(ref.number, "条")
+                numbers.append(ref.number)
+        out += "、".join(filters.ordinal(n, "条") for n in numbers)
         self._use("citation", key, out + (f"（{version.label}）" if version else ""), c.provenance)
         return out
+
+    def literal_citations(self, text: str, clause_id: str) -> None:
+        """Findings for citations typed into clause text (《…》第N条) of an instrument the registry
+        knows: an article number that is not the one in force, or a name the law no longer has; and a
+        suggestion of ``{cite:}``, which follows the law when it is renumbered."""
+        block = self.blocks.get(clause_id)
+        plugin = block.provenance.plugin if block else None
+        for m in LITERAL_CITATION.finditer(PLACEHOLDER.sub("\0", text)):
+            written = m.group(1)
+            found = self.r.instrument_named(written)
+            if found is None:
+                continue
+            inst = found.item
+            version = inst.version_on(self.r.as_of)
+            as_of = self.r.as_of.isoformat()
+            numbers = [_cn_int(n) for n in re.findall(r"第([零〇一二三四五六七八九十百千]+)条", m.group(2) or "")]
+            if not numbers:
+                current = (version.name if version and version.name else inst.name) if version else None
+                own = OWN_DOCUMENTS.get(inst.id)
+                if own is not None:
+                    title, title_prov = self.r.document_title(own)
+                    if title_prov.plugin == "national" or written == title:
+                        continue
+                    reason = (f"writes 《{written}》 as text, but the village's {own.value} is titled 《{title}》: "
+                              f"write {{cite:{inst.id}}} so that the title follows the {own.value}")
+                elif version is None:
+                    reason = (f"writes 《{written}》 as text, which is not in force on {as_of}; "
+                              f"write {{cite:{inst.id}}} to have docforge report which text applies")
+                elif written not in {current, version.short_name or inst.short_name}:
+                    reason = (f"writes 《{written}》 as text; the text in force on {as_of} is 《{current}》 "
+                              f"({version.label}): write {{cite:{inst.id}}} so that the name follows the law")
+                else:
+                    continue
+                self.findings.append(Finding(check="citation.literal", document=self.kind.value, clause=clause_id,
+                                             plugin=plugin, law=inst.name, version=version.label if version else None,
+                                             reason=reason))
+                continue
+            for n in numbers:
+                self.findings.append(self._literal_article(inst, version, written, n, clause_id, plugin))
+
+    def _literal_article(self, inst: Instrument, version, written: str, n: int, clause_id: str,
+                         plugin: str | None) -> Finding:
+        as_of = self.r.as_of.isoformat()
+        cited = f"《{written}》{filters.ordinal(n, '条')}"
+        label = version.label if version else "none in force"
+        in_force = next((aid for aid, ref in (version.articles.items() if version else []) if ref.number == n), None)
+        if in_force is not None:
+            summary = version.articles[in_force].summary
+            reason = (f"writes {cited} as text: in the version in force on {as_of} ({label}) it is the article "
+                      f"'{in_force}'{('（' + summary + '）') if summary else ''}, but typed text will not follow "
+                      f"the law when it is renumbered: write {{cite:{inst.id}#{in_force}}}")
+            article = filters.ordinal(n, "条")
+        else:
+            moved = [(v, aid) for v in inst.versions for aid, ref in v.articles.items()
+                     if ref.number == n and version is not None and aid in version.articles]
+            if moved:
+                old, aid = moved[-1]
+                now = version.articles[aid].number
+                article = filters.ordinal(now, "条")
+                reason = (f"writes {cited} as text: that is article '{aid}' of {old.label}, which is {article} of "
+                          f"the version in force on {as_of} ({label}): write {{cite:{inst.id}#{aid}}}")
+            else:
+                article = None
+                reason = (f"writes {cited} as text; docforge's registry does not know which article of {inst.name} "
+                          f"that is, so it cannot check it against the version in force on {as_of} ({label}): "
+                          f"check it by hand, or give the article an id in the instrument's versions and write "
+                          f"{{cite:{inst.id}#ID}}")
+        return Finding(check="citation.literal", document=self.kind.value, clause=clause_id, plugin=plugin,
+                       law=inst.name, version=version.label if version else None, article=article, reason=reason)
+
+
+#: The village's own documents, citable by the ids of their instruments.
+OWN_DOCUMENTS = {"village.charter": DocumentKind.charter, "village.convention": DocumentKind.convention}
+#: 《name》 with the article numbers that follow it: 《…》第二十条, 《…》第一条、第二条和第二十七条.
+LITERAL_CITATION = re.compile(r"《([^《》\0]+)》((?:(?:[、和及与]|、第)?第[零〇一二三四五六七八九十百千]+条)*)")
+
+
+def _cn_int(numeral: str) -> int:
+    import cn2an
+
+    return int(cn2an.cn2an(numeral.replace("〇", "零"), "smart"))
 
 
 def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str:
