@@ -500,7 +500,7 @@ class Clause(Contribution):
     ``op='replace'`` swaps the text (and optionally type) of an existing id in place.
     ``op='remove'`` deletes an id and everything under it.
     ``op='move'`` moves an existing id (with everything under it) ``before``/``after`` another id, or
-    to the end of ``parent``; it keeps the clause's text, tags and provenance and records who moved it.
+    to the end of ``parent`` (``""``: the document's top level); it keeps the clause's text, tags and provenance and records who moved it.
 
     ``text`` may hold placeholders: ``{amount:KEY}``, ``{policy:KEY}`` (``{policy:KEY|cn}`` for
     Chinese numerals), ``{cite:INSTRUMENT}`` or ``{cite:INSTRUMENT#ARTICLE}``, ``{ref:CLAUSE_ID}``
@@ -530,7 +530,7 @@ class Clause(Contribution):
         if self.before and self.after:
             raise ValueError(f"clause {self.id}: give 'before' or 'after', not both")
         if self.op == "move":
-            if not (self.before or self.after or self.parent):
+            if not (self.before or self.after or self.parent is not None):
                 raise ValueError(f"clause {self.id}: a move needs 'before' or 'after' (another id), or 'parent' "
                                  f"(to move it to the end of that clause)")
             if self.text is not None or self.type is not None or self.tags:

@@ -82,3 +82,19 @@ def test_a_street_has_an_office_a_town_a_government(tmp_path, render, township, 
     charter = render("charter", village=village)
     # the sample county's filing article writes {place:township|government}
     assert charter[-1].endswith(f"第二十条的规定报{government}备案。"), charter[-1]
+
+
+def test_the_inflow_agreement_names_the_street_office_as_party_a(tmp_path):
+    import docforge_sample_county
+    from conftest import household, resolver
+    from conftest import docx_paragraphs
+    from plugins import county_policies
+
+    from docforge.render.docx import write_docx
+
+    data = yaml.safe_load(VILLAGE.read_text(encoding="utf-8"))
+    for township, party_a in (("某某街道", "甲方：某某街道办事处"), ("某某乡", "甲方：某某乡人民政府")):
+        data["township"] = {"name": township}
+        doc = resolver(data, docforge_sample_county, county_policies).document("inflow", household("inflow"))
+        write_docx(doc, tmp_path / "inflow.docx")
+        assert docx_paragraphs(tmp_path / "inflow.docx")[1] == party_a

@@ -163,6 +163,9 @@ def _adoption_line(doc) -> None:
     _tag(doc, "{%p if adoption_line %}")
     p = doc.add_paragraph(style="DFBody")
     ppr = p._p.get_or_add_pPr()
+    sp = OxmlElement("w:spacing")  # a blank line before the first chapter or article
+    sp.set(qn("w:after"), str(LINE_PITCH))
+    ppr.append(sp)
     ind = OxmlElement("w:ind")
     ind.set(qn("w:firstLineChars"), "0")
     ind.set(qn("w:firstLine"), "0")
