@@ -377,7 +377,9 @@ class Resolver:
             article=filters.ordinal(ref.number, "条") if ref else None,
             reason=f"adopted_by 村民代表大会 is, in law, the 村民代表会议: {where} has the {kind.value} adopted by "
                    f"the 村民会议; a 村民代表会议 adopts it only where the 村民会议 authorised it to (keep that "
-                   f"authorisation with the adoption record)")]
+                   f"authorisation with the adoption record)",
+            reason_zh=f"村民代表大会即法律所称的村民代表会议。依照{where}，{_OWN_NAME[kind]}由村民会议制定和修改；"
+                      f"村民代表会议只能讨论决定村民会议授权的事项，请将村民会议的授权与通过记录一并保存。")]
 
     def _parties(self, kind: DocumentKind, h: Household | None) -> list[Party]:
         v = self.village
@@ -756,17 +758,21 @@ class _Substitution:
                         continue
                     reason = (f"writes 《{written}》 as text, but the village's {own.value} is titled 《{title}》: "
                               f"write {{cite:{inst.id}}} so that the title follows the {own.value}")
+                    zh = f"条文中直接写了《{written}》，而本村{_OWN_NAME[own]}的标题为《{title}》，请改写为 {{cite:{inst.id}}}。"
                 elif version is None:
                     reason = (f"writes 《{written}》 as text, which is not in force on {as_of}; "
                               f"write {{cite:{inst.id}}} to have docforge report which text applies")
+                    zh = f"条文中直接写了《{written}》，该文件在{as_of}不在施行期内，请改写为 {{cite:{inst.id}}}。"
                 elif written not in {current, version.short_name or inst.short_name}:
                     reason = (f"writes 《{written}》 as text; the text in force on {as_of} is 《{current}》 "
                               f"({version.label}): write {{cite:{inst.id}}} so that the name follows the law")
+                    zh = (f"条文中直接写了《{written}》，{as_of}施行的是《{current}》（{version.label}），"
+                          f"请改写为 {{cite:{inst.id}}}。")
                 else:
                     continue
                 self.findings.append(Finding(check="citation.literal", document=self.kind.value, clause=clause_id,
                                              plugin=plugin, law=inst.name, version=version.label if version else None,
-                                             reason=reason))
+                                             reason=reason, reason_zh=zh))
                 continue
             for n in numbers:
                 self.findings.append(self._literal_article(inst, version, written, n, clause_id, plugin))
@@ -782,6 +788,8 @@ class _Substitution:
             reason = (f"writes {cited} as text: in the version in force on {as_of} ({label}) it is the article "
                       f"'{in_force}'{('（' + summary + '）') if summary else ''}, but typed text will not follow "
                       f"the law when it is renumbered: write {{cite:{inst.id}#{in_force}}}")
+            zh = (f"条文中直接写了{cited}，在{as_of}施行的版本（{label}）中即为该条，但法律修改后条文序号不会随之更新，"
+                  f"请改写为 {{cite:{inst.id}#{in_force}}}。")
             article = filters.ordinal(n, "条")
         else:
             moved = [(v, aid) for v in inst.versions for aid, ref in v.articles.items()
@@ -792,16 +800,22 @@ class _Substitution:
                 article = filters.ordinal(now, "条")
                 reason = (f"writes {cited} as text: that is article '{aid}' of {old.label}, which is {article} of "
                           f"the version in force on {as_of} ({label}): write {{cite:{inst.id}#{aid}}}")
+                zh = (f"条文中直接写了{cited}，这是{old.label}的条文序号，在{as_of}施行的版本（{label}）中为{article}，"
+                      f"请改写为 {{cite:{inst.id}#{aid}}}。")
             else:
                 article = None
                 reason = (f"writes {cited} as text; docforge's registry does not know which article of {inst.name} "
                           f"that is, so it cannot check it against the version in force on {as_of} ({label}): "
                           f"check it by hand, or give the article an id in the instrument's versions and write "
                           f"{{cite:{inst.id}#ID}}")
+                zh = (f"条文中直接写了{cited}，docforge 的法规登记中没有该条，无法与{as_of}施行的版本（{label}）核对，"
+                      f"请人工核对，或为该条设置编号后改写为 {{cite:{inst.id}#编号}}。")
         return Finding(check="citation.literal", document=self.kind.value, clause=clause_id, plugin=plugin,
-                       law=inst.name, version=version.label if version else None, article=article, reason=reason)
+                       law=inst.name, version=version.label if version else None, article=article, reason=reason,
+                       reason_zh=zh)
 
 
+_OWN_NAME = {DocumentKind.charter: "村民自治章程", DocumentKind.convention: "村民自治公约"}
 #: The village's own documents, citable by the ids of their instruments.
 OWN_DOCUMENTS = {"village.charter": DocumentKind.charter, "village.convention": DocumentKind.convention}
 #: 《name》 with the article numbers that follow it: 《…》第二十条, 《…》第一条、第二条和第二十七条.

@@ -66,6 +66,8 @@ def test_the_representatives_assembly_is_accepted_and_told_what_the_law_requires
     assert found[0]["article"] == "第二十七条" and found[0]["law"] == "中华人民共和国村民委员会组织法"
     assert "村民代表大会 is, in law, the 村民代表会议" in found[0]["reason"]
     assert "adopted by the 村民会议" in found[0]["reason"]
+    assert found[0]["reason_zh"].startswith("村民代表大会即法律所称的村民代表会议。依照《中华人民共和国村民委员会组织法》第二十七条，"
+                                            "村民自治章程由村民会议制定和修改")
     # the law of 1998 numbered the same rule 第二十条
     run = docforge_cli("check", "--village", village, "--as-of", "2009-06-01", "--json")
     found = [f for f in json.loads(run.stdout)["findings"] if f["check"] == "adoption.body"]

@@ -61,6 +61,8 @@ def test_typed_citations_are_checked_against_the_law_in_force(tmp_path, render, 
     assert stale["article"] == "第二十七条" and stale["plugin"] == "village file"
     assert "that is article 'charter_adoption' of 1998年通过, which is 第二十七条 of the version in force" in stale["reason"]
     assert "write {cite:villagers_committee_law#charter_adoption}" in stale["reason"]
+    assert ("这是1998年通过的条文序号，在2026-11-30施行的版本（2018年修正）中为第二十七条，请改写为 "
+            "{cite:villagers_committee_law#charter_adoption}") in stale["reason_zh"]
     current = found["village.charter.current"]
     assert current["article"] == "第二十七条" and "write {cite:villagers_committee_law#charter_adoption}" in current["reason"]
     assert "will not follow the law when it is renumbered" in current["reason"]
