@@ -217,7 +217,7 @@ _PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 AdoptionDate = Annotated[
     str, BeforeValidator(_date_as_text),
-    Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+    Field(json_schema_extra={"pattern": _PARTIAL_DATE.pattern},  # checked by _date_as_text, with a clear message
           description="YYYY-MM-DD, or YYYY-MM / YYYY when the day or month was left blank (printed as blanks)"),
     AfterValidator(PartialDate)]
 

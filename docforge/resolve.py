@@ -183,6 +183,12 @@ class Resolver:
     def document_title(self, kind: DocumentKind, full: bool = False) -> tuple[str, Provenance]:
         """The title of the village's ``kind`` (its title clause's text; ``full``: the title line as
         printed, with the layout's title format) and who supplied the title clause."""
+        key = f"title:{kind.value}:{full}"
+        if key not in self._cache:
+            self._cache[key] = self._document_title(kind, full)
+        return self._cache[key]
+
+    def _document_title(self, kind: DocumentKind, full: bool) -> tuple[str, Provenance]:
         tree = self.clause_tree(kind)
         node = next((tree.nodes[cid] for cid in tree.children[tree.ROOT] if tree.nodes[cid].clause.type == "title"),
                     None)
