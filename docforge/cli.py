@@ -310,8 +310,8 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
         for f in findings:
             click.secho("  " + f.line(), fg="red" if f.severity == "error" else "yellow")
         if result.not_checked:
-            click.echo(f"Checked: {', '.join(d.kind.value for d in result.documents) or 'none'}. Not checked "
-                       f"(values no installed plugin supplies for this village):")
+            click.echo(_("Checked: {checked}. Not checked (values no installed plugin supplies for this village):",
+                         checked=", ".join(d.kind.value for d in result.documents) or _("none")))
             for n in result.not_checked:
                 click.secho("  " + n.line(), fg="yellow")
         if roster_report is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .i18n import _
 from .models import Document, Household, Provenance, Village
 from .resolve import Resolver
 
@@ -54,7 +55,7 @@ def explain_text(report: dict) -> str:
         lines.append(report["adoption_line"])
     if report.get("layout"):
         lines.append("")
-        lines.append("Layout:")
+        lines.append(_("Layout:"))
         for x in report["layout"]:
             field = f"{x['field']} @{x['clause']}" if x.get("clause") else x["field"]
             lines.append(f"  {field:<24} {x['value']!r:<40} {_src(x)}")
@@ -64,7 +65,7 @@ def explain_text(report: dict) -> str:
         label = b["label"] or "·"
         lines.append(f"  {label:<6} {b['id']:<42} {_src(b)}")
         if b.get("moved_by"):
-            lines.append(f"  {'':<6} {'':<42} moved here by {_src(b['moved_by'])}")
+            lines.append(f"  {'':<6} {'':<42} " + _("moved here by {source}", source=_src(b["moved_by"])))
     lines.append("")
     lines.append("Values:")
     for v in report["values"]:

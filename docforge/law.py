@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .i18n import N_, _
 from .models import NATIONAL, Document, DocumentKind, Finding, Instrument, InstrumentVersion, Jurisdiction, Village
 from .plugins import PluginManager, get_plugin_manager
 
@@ -67,8 +68,12 @@ class NotChecked:
         return {"document": self.document.value, "missing": [m.as_dict() for m in self.missing]}
 
     def line(self) -> str:
-        values = "; ".join(f"{m.what} '{m.key}' ({m.needed_by})" for m in self.missing)
-        return f"{self.document.value}: not checked, it needs {values}"
+        values = _("; ").join(_("{what} '{key}' ({needed_by})", what=_(_WHAT.get(m.what, m.what)), key=m.key,
+                                  needed_by=m.needed_by) for m in self.missing)
+        return _("{document}: not checked, it needs {values}", document=self.document.value, values=values)
+
+
+_WHAT = {"amount": N_("amount"), "policy value": N_("policy value"), "instrument": N_("instrument")}
 
 
 @dataclass

@@ -19,6 +19,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from .errors import mask_id
+from .i18n import _
 
 
 class Model(BaseModel):
@@ -81,15 +82,16 @@ class Jurisdiction(Model):
     def _check_chain(self) -> "Jurisdiction":
         if self.level.value in LOCAL_LEVELS and not self._full_code() \
                 and not any(w.level == Level.county for w in self.within):
-            raise ValueError(
-                f"{self.level.value} '{self.name}' is matched on its whole chain, never on its name alone: give "
-                f"within=[{{level: county, name: …, code: …}}] (its county, with the county's GB/T 2260 code; "
-                f"add its township and province as well where names repeat), or its "
-                f"{_FULL_CODE[self.level.value]}-digit 统计用区划代码 as code")
+            raise ValueError(_(
+                "{level} '{name}' is matched on its whole chain, never on its name alone: give "
+                "within=[{{level: county, name: …, code: …}}] (its county, with the county's GB/T 2260 code; "
+                "add its township and province as well where names repeat), or its {digits}-digit 统计用区划代码 "
+                "as code", level=self.level.value, name=self.name, digits=_FULL_CODE[self.level.value]))
         for w in self.within:
             if w.level.rank >= self.level.rank:
-                raise ValueError(f"{self.level.value} '{self.name}': within names {w.level.value} '{w.name}', "
-                                 f"which is not a place that contains a {self.level.value}")
+                raise ValueError(_("{level} '{name}': within names {within_level} '{within_name}', which is not a "
+                                   "place that contains a {level}", level=self.level.value, name=self.name,
+                                   within_level=w.level.value, within_name=w.name))
         return self
 
     def _full_code(self) -> bool:
@@ -161,12 +163,14 @@ class PartialDate(str):
         self.month = parts[1] if len(parts) > 1 else None
         self.day = parts[2] if len(parts) > 2 else None
         if self.month is not None and not 1 <= self.month <= 12:
-            raise ValueError(f"'{value}' has no month {self.month}; write YYYY-MM-DD, YYYY-MM or YYYY")
+            raise ValueError(_("'{value}' has no month {month}; write YYYY-MM-DD, YYYY-MM or YYYY",
+                               value=value, month=self.month))
         if self.day is not None:
             try:
                 dt.date(self.year, self.month, self.day)
             except ValueError:
-                raise ValueError(f"'{value}' is not a date: month {self.month} has no day {self.day}") from None
+                raise ValueError(_("'{value}' is not a date: month {month} has no day {day}", value=value,
+                                   month=self.month, day=self.day)) from None
         return self
 
     @property
@@ -207,8 +211,8 @@ def _date_as_text(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if isinstance(value, str) and not _PARTIAL_DATE.match(value):
-        raise ValueError(f"'{value}' is not a date: write YYYY-MM-DD (2009-05-12), or YYYY-MM (2009-05) or "
-                         f"YYYY (2009) when the record leaves the day or the month blank")
+        raise ValueError(_("'{value}' is not a date: write YYYY-MM-DD (2009-05-12), or YYYY-MM (2009-05) or "
+                           "YYYY (2009) when the record leaves the day or the month blank", value=value))
     return value
 
 
@@ -262,11 +266,12 @@ class Village(Model):
     def _check_clauses(self) -> "Village":
         for n, cl in enumerate(self.clauses):
             if cl.jurisdiction is not None:
-                raise ValueError(f"clauses.{n} ('{cl.id}'): leave out 'jurisdiction'; the village "
-                                 f"file's clauses are the village's own")
+                raise ValueError(_("clauses.{index} ('{clause}'): leave out 'jurisdiction'; the village file's "
+                                   "clauses are the village's own", index=n, clause=cl.id))
         for n, lay in enumerate(self.layout):
             if lay.jurisdiction is not None:
-                raise ValueError(f"layout.{n}: leave out 'jurisdiction'; the village file's layout is the village's own")
+                raise ValueError(_("layout.{index}: leave out 'jurisdiction'; the village file's layout is the "
+                                   "village's own", index=n))
         return self
 
     def places(self) -> list[Jurisdiction]:
@@ -531,11 +536,11 @@ class Clause(Contribution):
             raise ValueError(f"clause {self.id}: give 'before' or 'after', not both")
         if self.op == "move":
             if not (self.before or self.after or self.parent is not None):
-                raise ValueError(f"clause {self.id}: a move needs 'before' or 'after' (another id), or 'parent' "
-                                 f"(to move it to the end of that clause)")
+                raise ValueError(_("clause {clause}: a move needs 'before' or 'after' (another id), or 'parent' (to "
+                                   "move it to the end of that clause)", clause=self.id))
             if self.text is not None or self.type is not None or self.tags:
-                raise ValueError(f"clause {self.id}: a move keeps the clause's text, type and tags; to change "
-                                 f"them as well, add an op 'replace' of the same id")
+                raise ValueError(_("clause {clause}: a move keeps the clause's text, type and tags; to change them "
+                                   "as well, add an op 'replace' of the same id", clause=self.id))
         return self
 
 
@@ -567,11 +572,12 @@ class Layout(Contribution):
     @model_validator(mode="after")
     def _check(self) -> "Layout":
         if self.clause and any(getattr(self, f) is not None for f in LAYOUT_DOCUMENT_FIELDS):
-            raise ValueError(f"layout of {self.document.value} for clause '{self.clause}': only item_style applies "
-                             f"to one clause; give title, adoption_line and the separators without 'clause'")
+            raise ValueError(_("layout of {document} for clause '{clause}': only item_style applies to one clause; "
+                               "give title, adoption_line and the separators without 'clause'",
+                               document=self.document.value, clause=self.clause))
         if self.adoption_line is not None and self.document.is_agreement:
-            raise ValueError(f"layout of {self.document.value}: adoption_line applies to the charter and the "
-                             f"convention (an agreement is signed, not adopted)")
+            raise ValueError(_("layout of {document}: adoption_line applies to the charter and the convention (an "
+                               "agreement is signed, not adopted)", document=self.document.value))
         return self
 
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
+from .i18n import _
 from .models import (LAYOUT_FIELDS, Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
                      Jurisdiction, Layout, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
                      ValueUse, Village)
@@ -318,7 +319,8 @@ class Resolver:
         layout = self.layout(kind)
         for c in layout.values():
             if c.item.clause and c.item.clause not in tree.nodes:
-                raise _layout_error(c, kind, f"names clause '{c.item.clause}', which the document does not have")
+                raise _layout_error(c, kind, _("names clause '{clause}', which the document does not have",
+                                               clause=c.item.clause))
         blocks = tree.numbered(lambda field, clause="": _layout_value(layout, field, clause))
         if not blocks or blocks[0].type != "title":
             raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
@@ -364,8 +366,9 @@ class Resolver:
                 return adoption.adopted_by
             if name == "adopted_on" and fmt in (None, "cn"):
                 return filters.partial_date(adoption.adopted_on, "chinese" if fmt else "arabic")
-            raise _layout_error(source, kind, f"adoption_line: '{m.group(0)}' is not a placeholder of an adoption "
-                                              f"line; use {{adopted_on}}, {{adopted_on|cn}} or {{adopted_by}}")
+            raise _layout_error(source, kind, _("adoption_line: '{placeholder}' is not a placeholder of an adoption "
+                                                "line; use {{adopted_on}}, {{adopted_on|cn}} or {{adopted_by}}",
+                                                placeholder=m.group(0)))
 
         return ADOPTION_PLACEHOLDER.sub(one, line_format)
 
@@ -456,13 +459,17 @@ def _layout_value(layout: dict[str, Contributed], field: str, clause: str = "") 
 def _unknown_placeholders(text: str, c: Contributed, kind: DocumentKind, field: str, known: str) -> None:
     left = re.search(r"\{[^{}]*\}", text)
     if left:
-        raise _layout_error(c, kind, f"{field}: '{left.group(0)}' is not a placeholder it takes; use {known}")
+        raise _layout_error(c, kind, _("{field}: '{placeholder}' is not a placeholder it takes; use {known}",
+                                       field=field, placeholder=left.group(0), known=known))
 
 
 def _layout_error(c: Contributed, kind: DocumentKind, msg: str) -> DocforgeError:
     if c.provenance.plugin == VILLAGE_FILE:
-        return InputError(f"village file, layout.{c.order} ({kind.value}): {msg}")
-    return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), layout of {kind.value}: {msg}')
+        return InputError(_("village file, layout.{index} ({document}): {problem}", index=c.order,
+                            document=kind.value, problem=msg))
+    return PluginError(_('plugin "{plugin}" ({jurisdiction}), layout of {document}: {problem}',
+                         plugin=c.provenance.plugin, jurisdiction=c.provenance.jurisdiction, document=kind.value,
+                         problem=msg))
 
 
 def _check_layer_conflicts(layer: list[Contributed]) -> None:
@@ -498,20 +505,22 @@ class ClauseTree:
 
     def _fail(self, c: Contributed, msg: str) -> DocforgeError:
         if c.provenance.plugin == VILLAGE_FILE:
-            return InputError(f"village file, clauses.{c.order} ('{c.item.id}' of {self.kind.value}): "
-                              f"{msg}. Fix the item in the village file's clauses: list.")
+            return InputError(_("village file, clauses.{index} ('{clause}' of {document}): {problem}. Fix the item "
+                                "in the village file's clauses: list.", index=c.order, clause=c.item.id,
+                                document=self.kind.value, problem=msg))
         return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), clause '
                            f"'{c.item.id}' of {self.kind.value}: {msg}")
 
     def _by(self, cid: str) -> str:
         who = self.nodes[cid].provenance.plugin
-        return "the village file" if who == VILLAGE_FILE else f'plugin "{who}"'
+        return _("the village file") if who == VILLAGE_FILE else _('plugin "{plugin}"', plugin=who)
 
     def apply(self, c: Contributed) -> None:
         cl: Clause = c.item
         if cl.op == "add":
             if cl.id in self.nodes:
-                raise self._fail(c, f"already exists (from {self._by(cl.id)}); use op='replace' to change it")
+                raise self._fail(c, _("already exists (from {source}); use op='replace' to change it",
+                                      source=self._by(cl.id)))
             anchor = cl.before or cl.after
             if anchor and anchor not in self.nodes:
                 raise self._fail(c, f"is placed {'before' if cl.before else 'after'} '{anchor}', "
@@ -553,24 +562,25 @@ class ClauseTree:
         cl: Clause = c.item
         node = self.nodes.get(cl.id)
         if node is None:
-            raise self._fail(c, "is to be moved, but the document does not have it")
+            raise self._fail(c, _("is to be moved, but the document does not have it"))
         anchor = cl.before or cl.after
         if anchor is not None:
             if anchor not in self.nodes:
-                raise self._fail(c, f"is to be moved {'before' if cl.before else 'after'} '{anchor}', "
-                                    f"which the document does not have")
+                raise self._fail(c, _("is to be moved before '{anchor}', which the document does not have", anchor=anchor)
+                                 if cl.before else
+                                 _("is to be moved after '{anchor}', which the document does not have", anchor=anchor))
             if anchor == cl.id:
-                raise self._fail(c, "is to be moved next to itself")
+                raise self._fail(c, _("is to be moved next to itself"))
         parent = cl.parent if cl.parent is not None else (self._parent_of(anchor) if anchor else self.ROOT)
         if parent and parent not in self.nodes:
-            raise self._fail(c, f"is to be moved under '{parent}', which the document does not have")
+            raise self._fail(c, _("is to be moved under '{parent}', which the document does not have", parent=parent))
         up = parent
         while up:
             if up == cl.id:
-                raise self._fail(c, f"cannot be moved under '{parent}', which is part of it")
+                raise self._fail(c, _("cannot be moved under '{parent}', which is part of it", parent=parent))
             up = self._parent_of(up)
         if anchor and anchor not in self.children.get(parent or self.ROOT, []):
-            raise self._fail(c, f"anchor '{anchor}' is not under parent '{parent}'")
+            raise self._fail(c, _("anchor '{anchor}' is not under parent '{parent}'", anchor=anchor, parent=parent))
         self.children[self._parent_of(cl.id)].remove(cl.id)
         siblings = self.children.setdefault(parent or self.ROOT, [])
         if anchor:
@@ -686,8 +696,9 @@ class _Substitution:
             if fmt == "government" and key == "township":
                 return self.r.village.township_government
             if fmt is not None:
-                raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to {{place:{key}}}; "
-                                  f"{{place:township|government}} names the township's government")
+                raise PluginError(_("{needed_by}: format '|{format}' does not apply to {{place:{level}}}; "
+                                    "{{place:township|government}} names the township's government",
+                                    needed_by=needed_by, format=fmt, level=key))
             return place.name
         if ns == "doc":
             value = self.doc_values.get(key)
