@@ -503,7 +503,8 @@ class Clause(Contribution):
 
     ``op='add'`` adds a clause: at the end of its parent, or ``before``/``after`` another id.
     ``op='replace'`` swaps the text (and optionally type) of an existing id in place.
-    ``op='remove'`` deletes an id and everything under it.
+    ``op='remove'`` deletes an id and everything under it (with ``keep_children``, only the id: what
+    was under it takes its place).
     ``op='move'`` moves an existing id (with everything under it) ``before``/``after`` another id, or
     to the end of ``parent`` (``""``: the document's top level); it keeps the clause's text, tags and provenance and records who moved it.
 
@@ -525,6 +526,8 @@ class Clause(Contribution):
     basis: list[Basis] = Field(default_factory=list, description="the legal basis of this text (why it reads so)")
     reviewed: dict[str, str] = Field(default_factory=dict,
                                      description="check id -> reason: a reviewed false positive that check skips")
+    keep_children: bool = Field(False, description="op='remove' only: remove the clause but keep what is under it, "
+                                                   "in its place (a chapter heading removed, its articles kept)")
 
     @model_validator(mode="after")
     def _check(self) -> "Clause":
@@ -534,6 +537,8 @@ class Clause(Contribution):
             raise ValueError(f"clause {self.id}: a replacement needs 'text' or 'type'")
         if self.before and self.after:
             raise ValueError(f"clause {self.id}: give 'before' or 'after', not both")
+        if self.keep_children and self.op != "remove":
+            raise ValueError(_("clause {clause}: keep_children goes with op 'remove'", clause=self.id))
         if self.op == "move":
             if not (self.before or self.after or self.parent is not None):
                 raise ValueError(_("clause {clause}: a move needs 'before' or 'after' (another id), or 'parent' (to "

@@ -556,6 +556,11 @@ class ClauseTree:
         else:
             if cl.id not in self.nodes:
                 raise self._fail(c, "is to be removed, but the document does not have it")
+            if cl.keep_children:
+                siblings = self.children[self._parent_of(cl.id)]
+                i = siblings.index(cl.id)
+                siblings[i:i] = self.children.get(cl.id, [])
+                self.children[cl.id] = []
             self._remove(cl.id)
 
     def _move(self, c: Contributed) -> None:
