@@ -663,7 +663,7 @@ class _Substitution:
             self.uses.append(ValueUse(kind=kind, key=key, value=value, provenance=prov))
 
     def substitute(self, text: str, clause_id: str) -> str:
-        if clause_id in self.blocks:
+        if "《" in text and clause_id in self.blocks:
             self.literal_citations(text, clause_id)
         return PLACEHOLDER.sub(lambda m: self._one(m.group(1), m.group(2).strip(), m.group(3), clause_id), text)
 
