@@ -126,3 +126,12 @@ def test_explain_shows_the_layout_and_who_gave_it(tmp_path, docforge_cli):
     assert fields["article_separator"]["value"] == "：" and fields["article_separator"]["plugin"] == "village file"
     run = docforge_cli("explain", "charter", "--village", village, "--as-of", SEED_AS_OF)
     assert "article_separator" in run.stdout and "village file @ 某某村（village）" in run.stdout
+
+
+def test_the_adoption_line_renders_the_same_on_both_docx_paths(tmp_path):
+    from docforge.render.docx import render_docx, render_docx_fast
+
+    village = {**JIANGJIADU, "charter": {"adopted_on": "2009-05", "adopted_by": "村民代表大会"},
+               "layout": [{"document": "charter", "adoption_line": "（{adopted_on|cn}经{adopted_by}审议通过）"}]}
+    doc = resolver(village, zhejiang, as_of=AS_OF).document("charter")
+    assert render_docx(doc) == render_docx_fast(doc)
