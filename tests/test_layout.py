@@ -135,3 +135,24 @@ def test_the_adoption_line_renders_the_same_on_both_docx_paths(tmp_path):
                "layout": [{"document": "charter", "adoption_line": "（{adopted_on|cn}经{adopted_by}审议通过）"}]}
     doc = resolver(village, zhejiang, as_of=AS_OF).document("charter")
     assert render_docx(doc) == render_docx_fast(doc)
+
+
+@pytest.mark.slow
+def test_the_layout_in_the_pdf(tmp_path):
+    """The title line, the adoption line under it, 第N条： and 1、 as LibreOffice prints them."""
+    from pypdf import PdfReader
+
+    from docforge.render.pdf import convert
+
+    village = {**JIANGJIADU, "charter": {"adopted_on": 2009, "adopted_by": "村民代表大会"},
+               "layout": [{"document": "charter", "adoption_line": "（{adopted_on|cn}经{adopted_by}审议通过）"}]}
+    doc = resolver(village, zhejiang, as_of=AS_OF).document("charter")
+    write_docx(doc, tmp_path / "charter.docx")
+    convert(tmp_path / "charter.docx", tmp_path / "charter.pdf", date=AS_OF)
+    pages = [p.extract_text() for p in PdfReader(tmp_path / "charter.pdf").pages]
+    lines = [ln.replace(" ", "").replace("\u3000", "") for ln in pages[0].splitlines() if ln.strip()]
+    # the title (two lines at 22 pt), then the adoption line, the first chapter and article
+    assert "".join(lines[:2]) == "梨洲街道姜家渡村人口和计划生育村居民自治章程"
+    assert lines[2] == "（二〇〇九年月日经村民代表大会审议通过）"
+    assert lines[3] == "第一章总则" and lines[4].startswith("第一条：根据")
+    assert "1、村级计划生育协会" in "".join(pages).replace(" ", "")
