@@ -77,3 +77,22 @@ def test_a_village_declared_by_name_alone_is_refused():
     error = pm.infos["by_name"].error
     assert "village '姜家渡村' is matched on its whole chain, never on its name alone" in error
     assert "within=[{level: county" in error
+
+
+def test_the_rendered_charters(tmp_path):
+    """Read back from the DOCX: the article is in 余姚市's 姜家渡村 and not in 会宁县's."""
+    import docforge_gansu
+    import docforge_gansu_huining
+    from conftest import docx_paragraphs
+    from plugins import zhejiang
+
+    from docforge.render.docx import write_docx
+
+    own = "第二条：本村村民应当遵守本章程。"
+    doc = resolver(ZHEJIANG, zhejiang, VillagePlugin(JIANGJIADU)).document("charter")
+    write_docx(doc, tmp_path / "zhejiang.docx")
+    assert own in docx_paragraphs(tmp_path / "zhejiang.docx")
+    doc = resolver(GANSU, docforge_gansu, docforge_gansu_huining, VillagePlugin(JIANGJIADU)).document("charter")
+    write_docx(doc, tmp_path / "gansu.docx")
+    text = docx_paragraphs(tmp_path / "gansu.docx")
+    assert text[0] == "姜家渡村人口和计划生育村居民自治章程" and not any("本村村民应当遵守本章程" in p for p in text)
