@@ -100,3 +100,14 @@ def test_the_inflow_agreement_names_the_street_office_as_party_a(tmp_path):
         doc = resolver(data, docforge_sample_county, county_policies).document("inflow", household("inflow"))
         write_docx(doc, tmp_path / "inflow.docx")
         assert docx_paragraphs(tmp_path / "inflow.docx")[1] == party_a
+
+
+def test_partial_date_filter():
+    from docforge.render.filters import partial_date
+
+    gap = "\u3000\u3000"
+    assert partial_date("2009") == f"2009年{gap}月{gap}日"
+    assert partial_date("2009-05", "chinese") == f"二〇〇九年五月{gap}日"
+    assert partial_date("2009-05-12", "chinese") == "二〇〇九年五月十二日"
+    assert partial_date(dt.date(2006, 8, 20)) == "2006年8月20日"
+    assert partial_date(None, width=1) == "\u3000年\u3000月\u3000日"
