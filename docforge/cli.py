@@ -14,7 +14,7 @@ import click
 
 from . import __version__, i18n
 from .errors import DocforgeError, InputError
-from .i18n import _, ngettext
+from .i18n import _, language, ngettext
 from .models import DocumentKind
 
 KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
@@ -236,6 +236,9 @@ def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt
     write_docx(doc, output, draft=draft)
     for f in doc.findings:
         click.secho(f.line(), fg="yellow", err=True)
+    for f in doc.notices:
+        click.secho(_("notice: {reason}", reason=f.reason_zh if language() == "zh" and f.reason_zh else f.reason),
+                    fg="cyan", err=True)
     click.echo(f"wrote {output}")
 
 
@@ -282,11 +285,13 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
     """Legal findings of the village's documents on --as-of, and the roster's problems."""
     from .errors import LegalFindingError
     from .inputs import load_village
-    from .law import check_documents
+    from .law import check_documents, not_offered
 
     village = load_village(village_file)
     result = check_documents(village, as_of)
     findings = result.findings
+    notices = [n for d in result.documents for n in d.notices]
+    absent = not_offered(village, as_of)
     if strict:
         findings = [f.model_copy(update={"severity": "error"}) for f in findings]
     roster_report = None
@@ -300,6 +305,7 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
             write_problem_sheet(roster_report, None, problems_file)
     if as_json:
         out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings],
+               "notices": [f.model_dump(mode="json") for f in notices], "not_offered": absent,
                "checked": [d.kind.value for d in result.documents],
                "not_checked": [n.as_dict() for n in result.not_checked]}
         if roster_report is not None:
@@ -309,6 +315,15 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
         click.echo(f"Legal findings as of {as_of.isoformat()}: {len(findings) or 'none'}")
         for f in findings:
             click.secho("  " + f.line(), fg="red" if f.severity == "error" else "yellow")
+            if f.reason_zh:
+                click.echo("      " + f.reason_zh)
+        if notices:
+            click.echo(_("Notices (not legal findings): {n}", n=len(notices)))
+            for f in notices:
+                why = f.reason_zh if language() == "zh" and f.reason_zh else f.reason
+                click.secho(f"  {f.document} {f.clause}: {why}", fg="cyan")
+        for kind, why in absent.items():
+            click.echo(_("Not offered: {kind}: {reason}", kind=kind, reason=why))
         if result.not_checked:
             click.echo(_("Checked: {checked}. Not checked (values no installed plugin supplies for this village):",
                          checked=", ".join(d.kind.value for d in result.documents) or _("none")))
@@ -342,7 +357,8 @@ def law(as_of: dt.date, village_file: Path | None, as_json: bool) -> None:
     click.echo(f"In force on {as_of.isoformat()}:")
     for r in rows:
         until = f" – {r['effective_to']}" if r["effective_to"] else ""
-        click.echo(f"  《{r['name']}》 {r['version']} (from {r['effective_from']}{until})"
+        approx = " " + _("(dates approximate)") if r.get("certainty") == "approximate" else ""
+        click.echo(f"  《{r['name']}》 {r['version']} (from {r['effective_from']}{until}){approx}"
                    f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
 
 
