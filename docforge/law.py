@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .i18n import N_, _
 from .models import (NATIONAL, Document, DocumentKind, Finding, Household, Instrument, InstrumentVersion,
                      Jurisdiction, Village)
 from .plugins import PluginManager, get_plugin_manager
@@ -176,21 +177,85 @@ def new_draft_notice(r, doc: Document) -> Finding | None:
     adopted = adoption.adopted_on
     if adopted is None or adopted >= r.as_of:
         return None
-    then = Resolver(r.village, adopted, r.pm).document(doc.kind)
+    then = Resolver(r.village, adopted.earliest, r.pm).document(doc.kind)  # a day or month may be blank
     old = {b.id: b.text for b in then.blocks}
     new = {b.id: b.text for b in doc.blocks}
     changed = sorted(i for i in set(old) | set(new) if old.get(i) != new.get(i))
     if not changed:
         return None
-    township = r.village.township.name
+    township = r.village.township_government
     day, on = r.as_of.isoformat(), adopted.isoformat()
     from .default_plugins.checks import VCL
 
     return _notice("adoption.new_draft", doc.kind, f"{doc.kind.value}.adopted_on",
                    f"the {doc.kind.value} adopted on {on} reads differently on {day} ({len(changed)} clauses changed, "
                    f"added or removed): it is a new draft. Put it, with its 修订对照表, before the 村民会议, adopt it "
-                   f"and file it with the {township}人民政府; then record the new adopted_on and "
+                   f"and file it with the {township}; then record the new adopted_on and "
                    f"filed_with_township_on in the village file",
                    f"{on}通过的文本与{day}施行的文本不同（{len(changed)}处条文修改、增加或删除）：本文本为新的草案，"
-                   f"应连同修订对照表提请村民会议讨论通过，并报{township}人民政府备案，然后在村基本信息文件中填写新的"
+                   f"应连同修订对照表提请村民会议讨论通过，并报{township}备案，然后在村基本信息文件中填写新的"
                    f"通过日期和备案日期（{VCL.zh(r.as_of)}）")
+
+
+@dataclass
+class NotChecked:
+    """A document ``check`` could not resolve, with the values no plugin supplies for it."""
+
+    document: DocumentKind
+    missing: list  # of resolve.MissingValue
+
+    def as_dict(self) -> dict:
+        return {"document": self.document.value, "missing": [m.as_dict() for m in self.missing]}
+
+    def line(self) -> str:
+        values = _("; ").join(_("{what} '{key}' ({needed_by})", what=_(_WHAT.get(m.what, m.what)), key=m.key,
+                                  needed_by=m.needed_by) for m in self.missing)
+        return _("{document}: not checked, it needs {values}", document=self.document.value, values=values)
+
+
+_WHAT = {"amount": N_("amount"), "policy value": N_("policy value"), "instrument": N_("instrument")}
+
+
+@dataclass
+class VillageCheck:
+    """What ``docforge check`` found: the documents it resolved, their findings, and the documents
+    it could not resolve."""
+
+    documents: list[Document]
+    findings: list[Finding]
+    not_checked: list[NotChecked]
+
+
+def check_documents(village: Village, as_of: dt.date, pm: PluginManager | None = None) -> VillageCheck:
+    """Check every document of the village that can be resolved (agreements as blank forms); list
+    the others as not checked, each with every value it lacks. A province that supplies only what
+    its charter needs can check its charter."""
+    from .errors import MissingValueError
+    from .resolve import Resolver
+
+    from .default_plugins.checks import registry_findings
+
+    r = Resolver(village, as_of, pm)
+    docs: list[Document] = []
+    not_checked: list[NotChecked] = []
+    for kind in DocumentKind:
+        if not offered(r, kind):
+            continue  # not_offered() says why
+        try:
+            docs.append(r.document(kind, blank=True))
+        except MissingValueError:
+            not_checked.append(NotChecked(kind, r.missing_values(kind)))
+    insts = [(c.item, c.provenance.plugin) for c in r.instruments().values()]
+    return VillageCheck(docs, _unique_findings([*(f for d in docs for f in d.findings),
+                                                *registry_findings(insts, as_of)]), not_checked)
+
+
+def _unique_findings(found) -> list[Finding]:
+    seen: set[tuple] = set()
+    findings: list[Finding] = []
+    for f in found:
+        key = (f.check, f.document, f.clause, f.reason)
+        if key not in seen:
+            seen.add(key)
+            findings.append(f)
+    return findings
