@@ -377,11 +377,12 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
     """Legal findings of the village's documents on --as-of, and the roster's problems."""
     from .errors import LegalFindingError
     from .inputs import load_village
-    from .law import check_village, not_offered
+    from .law import check_documents, not_offered
 
     village = load_village(village_file)
-    docs, findings = check_village(village, as_of)
-    notices = [n for d in docs for n in d.notices]
+    result = check_documents(village, as_of)
+    findings = result.findings
+    notices = [n for d in result.documents for n in d.notices]
     absent = not_offered(village, as_of)
     if strict:
         findings = [f.model_copy(update={"severity": "error"}) for f in findings]
@@ -396,7 +397,9 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
             write_problem_sheet(roster_report, None, problems_file)
     if as_json:
         out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings],
-               "notices": [f.model_dump(mode="json") for f in notices], "not_offered": absent}
+               "notices": [f.model_dump(mode="json") for f in notices], "not_offered": absent,
+               "checked": [d.kind.value for d in result.documents],
+               "not_checked": [n.as_dict() for n in result.not_checked]}
         if roster_report is not None:
             out["roster"] = "\0"  # its problems streamed in place: memory does not grow with them
         before, _placeholder, after = json.dumps(out, ensure_ascii=False, indent=2).partition('"\\u0000"')
@@ -417,6 +420,11 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
                 click.secho(f"  {f.document} {f.clause}: {why}", fg="cyan")
         for kind, why in absent.items():
             click.echo(_("Not offered: {kind}: {reason}", kind=kind, reason=why))
+        if result.not_checked:
+            click.echo(_("Checked: {checked}. Not checked (values no installed plugin supplies for this village):",
+                         checked=", ".join(d.kind.value for d in result.documents) or _("none")))
+            for n in result.not_checked:
+                click.secho("  " + n.line(), fg="yellow")
         if roster_report is not None:
             for line in roster_report.lines(limit=200):  # --problems or --json: every one
                 click.echo(line)

@@ -45,6 +45,7 @@ __all__ = [
     "money",
     "money_capitals",
     "ordinal",
+    "partial_date",
     "round_amount",
 ]
 
@@ -224,6 +225,26 @@ def cn_date(d: date, style: Literal["arabic", "chinese"] = "arabic") -> str:
         year = cn2an.an2cn(str(d.year), "direct").replace("零", "〇")
         return f"{year}年{cn_number(d.month)}月{cn_number(d.day)}日"
     raise ValueError(f"unknown date style {style!r}; use 'arabic' or 'chinese'")
+
+
+def partial_date(value: object, style: Literal["arabic", "chinese"] = "arabic", width: int = 2) -> str:
+    """A date whose day or month may be unknown, with ``width`` :data:`BLANK` cells for each unknown
+    part: a ``date`` or ``YYYY-MM-DD`` text as :func:`cn_date` writes it, ``2009-05`` →
+    ``2009年5月　　日``, ``2009`` → ``2009年　　月　　日`` (``chinese``: ``二〇〇九年　　月　　日``), and
+    ``None`` → a date blank throughout (:func:`blank_date`)."""
+    if value is None:
+        return blank_date(width)
+    if isinstance(value, date):
+        return cn_date(value, style)
+    parts = [int(x) for x in str(value).split("-")]
+    if len(parts) == 3:
+        return cn_date(date(*parts), style)
+    gap = BLANK * _natural(width, minimum=1, what="blank width")
+    year = str(parts[0]) if style == "arabic" else cn2an.an2cn(str(parts[0]), "direct").replace("零", "〇")
+    if len(parts) == 2:
+        month = str(parts[1]) if style == "arabic" else cn_number(parts[1])
+        return f"{year}年{month}月{gap}日"
+    return f"{year}年{gap}月{gap}日"
 
 
 def blank_date(width: int = 4) -> str:

@@ -32,7 +32,8 @@ def explain_document(village: Village, kind: str, household: Household | None, a
     doc: Document = r.document(kind, household, blank=household is None)
     findings = doc.findings
     report = {
-        "document": doc.kind.value, "title": doc.title, "village": doc.village, "as_of": as_of.isoformat(),
+        "document": doc.kind.value, "title": doc.title, "adoption_line": doc.adoption_line,
+        "village": doc.village, "as_of": as_of.isoformat(),
         "household": doc.household,
         "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": b.text, **provenance_dict(b.provenance),
                     "moved_by": provenance_dict(b.moved_by) if b.moved_by else None,
@@ -42,6 +43,8 @@ def explain_document(village: Village, kind: str, household: Household | None, a
                        "basis": basis_list(c.basis)} for c in r.withdrawn_clauses(doc.kind).values()],
         "values": [{"kind": u.kind, "key": u.key, "value": u.value, **provenance_dict(u.provenance)}
                    for u in doc.values],
+        "layout": [{"field": c.item.field, "clause": c.item.clause, "value": c.item.value,
+                    **provenance_dict(c.provenance)} for c in r.layout(doc.kind).values()],
         "findings": [f.model_dump(mode="json") for f in findings],
         "notices": [f.model_dump(mode="json") for f in doc.notices],
     }
@@ -62,13 +65,21 @@ def explain_text(report: dict) -> str:
     lines = [f"{report['title']} ({report['document']}), {report['village']}, as of {report['as_of']}"]
     if report.get("household"):
         lines.append(f"household {report['household']}")
+    if report.get("adoption_line"):
+        lines.append(report["adoption_line"])
+    if report.get("layout"):
+        lines.append("")
+        lines.append(_("Layout:"))
+        for x in report["layout"]:
+            field = f"{x['field']} @{x['clause']}" if x.get("clause") else x["field"]
+            lines.append(f"  {field:<24} {x['value']!r:<40} {_src(x)}")
     lines.append("")
     lines.append("Clauses:")
     for b in report["blocks"]:
         label = b["label"] or "·"
         lines.append(f"  {label:<6} {b['id']:<42} {_src(b)}")
         if b.get("moved_by"):
-            lines.append(f"  {'':<6} {'':<42} moved here by {_src(b['moved_by'])}")
+            lines.append(f"  {'':<6} {'':<42} " + _("moved here by {source}", source=_src(b["moved_by"])))
         if b.get("basis"):
             lines.append(f"  {'':<6} {'':<42} " + _("basis: {basis}", basis=basis_text(b["basis"])))
         for check, why in (b.get("reviewed") or {}).items():

@@ -18,7 +18,7 @@ import datetime as dt
 
 import pluggy
 
-from .models import (Amount, Clause, DocumentKind, Finding, Household, Instrument, Jurisdiction,
+from .models import (Amount, Clause, DocumentKind, Finding, Household, Instrument, Jurisdiction, Layout,
                      PolicyValue, Selection, TemplateOverride, Village)
 
 hookspec = pluggy.HookspecMarker("docforge")
@@ -48,14 +48,15 @@ def docforge_clauses(document: DocumentKind, places: list[Jurisdiction], as_of: 
     The national layer adds the base text of each document. A more specific jurisdiction changes it:
     ``Clause(op="add", id=..., type="article", parent="charter.organisation", after="charter.benefits",
     text=...)`` inserts an article, ``op="replace"`` swaps an id's text in place, ``op="remove"``
-    deletes an id and its children, ``op="move"`` puts an id (with its children) ``before``/``after``
+    deletes an id and its children (``keep_children=True``: only the id), ``op="move"`` puts an id (with its children) ``before``/``after``
     another id or at the end of ``parent``, keeping its text, tags and provenance and recording who
     moved it. The engine applies changes from the least to the most specific jurisdiction (the
     village file's own ``clauses:`` last), then numbers chapters, articles and items (第一章,
     第十一条, （一）), so a clause that writes ``{ref:ID}`` shows the number its target ends up with.
 
     Placeholders in ``text``: ``{amount:KEY}``, ``{policy:KEY}`` (``|cn``, ``|count_cn``,
-    ``|holders`` formats), ``{cite:INSTRUMENT}`` (``|short``) or ``{cite:INSTRUMENT#ARTICLE}``,
+    ``|holders`` formats), ``{cite:INSTRUMENT}`` (``|short``), ``{cite:INSTRUMENT#ARTICLE}`` or
+    ``{cite:INSTRUMENT#A,B}`` (``{cite:village.charter}``: the village's charter by its title),
     ``{ref:CLAUSE_ID}``, ``{place:LEVEL}``.
 
     Example::
@@ -66,6 +67,29 @@ def docforge_clauses(document: DocumentKind, places: list[Jurisdiction], as_of: 
                 return [Clause(id="charter.incentives.housing", document="charter", op="add",
                                type="item", parent="charter.incentives",
                                text="优先：计生户申请宅基地优先安排。")]
+    """
+
+
+@hookspec
+def docforge_layout(document: DocumentKind, places: list[Jurisdiction], as_of: dt.date) -> list[Layout] | None:
+    """How ``document`` is printed: its title line, a line under the title, the punctuation after
+    第N章/第N条 and the numbering style of items, per document or (``clause=``) per article.
+
+    Each :class:`Layout` sets only the fields it gives; per field (and clause), the most specific
+    jurisdiction wins, then the village file's own ``layout:``. National defaults: title
+    ``{place:village}{title}`` (charter, convention) or ``{title}``, no adoption line, separators
+    ``\u3000``, items under an article ``paren`` （一）. ``title`` and ``adoption_line`` take the clause
+    placeholders, plus ``{title}`` (the title clause's text) and ``{adopted_on}`` (``|cn``: 二〇〇九年),
+    ``{adopted_by}`` from the village file's adoption facts; an unknown day or month prints as blanks.
+
+    Example::
+
+        @hookimpl
+        def docforge_layout(document, places, as_of):
+            if document == "charter":
+                return [Layout(document="charter", title="{place:township}{place:village}{title}",
+                               adoption_line="（{adopted_on|cn}经{adopted_by}审议通过）",
+                               article_separator="：", item_style="arabic")]
     """
 
 

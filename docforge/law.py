@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .i18n import N_, _
 from .models import (NATIONAL, Document, DocumentKind, Finding, Instrument, InstrumentVersion,
                      Jurisdiction, Village)
 from .notices import date_notices, new_draft_notice  # noqa: F401 (re-exported: the law's notices)
@@ -105,3 +106,67 @@ def not_offered(village: Village, as_of: dt.date, pm: PluginManager | None = Non
             why = document_withdrawn(kind, as_of)
             out[kind.value] = why["reason"] if why else "no plugin supplies its text"
     return out
+
+
+@dataclass
+class NotChecked:
+    """A document ``check`` could not resolve, with the values no plugin supplies for it."""
+
+    document: DocumentKind
+    missing: list  # of resolve.MissingValue
+
+    def as_dict(self) -> dict:
+        return {"document": self.document.value, "missing": [m.as_dict() for m in self.missing]}
+
+    def line(self) -> str:
+        values = _("; ").join(_("{what} '{key}' ({needed_by})", what=_(_WHAT.get(m.what, m.what)), key=m.key,
+                                  needed_by=m.needed_by) for m in self.missing)
+        return _("{document}: not checked, it needs {values}", document=self.document.value, values=values)
+
+
+_WHAT = {"amount": N_("amount"), "policy value": N_("policy value"), "instrument": N_("instrument")}
+
+
+@dataclass
+class VillageCheck:
+    """What ``docforge check`` found: the documents it resolved, their findings, and the documents
+    it could not resolve."""
+
+    documents: list[Document]
+    findings: list[Finding]
+    not_checked: list[NotChecked]
+
+
+def check_documents(village: Village, as_of: dt.date, pm: PluginManager | None = None) -> VillageCheck:
+    """Check every document of the village that can be resolved (agreements as blank forms); list
+    the others as not checked, each with every value it lacks. A province that supplies only what
+    its charter needs can check its charter."""
+    from .errors import MissingValueError
+    from .resolve import Resolver
+
+    from .default_plugins.checks import registry_findings
+
+    r = Resolver(village, as_of, pm)
+    docs: list[Document] = []
+    not_checked: list[NotChecked] = []
+    for kind in DocumentKind:
+        if not offered(r, kind):
+            continue  # not_offered() says why
+        try:
+            docs.append(r.document(kind, blank=True))
+        except MissingValueError:
+            not_checked.append(NotChecked(kind, r.missing_values(kind)))
+    insts = [(c.item, c.provenance.plugin) for c in r.instruments().values()]
+    return VillageCheck(docs, _unique_findings([*(f for d in docs for f in d.findings),
+                                                *registry_findings(insts, as_of)]), not_checked)
+
+
+def _unique_findings(found) -> list[Finding]:
+    seen: set[tuple] = set()
+    findings: list[Finding] = []
+    for f in found:
+        key = (f.check, f.document, f.clause, f.reason)
+        if key not in seen:
+            seen.add(key)
+            findings.append(f)
+    return findings

@@ -9,15 +9,17 @@ Resolved output: :class:`Document` made of :class:`Block` objects, each with its
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from .errors import mask_id
+from .i18n import _
 
 
 class Model(BaseModel):
@@ -47,24 +49,84 @@ class Level(str, Enum):
                 "township": "乡镇", "village": "村"}[self.value]
 
 
+class PlaceRef(Model):
+    """A place that contains a jurisdiction: its level, name and, where one exists, its GB/T 2260 code."""
+
+    level: Level
+    name: str
+    code: str | None = None
+
+
+#: Levels whose names repeat across the country (villages have no GB/T 2260 code), so that a
+#: jurisdiction of these levels is matched on its chain, never on its name alone.
+LOCAL_LEVELS = ("township", "village")
+_FULL_CODE = {"township": 9, "village": 12}  # 统计用区划代码: county code + 3, + 6 digits
+
+
 class Jurisdiction(Model):
-    """A place a plugin speaks for: level, name and, where one exists, its GB/T 2260 code."""
+    """A place a plugin speaks for: level, name and, where one exists, its GB/T 2260 code.
+
+    A township or village also names the places that contain it in ``within``, at least its county
+    (with the county's code where it has one): ``Jurisdiction(level="village", name="姜家渡村",
+    within=[PlaceRef(level="county", name="余姚市", code="330281")])``. A 9-digit township or 12-digit
+    village code (统计用区划代码) names its county by itself."""
 
     level: Level
     name: str
     code: str | None = Field(None, description="GB/T 2260 administrative division code")
+    within: list[PlaceRef] = Field(
+        default_factory=list,
+        description="the places that contain it; a township or village names at least its county")
+
+    @model_validator(mode="after")
+    def _check_chain(self) -> "Jurisdiction":
+        if self.level.value in LOCAL_LEVELS and not self._full_code() \
+                and not any(w.level == Level.county for w in self.within):
+            raise ValueError(_(
+                "{level} '{name}' is matched on its whole chain, never on its name alone: give "
+                "within=[{{level: county, name: …, code: …}}] (its county, with the county's GB/T 2260 code; "
+                "add its township and province as well where names repeat), or its {digits}-digit 统计用区划代码 "
+                "as code", level=self.level.value, name=self.name, digits=_FULL_CODE[self.level.value]))
+        for w in self.within:
+            if w.level.rank >= self.level.rank:
+                raise ValueError(_("{level} '{name}': within names {within_level} '{within_name}', which is not a "
+                                   "place that contains a {level}", level=self.level.value, name=self.name,
+                                   within_level=w.level.value, within_name=w.name))
+        return self
+
+    def _full_code(self) -> bool:
+        return bool(self.code) and len(self.code) == _FULL_CODE.get(self.level.value, 0) and self.code.isdigit()
 
     def key(self) -> str:
         return f"{self.level.value}:{self.code or self.name}"
 
     def matches(self, place: "Jurisdiction") -> bool:
+        """Whether this (a plugin's) jurisdiction is ``place`` of a village's chain. Codes decide where
+        both have one, else names; a township or village must also match on every place of its
+        ``within`` (a code given there must be the village file's code), or on the county its full
+        code names."""
         if self.level != place.level:
             return False
         if self.level == Level.national:
             return True
         if self.code and place.code:
             return self.code == place.code
-        return self.name == place.name
+        if self.name != place.name:
+            return False
+        if self.level.value not in LOCAL_LEVELS:
+            return True
+        chain = {p.level: p for p in place.within}
+        if self._full_code():
+            county = chain.get(Level.county)
+            if county is not None and county.code == self.code[:6]:
+                return True
+        if not self.within:
+            return False
+        for w in self.within:
+            p = chain.get(w.level)
+            if p is None or (p.code != w.code if w.code else p.name != w.name):
+                return False
+        return True
 
     def __str__(self) -> str:
         return f"{self.name}（{self.level.value}{'，' + self.code if self.code else ''}）"
@@ -89,11 +151,108 @@ class Committee(Model):
                                       title="法定代表人", json_schema_extra={"x-help": "通常为村民委员会主任"})
 
 
+class PartialDate(str):
+    """A date as an adoption record writes it, with the day or the month left blank when unknown:
+    ``2009-05-12``, ``2009-05`` or ``2009`` (printed 二〇〇九年　　月　　日). It compares with a
+    :class:`datetime.date` by its earliest possible day."""
+
+    year: int
+    month: int | None
+    day: int | None
+
+    def __new__(cls, value: str) -> "PartialDate":
+        self = super().__new__(cls, value)
+        parts = [int(x) for x in value.split("-")]
+        self.year = parts[0]
+        self.month = parts[1] if len(parts) > 1 else None
+        self.day = parts[2] if len(parts) > 2 else None
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise ValueError(_("'{value}' has no month {month}; write YYYY-MM-DD, YYYY-MM or YYYY",
+                               value=value, month=self.month))
+        if self.day is not None:
+            try:
+                dt.date(self.year, self.month, self.day)
+            except ValueError:
+                raise ValueError(_("'{value}' is not a date: month {month} has no day {day}", value=value,
+                                   month=self.month, day=self.day)) from None
+        return self
+
+    @property
+    def earliest(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def isoformat(self) -> str:
+        """The date as written: ``2009-05-12``, ``2009-05`` or ``2009``."""
+        return str(self)
+
+    @property
+    def complete(self) -> dt.date | None:
+        """The date, when day and month are known."""
+        return self.earliest if self.day is not None else None
+
+    def _cmp(self, other: object, op):
+        if isinstance(other, dt.date):
+            return op(self.earliest, other)
+        return op(str(self), other)
+
+    def __lt__(self, other):
+        return self._cmp(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._cmp(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._cmp(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._cmp(other, lambda a, b: a >= b)
+
+    def __eq__(self, other):  # a complete date equals that date (code written for dates keeps working)
+        if isinstance(other, dt.date):
+            return self.complete == other
+        return str.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
+def _date_as_text(value: object) -> object:
+    # YAML reads 2009-05-12 as a date and 2009 as an int; 2009-05 stays text
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and not _PARTIAL_DATE.match(value):
+        raise ValueError(_("'{value}' is not a date: write YYYY-MM-DD (2009-05-12), or YYYY-MM (2009-05) or "
+                           "YYYY (2009) when the record leaves the day or the month blank", value=value))
+    return value
+
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+AdoptionDate = Annotated[
+    str, BeforeValidator(_date_as_text),
+    Field(json_schema_extra={"pattern": _PARTIAL_DATE.pattern},  # checked by _date_as_text, with a clear message
+          description="YYYY-MM-DD, or YYYY-MM / YYYY when the day or month was left blank (printed as blanks)"),
+    AfterValidator(PartialDate)]
+
+#: The bodies that adopt a charter or convention; 村民代表大会 is the common name of the 村民代表会议.
+ADOPTING_BODIES = ("村民会议", "村民代表会议", "村民代表大会")
+
+
 class Adoption(Model):
     """How and when the charter or convention was adopted and filed."""
 
-    adopted_on: dt.date | None = Field(None, title="通过日期")
-    adopted_by: Literal["村民会议", "村民代表会议"] = Field("村民会议", title="通过会议")
+    adopted_on: AdoptionDate | None = Field(None, title="通过日期")
+    adopted_by: Literal["村民会议", "村民代表会议", "村民代表大会"] = Field(
+        "村民会议", title="通过会议",
+        description="the body that adopted it, as the record writes it (the law: 村民会议, or a "
+                    "村民代表会议 (村民代表大会) the 村民会议 authorised)")
     filed_with_township_on: dt.date | None = Field(None, description="报乡镇人民政府备案 date", title="报乡镇备案日期")
 
 
@@ -117,26 +276,44 @@ class Village(Model):
         description="The village's own clause operations (add, replace, remove, move), applied after every "
                     "plugin's as the most specific layer, with provenance 'village file'")
 
+    layout: list["Layout"] = Field(
+        default_factory=list,
+        description="The village's own layout of its documents (title, adoption line, label punctuation, item "
+                    "numbering), the most specific layer, with provenance 'village file'")
+
     @model_validator(mode="after")
     def _check_clauses(self) -> "Village":
         for n, cl in enumerate(self.clauses):
             if cl.jurisdiction is not None:
-                raise ValueError(f"clauses.{n} ('{cl.id}'): leave out 'jurisdiction'; the village "
-                                 f"file's clauses are the village's own")
+                raise ValueError(_("clauses.{index} ('{clause}'): leave out 'jurisdiction'; the village file's "
+                                   "clauses are the village's own", index=n, clause=cl.id))
+        for n, lay in enumerate(self.layout):
+            if lay.jurisdiction is not None:
+                raise ValueError(_("layout.{index}: leave out 'jurisdiction'; the village file's layout is the "
+                                   "village's own", index=n))
         return self
 
     def places(self) -> list[Jurisdiction]:
         """The place chain from national to village (the prefecture is optional)."""
         chain = [NATIONAL]
+        above: list[PlaceRef] = []
         for level in (Level.province, Level.prefecture, Level.county, Level.township, Level.village):
             place = getattr(self, level.value)
             if place is not None:
-                chain.append(Jurisdiction(level=level, name=place.name, code=place.code))
+                within = list(above) if level.value in LOCAL_LEVELS else []
+                chain.append(Jurisdiction(level=level, name=place.name, code=place.code, within=within))
+                above.append(PlaceRef(level=level, name=place.name, code=place.code))
         return chain
 
     @property
     def committee_name(self) -> str:
         return self.committee.name or f"{self.village.name}村民委员会"
+
+    @property
+    def township_government(self) -> str:
+        """The township's government: a 街道 has a 街道办事处, a 乡 or 镇 a 人民政府."""
+        name = self.township.name
+        return f"{name}办事处" if name.endswith("街道") else f"{name}人民政府"
 
     @property
     def signing_location(self) -> str:
@@ -345,9 +522,10 @@ class Clause(Contribution):
 
     ``op='add'`` adds a clause: at the end of its parent, or ``before``/``after`` another id.
     ``op='replace'`` swaps the text (and optionally type) of an existing id in place.
-    ``op='remove'`` deletes an id and everything under it.
+    ``op='remove'`` deletes an id and everything under it (with ``keep_children``, only the id: what
+    was under it takes its place).
     ``op='move'`` moves an existing id (with everything under it) ``before``/``after`` another id, or
-    to the end of ``parent``; it keeps the clause's text, tags and provenance and records who moved it.
+    to the end of ``parent`` (``""``: the document's top level); it keeps the clause's text, tags and provenance and records who moved it.
 
     ``text`` may hold placeholders: ``{amount:KEY}``, ``{policy:KEY}`` (``{policy:KEY|cn}`` for
     Chinese numerals), ``{cite:INSTRUMENT}`` or ``{cite:INSTRUMENT#ARTICLE}``, ``{ref:CLAUSE_ID}``
@@ -367,6 +545,8 @@ class Clause(Contribution):
     basis: list[Basis] = Field(default_factory=list, description="the legal basis of this text (why it reads so)")
     reviewed: dict[str, str] = Field(default_factory=dict,
                                      description="check id -> reason: a reviewed false positive that check skips")
+    keep_children: bool = Field(False, description="op='remove' only: remove the clause but keep what is under it, "
+                                                   "in its place (a chapter heading removed, its articles kept)")
 
     @model_validator(mode="after")
     def _check(self) -> "Clause":
@@ -376,14 +556,57 @@ class Clause(Contribution):
             raise ValueError(f"clause {self.id}: a replacement needs 'text' or 'type'")
         if self.before and self.after:
             raise ValueError(f"clause {self.id}: give 'before' or 'after', not both")
+        if self.keep_children and self.op != "remove":
+            raise ValueError(_("clause {clause}: keep_children goes with op 'remove'", clause=self.id))
         if self.op == "move":
-            if not (self.before or self.after or self.parent):
-                raise ValueError(f"clause {self.id}: a move needs 'before' or 'after' (another id), or 'parent' "
-                                 f"(to move it to the end of that clause)")
+            if not (self.before or self.after or self.parent is not None):
+                raise ValueError(_("clause {clause}: a move needs 'before' or 'after' (another id), or 'parent' (to "
+                                   "move it to the end of that clause)", clause=self.id))
             if self.text is not None or self.type is not None or self.tags:
-                raise ValueError(f"clause {self.id}: a move keeps the clause's text, type and tags; to change "
-                                 f"them as well, add an op 'replace' of the same id")
+                raise ValueError(_("clause {clause}: a move keeps the clause's text, type and tags; to change them "
+                                   "as well, add an op 'replace' of the same id", clause=self.id))
         return self
+
+
+ItemStyle = Literal["paren", "comma", "arabic", "arabic_dot", "arabic_paren"]
+
+
+class Layout(Contribution):
+    """How a document is printed, as data: the title line, an adoption line under it, the
+    punctuation after 第N章/第N条 and the numbering of items. Each field left out keeps what a
+    broader jurisdiction (or the national default) says; per field, the most specific wins.
+
+    With ``clause`` set, the layout applies to that clause's items only (``item_style``)."""
+
+    document: DocumentKind
+    clause: str | None = Field(None, description="a clause id (an article): item_style for its items only")
+    title: str | None = Field(
+        None, description="the title line: {title} is the title clause's text, {place:LEVEL} a place's name; "
+                          "national default '{place:village}{title}' (charter, convention), '{title}' (agreements)")
+    adoption_line: str | None = Field(
+        None, description="a line under the title (charter, convention): {adopted_on} (|cn for 二〇〇九年), "
+                          "{adopted_by}, from the village file's adoption facts; e.g. '（{adopted_on|cn}经"
+                          "{adopted_by}审议通过）'. National default: none")
+    article_separator: str | None = Field(None, description="after 第N条: national default '\u3000', e.g. '：'")
+    chapter_separator: str | None = Field(None, description="after 第N章: national default '\u3000'")
+    item_style: ItemStyle | None = Field(
+        None, description="labels of items under an article or chapter (or under `clause`): paren （一）, "
+                          "comma 一、, arabic 1、, arabic_dot 1., arabic_paren （1）; national default paren")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Layout":
+        if self.clause and any(getattr(self, f) is not None for f in LAYOUT_DOCUMENT_FIELDS):
+            raise ValueError(_("layout of {document} for clause '{clause}': only item_style applies to one clause; "
+                               "give title, adoption_line and the separators without 'clause'",
+                               document=self.document.value, clause=self.clause))
+        if self.adoption_line is not None and self.document.is_agreement:
+            raise ValueError(_("layout of {document}: adoption_line applies to the charter and the convention (an "
+                               "agreement is signed, not adopted)", document=self.document.value))
+        return self
+
+
+LAYOUT_DOCUMENT_FIELDS = ("title", "adoption_line", "article_separator", "chapter_separator")
+LAYOUT_FIELDS = (*LAYOUT_DOCUMENT_FIELDS, "item_style")
 
 
 class Amount(Contribution):
@@ -494,12 +717,13 @@ class Block(Model):
     reviewed: dict[str, str] = Field(default_factory=dict, description="the winning clause's reviewed checks")
     provenance: Provenance
     moved_by: Provenance | None = Field(None, description="who moved it (op='move'), if anyone did")
+    separator: str = Field("\u3000", description="between the label of a chapter or article and its text")
 
     @property
     def display(self) -> str:
         """The paragraph as printed: 第一章　总则, 第一条　…, 一、…, （一）…, 1、…"""
         if self.type in ("chapter", "article"):
-            return f"{self.label}　{self.text}"
+            return f"{self.label}{self.separator}{self.text}"
         return f"{self.label}{self.text}"
 
 
@@ -552,6 +776,8 @@ class Document(Model):
 
     kind: DocumentKind
     title: str
+    adoption_line: str | None = Field(
+        None, description="a line under the title, e.g. （二〇〇九年　　月　　日经村民代表大会审议通过）")
     as_of: dt.date
     village: str
     household: str | None = None
@@ -569,7 +795,7 @@ class Document(Model):
 
     def text_lines(self) -> list[str]:
         """The document's text, one paragraph a line, as it should read in DOCX and PDF."""
-        lines = [self.title]
+        lines = [self.title] + ([self.adoption_line] if self.adoption_line else [])
         for p in self.parties:
             lines.extend(p.lines)
         lines.extend(b.display for b in self.blocks)

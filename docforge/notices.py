@@ -82,21 +82,21 @@ def new_draft_notice(r: Resolver, doc: Document) -> Finding | None:
     adopted = adoption.adopted_on
     if adopted is None or adopted >= r.as_of:
         return None
-    then = type(r)(r.village, adopted, r.pm).document(doc.kind)  # the same resolver, on the adoption day
+    then = type(r)(r.village, adopted.earliest, r.pm).document(doc.kind)  # a day or month may be blank
     old = {b.id: b.text for b in then.blocks}
     new = {b.id: b.text for b in doc.blocks}
     changed = sorted(i for i in set(old) | set(new) if old.get(i) != new.get(i))
     if not changed:
         return None
-    township = r.village.township.name
+    township = r.village.township_government
     day, on = r.as_of.isoformat(), adopted.isoformat()
     from .default_plugins.checks import VCL
 
     return _notice("adoption.new_draft", doc.kind, f"{doc.kind.value}.adopted_on",
                    f"the {doc.kind.value} adopted on {on} reads differently on {day} ({len(changed)} clauses changed, "
                    f"added or removed): it is a new draft. Put it, with its 修订对照表, before the 村民会议, adopt it "
-                   f"and file it with the {township}人民政府; then record the new adopted_on and "
+                   f"and file it with the {township}; then record the new adopted_on and "
                    f"filed_with_township_on in the village file",
                    f"{on}通过的文本与{day}施行的文本不同（{len(changed)}处条文修改、增加或删除）：本文本为新的草案，"
-                   f"应连同修订对照表提请村民会议讨论通过，并报{township}人民政府备案，然后在村基本信息文件中填写新的"
+                   f"应连同修订对照表提请村民会议讨论通过，并报{township}备案，然后在村基本信息文件中填写新的"
                    f"通过日期和备案日期（{VCL.zh(r.as_of)}）")

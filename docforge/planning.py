@@ -55,7 +55,7 @@ def adoption_sheet_context(village: Village, documents: Sequence[Document], draf
 
     blank = conventions.BLANK
     records = []
-    filing = [f"报送单位：{village.committee_name}", f"备案机关：{village.township.name}人民政府"]
+    filing = [f"报送单位：{village.committee_name}", f"备案机关：{village.township_government}"]
     for n, doc in enumerate(documents, 1):
         adoption = getattr(village, doc.kind.value)
         if any(n.check == "adoption.new_draft" for n in doc.notices):  # a new text: adopted and filed anew
@@ -64,7 +64,7 @@ def adoption_sheet_context(village: Village, documents: Sequence[Document], draf
             meeting = adoption.adopted_by
         else:
             meeting = "村民会议／村民代表会议"
-        adopted = conventions.cn_date(adoption.adopted_on) if adoption.adopted_on else conventions.blank_date()
+        adopted = conventions.partial_date(adoption.adopted_on, width=4)
         filed = (conventions.cn_date(adoption.filed_with_township_on) if adoption.filed_with_township_on
                  else conventions.blank_date())
         name = f"《{doc.title}》"
@@ -85,6 +85,7 @@ def adoption_sheet_context(village: Village, documents: Sequence[Document], draf
         "title": clean(f"{village.village.name}自治章程和自治公约通过及备案记录"),
         "village": clean(village.village.name),
         "township": clean(village.township.name),
+        "township_government": clean(village.township_government),
         "records": records,
         "filing": [clean(x) for x in filing],
         "filing_signature": [clean(f"报送单位（{village.committee_name}）盖章："),

@@ -17,9 +17,9 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
 from .i18n import _
-from .models import (NATIONAL, Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
-                     Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Removal, Selection,
-                     TemplateOverride, ValueUse, Village)
+from .models import (LAYOUT_FIELDS, NATIONAL, Amount, Block, Clause, Document, DocumentKind, Finding, Household,
+                     Instrument, Jurisdiction, Layout, Level, Party, Person, PolicyValue, Provenance, Removal,
+                     Selection, TemplateOverride, ValueUse, Village)
 from .plugins import PluginManager, get_plugin_manager
 from . import conventions as filters
 
@@ -29,6 +29,19 @@ T = TypeVar("T", bound=BaseModel)
 VILLAGE_FILE = "village file"
 
 PLACEHOLDER = re.compile(r"\{(amount|policy|cite|ref|place|doc):([^{}|]+?)(?:\|(\w+))?\}")
+
+
+@dataclass(frozen=True)
+class MissingValue:
+    """A value a document needs that no plugin supplies: ``what`` (amount, policy value, instrument),
+    its ``key`` and the clause that needs it."""
+
+    what: str
+    key: str
+    needed_by: str
+
+    def as_dict(self) -> dict:
+        return {"what": self.what, "key": self.key, "needed_by": self.needed_by}
 
 
 @dataclass
@@ -58,6 +71,7 @@ class Resolver:
         self.places = village.places()
         self.pm.require_healthy(self.places)
         self._cache: dict[str, Any] = {}
+        self._lacking: list[MissingValue] | None = None
 
     # ------------------------------------------------------------------ collection
 
@@ -158,11 +172,60 @@ class Resolver:
                 got, lambda i: i.id, lambda i: i.model_dump(exclude={"jurisdiction"}), "instrument")
         return self._cache["instruments"]
 
+    def instrument_named(self, name: str) -> Contributed | None:
+        """The instrument of the registry that is (or was) called ``name`` (full or short, any version)."""
+        for c in self.instruments().values():
+            inst: Instrument = c.item
+            names = {inst.name, inst.short_name} | {n for v in inst.versions for n in (v.name, v.short_name)}
+            if name in names:
+                return c
+        return None
+
+    def document_title(self, kind: DocumentKind, full: bool = False) -> tuple[str, Provenance]:
+        """The title of the village's ``kind`` (its title clause's text; ``full``: the title line as
+        printed, with the layout's title format) and who supplied the title clause."""
+        key = f"title:{kind.value}:{full}"
+        if key not in self._cache:
+            self._cache[key] = self._document_title(kind, full)
+        return self._cache[key]
+
+    def _document_title(self, kind: DocumentKind, full: bool) -> tuple[str, Provenance]:
+        tree = self.clause_tree(kind)
+        node = next((tree.nodes[cid] for cid in tree.children[tree.ROOT] if tree.nodes[cid].clause.type == "title"),
+                    None)
+        if node is None:
+            raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
+        ctx = _Substitution(self, kind, {}, {})
+        text = ctx.substitute(node.clause.text or "", node.clause.id)
+        if full:
+            layout = self.layout(kind)
+            fmt = _layout_value(layout, "title") or ("{title}" if kind.is_agreement else "{place:village}{title}")
+            text = ctx.substitute(fmt, "layout title").replace("{title}", text)
+        return text, node.provenance
+
     def policy(self, key: str, needed_by: str = "") -> Any:
         c = self.policies().get(key)
         if c is None:
-            raise self._missing("policy value", key, needed_by)
+            return self._lack("policy value", key, needed_by, [])
         return c.item.value
+
+    def _lack(self, what: str, key: str, needed_by: str, stand_in: Any) -> Any:
+        """A value no plugin supplies: an error, or while :meth:`missing_values` collects them, a note
+        and ``stand_in`` so that resolution goes on to find the others."""
+        if self._lacking is None:
+            raise self._missing(what, key, needed_by)
+        self._lacking.append(MissingValue(what=what, key=key, needed_by=needed_by))
+        return stand_in
+
+    def missing_values(self, kind: DocumentKind | str) -> list["MissingValue"]:
+        """Every amount, policy value and instrument that ``kind`` (an agreement as a blank form)
+        needs and no plugin supplies for this village: empty when it can be resolved."""
+        self._lacking = []
+        try:
+            self.document(kind, blank=True)
+            return list(dict.fromkeys(self._lacking))
+        finally:
+            self._lacking = None
 
     def _missing(self, what: str, key: str, needed_by: str) -> MissingValueError:
         by = f"{needed_by} needs" if needed_by else "a document needs"
@@ -239,6 +302,24 @@ class Resolver:
             tree.apply(c)
         return tree
 
+    def layout(self, kind: DocumentKind) -> dict[str, Contributed]:
+        """Per layout field (key ``FIELD`` for the document, ``FIELD@CLAUSE`` for one clause), the value
+        that wins: the most specific plugin's, then the village file's own ``layout:`` (later entries
+        win). Each :class:`Contributed` holds a :class:`LayoutValue`."""
+        key = f"layout:{kind.value}"
+        if key in self._cache:
+            return self._cache[key]
+        got = [c for c in self.collect("docforge_layout", Layout, document=kind)
+               if c.item.document == kind and c.item.in_force(self.as_of)]
+        best = self.winners(_layout_values(got), lambda v: v.key, lambda v: v.value, f"layout of {kind.value}")
+        village = self.places[-1]
+        own = [Contributed(lay, Provenance(plugin=VILLAGE_FILE, jurisdiction=village, legal_basis=lay.legal_basis), n)
+               for n, lay in enumerate(self.village.layout) if lay.document == kind and lay.in_force(self.as_of)]
+        for c in _layout_values(own):
+            best[c.item.key] = c
+        self._cache[key] = best
+        return best
+
     def village_clauses(self, kind: DocumentKind) -> list[Contributed]:
         """The village file's own ``clauses:`` for ``kind`` in force on ``as_of``, in file order, each
         with provenance "village file" at the village's jurisdiction (``order``: its index in the file)."""
@@ -256,7 +337,12 @@ class Resolver:
             raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE "
                              f"(or --blank for a form with the parties left blank)")
         tree = self.clause_tree(kind)
-        blocks = tree.numbered()
+        layout = self.layout(kind)
+        for c in layout.values():
+            if c.item.clause and c.item.clause not in tree.nodes:
+                raise _layout_error(c, kind, _("names clause '{clause}', which the document does not have",
+                                               clause=c.item.clause))
+        blocks = tree.numbered(lambda field, clause="": _layout_value(layout, field, clause))
         if not blocks:
             gone = self._national("document_withdrawn")
             why = gone(kind, self.as_of) if gone else None
@@ -270,10 +356,20 @@ class Resolver:
                             {"term": self._term(household)})
         for b in blocks:
             b.text = ctx.substitute(b.text, b.id)
-        title = blocks[0].text
-        if not kind.is_agreement:
-            title = f"{self.village.village.name}{title}"
-        doc = Document(kind=kind, title=title, as_of=self.as_of, village=self.village.village.name,
+        title_format = _layout_value(layout, "title") or ("{title}" if kind.is_agreement else "{place:village}{title}")
+        if "title" in layout:
+            _unknown_placeholders(ctx.substitute(title_format, "layout title").replace("{title}", ""),
+                                  layout["title"], kind, "title", "{title}, {place:LEVEL}")
+        title = ctx.substitute(title_format, "layout title").replace("{title}", blocks[0].text)
+        adoption_line = None
+        line_format = _layout_value(layout, "adoption_line")
+        if line_format and not kind.is_agreement:
+            adoption_line = ctx.substitute(self._adoption_facts(kind, line_format, layout["adoption_line"]),
+                                           "layout adoption_line")
+            _unknown_placeholders(adoption_line, layout["adoption_line"], kind, "adoption_line",
+                                  "{adopted_on}, {adopted_on|cn}, {adopted_by}, {place:LEVEL}")
+        doc = Document(kind=kind, title=title, adoption_line=adoption_line, as_of=self.as_of,
+                       village=self.village.village.name,
                        household=household.id if household else None, blocks=blocks[1:],
                        values=ctx.uses, findings=ctx.findings, removed=self._removed(tree))
         if kind.is_agreement:
@@ -284,9 +380,44 @@ class Resolver:
         tpl = self.template(kind)
         if tpl:
             doc.template = str(tpl[0])
+        doc.findings.extend(self._adoption_body_findings(kind))
         doc.findings.extend(self.legal_findings(doc))
         doc.notices = self.notices(doc, household)
         return doc
+
+    def _adoption_facts(self, kind: DocumentKind, line_format: str, source: Contributed) -> str:
+        """``{adopted_on}`` (``|cn``) and ``{adopted_by}`` of an adoption line, from the village file."""
+        adoption = getattr(self.village, kind.value)
+
+        def one(m: re.Match) -> str:
+            name, fmt = m.group(1), m.group(2)
+            if name == "adopted_by" and fmt is None:
+                return adoption.adopted_by
+            if name == "adopted_on" and fmt in (None, "cn"):
+                return filters.partial_date(adoption.adopted_on, "chinese" if fmt else "arabic")
+            raise _layout_error(source, kind, _("adoption_line: '{placeholder}' is not a placeholder of an adoption "
+                                                "line; use {{adopted_on}}, {{adopted_on|cn}} or {{adopted_by}}",
+                                                placeholder=m.group(0)))
+
+        return ADOPTION_PLACEHOLDER.sub(one, line_format)
+
+    def _adoption_body_findings(self, kind: DocumentKind) -> list[Finding]:
+        """What the law says of the body the village file names, where the name is not the law's."""
+        if kind.is_agreement or getattr(self.village, kind.value).adopted_by != "村民代表大会":
+            return []
+        c = self.instruments().get("villagers_committee_law")
+        version = c.item.version_on(self.as_of) if c else None
+        ref = version.articles.get("charter_adoption") if version else None
+        name = (version.name if version and version.name else c.item.name) if c else "中华人民共和国村民委员会组织法"
+        where = f"《{name}》" + (filters.ordinal(ref.number, "条") if ref else "")
+        return [Finding(
+            check="adoption.body", document=kind.value, law=name, version=version.label if version else None,
+            article=filters.ordinal(ref.number, "条") if ref else None,
+            reason=f"adopted_by 村民代表大会 is, in law, the 村民代表会议: {where} has the {kind.value} adopted by "
+                   f"the 村民会议; a 村民代表会议 adopts it only where the 村民会议 authorised it to (keep that "
+                   f"authorisation with the adoption record)",
+            reason_zh=f"村民代表大会即法律所称的村民代表会议。依照{where}，{_OWN_NAME[kind]}由村民会议制定和修改；"
+                      f"村民代表会议只能讨论决定村民会议授权的事项，请将村民会议的授权与通过记录一并保存。")]
 
     def notices(self, doc: Document, household: Household | None) -> list[Finding]:
         """What is not a legal finding but must not pass silently: inputs that contradict the signing
@@ -308,7 +439,7 @@ class Resolver:
         party_a = v.committee_name
         if kind == DocumentKind.inflow:
             who = self.policy("inflow.party_a", "the inflow agreement")
-            party_a = f"{v.township.name}人民政府" if who == "乡镇人民政府" else v.committee_name
+            party_a = v.township_government if who == "乡镇人民政府" else v.committee_name
         if kind in (DocumentKind.contraception, DocumentKind.birth_spacing):
             b = [f"乙方：{v.committee_name}{h.group}、{h.husband.name}与{h.wife.name}夫妻"]
         else:
@@ -339,6 +470,48 @@ _BLANK_HOUSEHOLD = Household.model_construct(
     wife=Person.model_construct(name=_BLANK, phone=None, registered_address=_BLANK * 2,
                                 current_address=_BLANK * 2),
     certificate_valid_from=None, certificate_valid_to=None)
+
+
+ADOPTION_PLACEHOLDER = re.compile(r"\{(adopted_on|adopted_by)(?:\|(\w+))?\}")
+
+
+@dataclass
+class LayoutValue:
+    """One field of a :class:`Layout` contribution, for precedence per field (and clause)."""
+
+    field: str
+    clause: str | None
+    value: Any
+
+    @property
+    def key(self) -> str:
+        return f"{self.field}@{self.clause}" if self.clause else self.field
+
+
+def _layout_values(contributed: list[Contributed]) -> list[Contributed]:
+    return [Contributed(LayoutValue(f, c.item.clause, getattr(c.item, f)), c.provenance, c.order)
+            for c in contributed for f in LAYOUT_FIELDS if getattr(c.item, f) is not None]
+
+
+def _layout_value(layout: dict[str, Contributed], field: str, clause: str = "") -> Any:
+    c = layout.get(f"{field}@{clause}" if clause else field)
+    return c.item.value if c else None
+
+
+def _unknown_placeholders(text: str, c: Contributed, kind: DocumentKind, field: str, known: str) -> None:
+    left = re.search(r"\{[^{}]*\}", text)
+    if left:
+        raise _layout_error(c, kind, _("{field}: '{placeholder}' is not a placeholder it takes; use {known}",
+                                       field=field, placeholder=left.group(0), known=known))
+
+
+def _layout_error(c: Contributed, kind: DocumentKind, msg: str) -> DocforgeError:
+    if c.provenance.plugin == VILLAGE_FILE:
+        return InputError(_("village file, layout.{index} ({document}): {problem}", index=c.order,
+                            document=kind.value, problem=msg))
+    return PluginError(_('plugin "{plugin}" ({jurisdiction}), layout of {document}: {problem}',
+                         plugin=c.provenance.plugin, jurisdiction=c.provenance.jurisdiction, document=kind.value,
+                         problem=msg))
 
 
 def _check_layer_conflicts(layer: list[Contributed]) -> None:
@@ -378,8 +551,9 @@ class ClauseTree:
 
     def _fail(self, c: Contributed, msg: str) -> DocforgeError:
         if c.provenance.plugin == VILLAGE_FILE:
-            return InputError(f"village file, clauses.{c.order} ('{c.item.id}' of {self.kind.value}): "
-                              f"{msg}. Fix the item in the village file's clauses: list.")
+            return InputError(_("village file, clauses.{index} ('{clause}' of {document}): {problem}. Fix the item "
+                                "in the village file's clauses: list.", index=c.order, clause=c.item.id,
+                                document=self.kind.value, problem=msg))
         return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), clause '
                            f"'{c.item.id}' of {self.kind.value}: {msg}")
 
@@ -396,13 +570,14 @@ class ClauseTree:
 
     def _by(self, cid: str) -> str:
         who = self.nodes[cid].provenance.plugin
-        return "the village file" if who == VILLAGE_FILE else f'plugin "{who}"'
+        return _("the village file") if who == VILLAGE_FILE else _('plugin "{plugin}"', plugin=who)
 
     def apply(self, c: Contributed) -> None:
         cl: Clause = c.item
         if cl.op == "add":
             if cl.id in self.nodes:
-                raise self._fail(c, f"already exists (from {self._by(cl.id)}); use op='replace' to change it")
+                raise self._fail(c, _("already exists (from {source}); use op='replace' to change it",
+                                      source=self._by(cl.id)))
             anchor = cl.before or cl.after
             if anchor and anchor not in self.nodes:
                 raise self._fail(c, f"is placed {'before' if cl.before else 'after'} '{anchor}', "
@@ -440,6 +615,11 @@ class ClauseTree:
                 return  # the law withdrew it already: what the plugin asks for is done
             if cl.id not in self.nodes:
                 raise self._fail(c, f"is to be removed, but the document does not have it{self._gone(cl.id)}")
+            if cl.keep_children:
+                siblings = self.children[self._parent_of(cl.id)]
+                i = siblings.index(cl.id)
+                siblings[i:i] = self.children.get(cl.id, [])
+                self.children[cl.id] = []
             self._remove(cl.id)
             self.removed.append(Removal(id=cl.id, basis=cl.basis, provenance=c.provenance))
 
@@ -447,24 +627,25 @@ class ClauseTree:
         cl: Clause = c.item
         node = self.nodes.get(cl.id)
         if node is None:
-            raise self._fail(c, f"is to be moved, but the document does not have it{self._gone(cl.id)}")
+            raise self._fail(c, _("is to be moved, but the document does not have it") + self._gone(cl.id))
         anchor = cl.before or cl.after
         if anchor is not None:
             if anchor not in self.nodes:
-                raise self._fail(c, f"is to be moved {'before' if cl.before else 'after'} '{anchor}', "
-                                    f"which the document does not have")
+                raise self._fail(c, _("is to be moved before '{anchor}', which the document does not have", anchor=anchor)
+                                 if cl.before else
+                                 _("is to be moved after '{anchor}', which the document does not have", anchor=anchor))
             if anchor == cl.id:
-                raise self._fail(c, "is to be moved next to itself")
+                raise self._fail(c, _("is to be moved next to itself"))
         parent = cl.parent if cl.parent is not None else (self._parent_of(anchor) if anchor else self.ROOT)
         if parent and parent not in self.nodes:
-            raise self._fail(c, f"is to be moved under '{parent}', which the document does not have")
+            raise self._fail(c, _("is to be moved under '{parent}', which the document does not have", parent=parent))
         up = parent
         while up:
             if up == cl.id:
-                raise self._fail(c, f"cannot be moved under '{parent}', which is part of it")
+                raise self._fail(c, _("cannot be moved under '{parent}', which is part of it", parent=parent))
             up = self._parent_of(up)
         if anchor and anchor not in self.children.get(parent or self.ROOT, []):
-            raise self._fail(c, f"anchor '{anchor}' is not under parent '{parent}'")
+            raise self._fail(c, _("anchor '{anchor}' is not under parent '{parent}'", anchor=anchor, parent=parent))
         self.children[self._parent_of(cl.id)].remove(cl.id)
         siblings = self.children.setdefault(parent or self.ROOT, [])
         if anchor:
@@ -488,8 +669,11 @@ class ClauseTree:
             yield self.nodes[cid], depth, parent
             yield from self.walk(cid, depth + 1)
 
-    def numbered(self) -> list[Block]:
-        """Blocks in reading order with the numbers the engine gives them."""
+    def numbered(self, layout: Callable[..., Any] | None = None) -> list[Block]:
+        """Blocks in reading order with the numbers the engine gives them. ``layout(field, clause="")``
+        gives a :class:`~docforge.models.Layout` field's value (``item_style``, ``article_separator``,
+        ``chapter_separator``), or None for the national default."""
+        layout = layout or (lambda field, clause="": None)
         counters: dict[tuple[str, str], int] = {}
         blocks: list[Block] = []
         for node, depth, parent in self.walk():
@@ -498,13 +682,19 @@ class ClauseTree:
             scope = "" if t in ("chapter", "article") else parent  # chapters and articles count document-wide
             n = counters[(t, scope)] = counters.get((t, scope), 0) + 1
             parent_type = self.nodes[parent].clause.type if parent else None
-            blocks.append(Block(id=cl.id, type=t, label=_label(t, n, parent_type), text=cl.text or "",
+            style = None
+            if t == "item":
+                style = layout("item_style", parent) if parent else None
+                if style is None and parent_type in ("article", "chapter"):
+                    style = layout("item_style")
+            separator = (layout(f"{t}_separator") if t in ("chapter", "article") else None) or "\u3000"
+            blocks.append(Block(id=cl.id, type=t, label=_label(t, n, parent_type, style), text=cl.text or "",
                                 depth=depth, tags=cl.tags, basis=cl.basis, reviewed=cl.reviewed,
-                                provenance=node.provenance, moved_by=node.moved_by))
+                                provenance=node.provenance, moved_by=node.moved_by, separator=separator))
         return blocks
 
 
-def _label(t: str, n: int, parent_type: str | None) -> str:
+def _label(t: str, n: int, parent_type: str | None, item_style: str | None = None) -> str:
     if t == "chapter":
         return filters.ordinal(n, "章")
     if t == "article":
@@ -514,7 +704,7 @@ def _label(t: str, n: int, parent_type: str | None) -> str:
     if t == "subsection":
         return filters.item_label(n, "paren")
     if t == "item":
-        return filters.item_label(n, "paren" if parent_type in ("article", "chapter") else "arabic")
+        return filters.item_label(n, item_style or ("paren" if parent_type in ("article", "chapter") else "arabic"))
     return ""
 
 
@@ -533,6 +723,8 @@ class _Substitution:
             self.uses.append(ValueUse(kind=kind, key=key, value=value, provenance=prov))
 
     def substitute(self, text: str, clause_id: str) -> str:
+        if "《" in text and clause_id in self.blocks:
+            self.literal_citations(text, clause_id)
         return PLACEHOLDER.sub(lambda m: self._one(m.group(1), m.group(2).strip(), m.group(3), clause_id), text)
 
     def _one(self, ns: str, key: str, fmt: str | None, clause_id: str) -> str:
@@ -540,14 +732,14 @@ class _Substitution:
         if ns == "amount":
             c = self.r.amounts().get(key)
             if c is None:
-                raise self.r._missing("amount", key, needed_by)
+                return self.r._lack("amount", key, needed_by, f"{{amount:{key}}}")
             out = filters.money(c.item.amount)
             self._use("amount", key, out, c.provenance)
             return out
         if ns == "policy":
             c = self.r.policies().get(key)
             if c is None:
-                raise self.r._missing("policy value", key, needed_by)
+                return self.r._lack("policy value", key, needed_by, f"{{policy:{key}}}")
             out = _format_policy(c.item.value, fmt, key, needed_by)
             self._use("policy", key, str(c.item.value), c.provenance)
             return out
@@ -566,6 +758,12 @@ class _Substitution:
                 raise PluginError(f"{needed_by}: unknown place level '{key}'") from None
             if place is None:
                 raise InputError(f"{needed_by} names the village's {key}, which the village file does not give")
+            if fmt == "government" and key == "township":
+                return self.r.village.township_government
+            if fmt is not None:
+                raise PluginError(_("{needed_by}: format '|{format}' does not apply to {{place:{level}}}; "
+                                    "{{place:township|government}} names the township's government",
+                                    needed_by=needed_by, format=fmt, level=key))
             return place.name
         if ns == "doc":
             value = self.doc_values.get(key)
@@ -578,7 +776,7 @@ class _Substitution:
         inst_id, _, article = key.partition("#")
         c = self.r.instruments().get(inst_id)
         if c is None:
-            raise self.r._missing("instrument", inst_id, needed_by)
+            return self.r._lack("instrument", inst_id, needed_by, f"{{cite:{key}}}")
         inst: Instrument = c.item
         version = inst.version_on(self.r.as_of)
         name = inst.name
@@ -597,19 +795,119 @@ class _Substitution:
                 name = version.short_name or version.name
             elif inst.short_name:
                 name = inst.short_name
+        own = OWN_DOCUMENTS.get(inst_id)
+        if own is not None:
+            title, title_prov = self.r.document_title(own, full=fmt == "full")
+            if fmt == "full" or title_prov.plugin != "national":  # the village's charter has a title of its own
+                name = title
         out = f"《{name}》"
-        if article:
-            ref = version.articles.get(article) if version else None
+        numbers = []
+        for one in (a.strip() for a in article.split(",") if a.strip()):
+            ref = version.articles.get(one) if version else None
             if ref is None:
                 self.findings.append(Finding(
                     check="citation.article_missing", document=self.kind.value, clause=clause_id,
                     plugin=c.provenance.plugin, law=inst.name, version=version.label if version else None,
-                    article=article,
-                    reason=f"cites article '{article}' of {inst.name}, which the version in force does not have"))
+                    article=one,
+                    reason=f"cites article '{one}' of {inst.name}, which the version in force does not have"))
             else:
-                out += filters.ordinal(ref.number, "条")
+                numbers.append(ref.number)
+        out += "、".join(filters.ordinal(n, "条") for n in numbers)
         self._use("citation", key, out + (f"（{version.label}）" if version else ""), c.provenance)
         return out
+
+    def literal_citations(self, text: str, clause_id: str) -> None:
+        """Findings for citations typed into clause text (《…》第N条) of an instrument the registry
+        knows: an article number that is not the one in force, or a name the law no longer has; and a
+        suggestion of ``{cite:}``, which follows the law when it is renumbered."""
+        block = self.blocks.get(clause_id)
+        plugin = block.provenance.plugin if block else None
+        for m in LITERAL_CITATION.finditer(PLACEHOLDER.sub("\0", text)):
+            written = m.group(1)
+            found = self.r.instrument_named(written)
+            if found is None:
+                continue
+            inst = found.item
+            version = inst.version_on(self.r.as_of)
+            as_of = self.r.as_of.isoformat()
+            numbers = [_cn_int(n) for n in re.findall(r"第([零〇一二三四五六七八九十百千]+)条", m.group(2) or "")]
+            if not numbers:
+                current = (version.name if version and version.name else inst.name) if version else None
+                own = OWN_DOCUMENTS.get(inst.id)
+                if own is not None:
+                    title, title_prov = self.r.document_title(own)
+                    if title_prov.plugin == "national" or written == title:
+                        continue
+                    reason = (f"writes 《{written}》 as text, but the village's {own.value} is titled 《{title}》: "
+                              f"write {{cite:{inst.id}}} so that the title follows the {own.value}")
+                    zh = f"条文中直接写了《{written}》，而本村{_OWN_NAME[own]}的标题为《{title}》，请改写为 {{cite:{inst.id}}}。"
+                elif version is None:
+                    reason = (f"writes 《{written}》 as text, which is not in force on {as_of}; "
+                              f"write {{cite:{inst.id}}} to have docforge report which text applies")
+                    zh = f"条文中直接写了《{written}》，该文件在{as_of}不在施行期内，请改写为 {{cite:{inst.id}}}。"
+                elif written not in {current, version.short_name or inst.short_name}:
+                    reason = (f"writes 《{written}》 as text; the text in force on {as_of} is 《{current}》 "
+                              f"({version.label}): write {{cite:{inst.id}}} so that the name follows the law")
+                    zh = (f"条文中直接写了《{written}》，{as_of}施行的是《{current}》（{version.label}），"
+                          f"请改写为 {{cite:{inst.id}}}。")
+                else:
+                    continue
+                self.findings.append(Finding(check="citation.literal", document=self.kind.value, clause=clause_id,
+                                             plugin=plugin, law=inst.name, version=version.label if version else None,
+                                             reason=reason, reason_zh=zh))
+                continue
+            for n in numbers:
+                self.findings.append(self._literal_article(inst, version, written, n, clause_id, plugin))
+
+    def _literal_article(self, inst: Instrument, version, written: str, n: int, clause_id: str,
+                         plugin: str | None) -> Finding:
+        as_of = self.r.as_of.isoformat()
+        cited = f"《{written}》{filters.ordinal(n, '条')}"
+        label = version.label if version else "none in force"
+        in_force = next((aid for aid, ref in (version.articles.items() if version else []) if ref.number == n), None)
+        if in_force is not None:
+            summary = version.articles[in_force].summary
+            reason = (f"writes {cited} as text: in the version in force on {as_of} ({label}) it is the article "
+                      f"'{in_force}'{('（' + summary + '）') if summary else ''}, but typed text will not follow "
+                      f"the law when it is renumbered: write {{cite:{inst.id}#{in_force}}}")
+            zh = (f"条文中直接写了{cited}，在{as_of}施行的版本（{label}）中即为该条，但法律修改后条文序号不会随之更新，"
+                  f"请改写为 {{cite:{inst.id}#{in_force}}}。")
+            article = filters.ordinal(n, "条")
+        else:
+            moved = [(v, aid) for v in inst.versions for aid, ref in v.articles.items()
+                     if ref.number == n and version is not None and aid in version.articles]
+            if moved:
+                old, aid = moved[-1]
+                now = version.articles[aid].number
+                article = filters.ordinal(now, "条")
+                reason = (f"writes {cited} as text: that is article '{aid}' of {old.label}, which is {article} of "
+                          f"the version in force on {as_of} ({label}): write {{cite:{inst.id}#{aid}}}")
+                zh = (f"条文中直接写了{cited}，这是{old.label}的条文序号，在{as_of}施行的版本（{label}）中为{article}，"
+                      f"请改写为 {{cite:{inst.id}#{aid}}}。")
+            else:
+                article = None
+                reason = (f"writes {cited} as text; docforge's registry does not know which article of {inst.name} "
+                          f"that is, so it cannot check it against the version in force on {as_of} ({label}): "
+                          f"check it by hand, or give the article an id in the instrument's versions and write "
+                          f"{{cite:{inst.id}#ID}}")
+                zh = (f"条文中直接写了{cited}，docforge 的法规登记中没有该条，无法与{as_of}施行的版本（{label}）核对，"
+                      f"请人工核对，或为该条设置编号后改写为 {{cite:{inst.id}#编号}}。")
+        return Finding(check="citation.literal", document=self.kind.value, clause=clause_id, plugin=plugin,
+                       law=inst.name, version=version.label if version else None, article=article, reason=reason,
+                       reason_zh=zh)
+
+
+_OWN_NAME = {DocumentKind.charter: "村民自治章程", DocumentKind.convention: "村民自治公约"}
+#: The village's own documents, citable by the ids of their instruments.
+OWN_DOCUMENTS = {"village.charter": DocumentKind.charter, "village.convention": DocumentKind.convention}
+#: 《name》 with the article numbers that follow it: 《…》第二十条, 《…》第一条、第二条和第二十七条.
+LITERAL_CITATION = re.compile(r"《([^《》\0]+)》((?:(?:[、和及与]|、第)?第[零〇一二三四五六七八九十百千]+条)*)")
+
+
+def _cn_int(numeral: str) -> int:
+    import cn2an
+
+    return int(cn2an.cn2an(numeral.replace("〇", "零"), "smart"))
 
 
 def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str:

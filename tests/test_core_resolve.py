@@ -130,7 +130,7 @@ def test_ref_to_removed_clause_is_an_error():
     class RemovesPublicity:
         @hookimpl
         def docforge_jurisdictions(self):
-            return [Jurisdiction(level="village", name="某某村")]
+            return [Jurisdiction(level="village", name="某某村", within=[{"level": "county", "name": "某某县"}])]
 
         @hookimpl
         def docforge_clauses(self, document, places, as_of):

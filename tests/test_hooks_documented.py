@@ -26,6 +26,7 @@ HOOK_TESTS = {
     "docforge_templates": "test_core_plugins.py::test_hook_docforge_templates",
     "docforge_select_agreements": "test_core_plugins.py::test_hook_docforge_select_agreements",
     "docforge_legal_checks": "test_core_plugins.py::test_hook_docforge_legal_checks",
+    "docforge_layout": "test_layout.py::test_hook_docforge_layout_title_labels_and_items",
 }
 
 

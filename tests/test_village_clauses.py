@@ -118,6 +118,7 @@ def test_bad_village_clauses_are_refused_naming_the_item(tmp_path, docforge_cli)
          "cannot be moved under 'charter.basis', which is part of it"),
         ([{**WATER, "after": "charter.nothing"}], "is placed after 'charter.nothing', which the document does not"),
         ([{**WATER, "id": "charter.basis"}], "already exists (from plugin \"national\")"),
+        ([{**MOVE_HEARINGS, "keep_children": True}], "keep_children goes with op 'remove'"),
         ([{**WATER, "jurisdiction": {"level": "county", "name": "某某县"}}], "clauses.0 ('village.charter.water'): leave out 'jurisdiction'"),
     ]
     for n, (clauses, message) in enumerate(cases):
@@ -152,3 +153,20 @@ def test_no_clauses_keeps_the_seed_bytes(tmp_path, docforge_cli):
     docforge_cli("render", "charter", "--village", VILLAGE, "--as-of", SEED_AS_OF, "-o", a)
     docforge_cli("render", "charter", "--village", village, "--as-of", SEED_AS_OF, "-o", b)
     assert a.read_bytes() == b.read_bytes() and docx_paragraphs(a)[0] == "某某村人口和计划生育村居民自治章程"
+
+
+def test_a_charter_without_chapters(tmp_path, render):
+    """The chapter headings removed, their articles (the sample county's too) kept in their place."""
+    village = village_with(tmp_path, [{"op": "remove", "id": c, "document": "charter", "keep_children": True}
+                                      for c in ("charter.general", "charter.organization", "charter.duties",
+                                                "charter.supplementary")])
+    text = render("charter", village=village)
+    assert not any(p.startswith("第一章") or p == "总则" for p in text)
+    assert text[1].startswith("第一条　根据") and text[2].startswith("第二条　村民委员会应当")
+    assert any(p.startswith("（一）村级计划生育协会") for p in text)  # items move with their article
+    assert text[-2].startswith("第十六条　本章程自村民会议或村民代表会议通过之日起")
+    assert text[-1].startswith("第十七条　本章程经村民会议或村民代表会议通过后")  # the sample county's
+    # without keep_children a chapter goes with everything in it
+    village = village_with(tmp_path, [{"op": "remove", "id": "charter.supplementary", "document": "charter"}],
+                           "whole.yaml")
+    assert render("charter", village=village, name="whole.docx")[-1].startswith("第十五条　实行听证会制度")

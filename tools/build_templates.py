@@ -184,6 +184,28 @@ def _tag(doc, text: str) -> None:
     doc.add_paragraph(text, style="DFBody")
 
 
+def _adoption_line(doc) -> None:
+    """The line under the title that a plugin's or the village's layout may ask for, e.g.
+    （二〇〇九年　　月　　日经村民代表大会审议通过）: centred, 3号楷体, no indent; a paragraph only when
+    there is one (no style of its own, so that documents without it keep their bytes)."""
+    _tag(doc, "{%p if adoption_line %}")
+    p = doc.add_paragraph(style="DFBody")
+    ppr = p._p.get_or_add_pPr()
+    sp = OxmlElement("w:spacing")  # a blank line before the first chapter or article
+    sp.set(qn("w:after"), str(LINE_PITCH))
+    ppr.append(sp)
+    ind = OxmlElement("w:ind")
+    ind.set(qn("w:firstLineChars"), "0")
+    ind.set(qn("w:firstLine"), "0")
+    ppr.append(ind)
+    jc = OxmlElement("w:jc")
+    jc.set(qn("w:val"), "center")
+    ppr.append(jc)
+    run = p.add_run("{{ adoption_line }}")
+    _fonts(run._r.get_or_add_rPr(), KAITI, 16)
+    _tag(doc, "{%p endif %}")
+
+
 def _document_body(doc, kind: str) -> None:
     if kind not in ("charter", "convention"):
         _tag(doc, "{%p for party in parties %}")
@@ -235,7 +257,7 @@ def _adoption_sheet_body(doc) -> None:
     _tag(doc, "{%p endfor %}")
     _signature_lines(doc, "r.signature", "DFSignLast", "DFBody")
     _tag(doc, "{%p endfor %}")
-    doc.add_paragraph("二、报{{ township }}人民政府备案记录", style="DFSection")
+    doc.add_paragraph("二、报{{ township_government }}备案记录", style="DFSection")
     _tag(doc, "{%p for line in filing %}")
     doc.add_paragraph("{{ line }}", style="DFBody")
     _tag(doc, "{%p endfor %}")
@@ -420,6 +442,8 @@ def build(kind: str) -> bytes:
     doc.add_paragraph("{{ copy_mark }}", style="DFCopyMark")
     _tag(doc, "{%p endif %}")
     doc.add_paragraph("{{ title }}", style="DFTitle")
+    if kind in ("charter", "convention"):
+        _adoption_line(doc)
     if kind == "adoption-sheet":
         _adoption_sheet_body(doc)
     elif kind == "comparison":

@@ -258,10 +258,10 @@ def _filing(doc: Document, village, as_of: dt.date) -> Iterator[Finding]:
         what = "自治章程" if doc.kind == DocumentKind.charter else "自治公约"
         yield Finding(check="not_filed", document=doc.kind.value, plugin="checks", law=name, version=version,
                       article=article,
-                      reason=f"the {doc.kind.value} is not filed with the {village.township.name}人民政府 "
+                      reason=f"the {doc.kind.value} is not filed with the {village.township_government} "
                              f"(报乡镇人民政府备案) as of {as_of.isoformat()}; record filed_with_township_on "
                              f"in the village file once filed",
-                      reason_zh=f"截至{as_of.isoformat()}，{what}尚未报{village.township.name}人民政府备案；"
+                      reason_zh=f"截至{as_of.isoformat()}，{what}尚未报{village.township_government}备案；"
                                 f"备案后在村基本信息文件中填写 filed_with_township_on（{VCL.zh(as_of)}）")
 
 

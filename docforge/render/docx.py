@@ -101,6 +101,7 @@ def context(doc: Document, copy_mark: str | None = None, page_total: bool = Fals
     return {
         "kind": doc.kind.value,
         "title": clean(doc.title),
+        "adoption_line": clean(doc.adoption_line) if doc.adoption_line else "",
         "village": clean(doc.village),
         "as_of": doc.as_of,
         "parties": [{"role": p.role, "lines": [clean(x) for x in p.lines]} for p in doc.parties],

@@ -68,4 +68,4 @@ def docforge_clauses(document, places, as_of):
     return [Clause(id="sample.charter.filing", document="charter", type="article", jurisdiction=COUNTY,
                    after="charter.entry_into_force", legal_basis=BASIS,
                    text="本章程经村民会议或村民代表会议通过后，依照{cite:villagers_committee_law#charter_adoption}"
-                        "的规定报{place:township}人民政府备案。")]
+                        "的规定报{place:township|government}备案。")]
