@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import HOUSEHOLD_FOR, SEED_AS_OF, VILLAGE, write_yaml
 
-from docforge.bundle import build_bundle
+from docforge.bundle import BundleOptions, build_bundle
 from docforge.demo import examples_dir
 from docforge.models import Adoption, PartialDate
 from docforge.render.docx import docx_text
@@ -48,7 +48,7 @@ def test_the_adoption_sheet_prints_blanks_and_the_body_as_written(tmp_path):
                            charter={"adopted_on": "2009-05", "adopted_by": "村民代表大会"},
                            convention={"adopted_on": 2009, "adopted_by": "村民会议"})
     out = tmp_path / "bundle"
-    build_bundle(village, [HOUSEHOLD_FOR["outflow"]], out, as_of=dt.date(2009, 6, 1), formats=["docx"])
+    build_bundle(village, [HOUSEHOLD_FOR["outflow"]], out, BundleOptions(as_of=dt.date(2009, 6, 1), formats=("docx",)))
     sheet = docx_text(out / "village" / "adoption-sheet.docx")
     assert "会议名称：村民代表大会" in sheet and "会议名称：村民会议" in sheet
     assert "通过日期：2009年5月\u3000\u3000\u3000\u3000日" in sheet

@@ -31,7 +31,8 @@ KNOWN_PRIVATE = {
     ("docforge.web.serve", "docforge.i18n", "_current"),
 }
 #: Modules over 600 lines, to be split.
-KNOWN_LONG = {"docforge.roster", "docforge.web.app", "docforge.resolve", "docforge.render.pdf", "docforge.cli"}
+KNOWN_LONG = {"docforge.roster", "docforge.web.app", "docforge.resolve", "docforge.render.pdf", "docforge.cli",
+              "docforge.models"}
 
 
 def _modules() -> dict[str, Path]:
