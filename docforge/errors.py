@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class DocforgeError(Exception):
     """Base of every error the CLI prints without a traceback."""
@@ -42,10 +44,39 @@ class LegalFindingError(DocforgeError):
 
 
 def mask_id(number: str | None) -> str:
-    """Mask a 居民身份证号码 for logs and messages: keep the first 6 and last 4 characters."""
+    """Mask a 居民身份证号码 for logs and messages: keep the first 6 and last 4 characters of a value
+    of 15 characters or more, the first 2 and last 2 of one of 9 to 14, and nothing of a shorter one."""
     if not number:
         return ""
     s = str(number)
     if len(s) <= 8:
         return "*" * len(s)
+    if len(s) < 15:
+        return s[:2] + "*" * (len(s) - 4) + s[-2:]
     return s[:6] + "*" * (len(s) - 10) + s[-4:]
+
+
+#: What looks like an identity number anywhere in a text: a run of 15 or more digits (the old
+#: 15-digit card, the 18-character one, and either glued to more digits), its last character
+#: possibly X. Generous on purpose: masking a long number that was not an identity number costs
+#: nothing, printing one that was is a leak.
+ID_SHAPED = re.compile(r"\d{14,}[\dXx]")
+
+
+def mask_ids(text: str) -> str:
+    """``text`` with every identity-number-shaped run masked (:func:`mask_id`)."""
+    return ID_SHAPED.sub(lambda m: mask_id(m.group(0)), text) if text else text
+
+
+def has_id_number(text: str) -> bool:
+    """Whether ``text`` holds something shaped like an identity number (15 or 18 characters)."""
+    return bool(ID_SHAPED.search(text))
+
+
+def shown(text: str, limit: int = 20) -> str:
+    """A short, safe rendering of user text for a message: identity numbers masked, at most
+    ``limit`` characters (with the total), control characters visible as escapes."""
+    s = mask_ids(str(text))
+    cut = s[:limit]
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
+    return f"'{out}'" + (f"… ({len(s)} characters)" if len(s) > limit else "")

@@ -9,19 +9,77 @@ Resolved output: :class:`Document` made of :class:`Block` objects, each with its
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 from enum import Enum
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
-from .errors import mask_id
+from .errors import has_id_number, mask_id, shown
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+# --------------------------------------------------------------------------- text
+
+#: Bidirectional controls (LRE RLE PDF LRO RLO, LRI RLI FSI PDI, LRM RLM ALM): they reorder what a
+#: reader sees without changing what the file holds, so printed text would differ from the data.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def text_problem(value: str, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be printed in a document exactly as written, or None.
+
+    One rule for every text of the inputs: no lone surrogate (a damaged or badly converted file;
+    XML cannot hold one), no control character (a line break only where ``multiline``), no
+    non-character (U+FFFE, U+FFFF), no bidirectional control, not blank, and no identity number
+    (it would be printed where only a name or an address belongs)."""
+    if not value.strip():
+        return "is blank: write the text, or leave the field out"
+    for i, c in enumerate(value):
+        o = ord(c)
+        if 0xD800 <= o <= 0xDFFF:
+            return (f"holds a lone surrogate (U+{o:04X}) at character {i + 1}, which no document can hold: "
+                    f"the file was damaged or converted badly; type the text again")
+        if c in "\n\r" and not multiline:
+            return f"holds a line break at character {i + 1}: write it on one line"
+        if unicodedata.category(c) == "Cc" and c not in "\n\r":
+            return (f"holds the control character U+{o:04X} at character {i + 1}, which does not print: "
+                    f"delete it (it often comes from copying out of another program)")
+        if o in (0xFFFE, 0xFFFF):
+            return f"holds the non-character U+{o:04X} at character {i + 1}: delete it"
+        if c in _BIDI:
+            return (f"holds the invisible direction mark U+{o:04X} at character {i + 1}, which changes the "
+                    f"order in which the text shows: delete it")
+    if has_id_number(value):
+        return "holds what looks like an identity number: only the id_number fields take one"
+    return None
+
+
+def _check_text(value: object) -> object:
+    # before pydantic's own str validation, whose message for a lone surrogate says less
+    problem = text_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _text(max_length: int) -> object:
+    """A one-line text of at most ``max_length`` characters: what fits where the document prints it."""
+    return Annotated[str, StringConstraints(max_length=max_length), BeforeValidator(_check_text)]
+
+
+#: Lengths that the documents can print (a place in a title, a name in a party block, an address
+#: on one line of the 乙方 block); real values are far shorter.
+PlaceName = _text(40)
+PersonName = _text(40)
+Address = _text(120)
+Phone = _text(40)
 
 
 # --------------------------------------------------------------------------- places
@@ -74,15 +132,15 @@ NATIONAL = Jurisdiction(level=Level.national, name="中华人民共和国")
 
 
 class Place(Model):
-    name: str = Field(..., min_length=1)
+    name: PlaceName = Field(..., min_length=1)
     code: str | None = Field(None, pattern=r"^\d{6}(\d{3}|\d{6})?$", description="GB/T 2260 code")
 
 
 class Committee(Model):
     """The village committee (村民委员会), 甲方 of the agreements."""
 
-    name: str | None = Field(None, description="Full name; defaults to '<village>村民委员会'")
-    legal_representative: str = Field(..., min_length=1, description="法定代表人 (usually the 村主任)")
+    name: Address | None = Field(None, description="Full name; defaults to '<village>村民委员会'")
+    legal_representative: PersonName = Field(..., min_length=1, description="法定代表人 (usually the 村主任)")
 
 
 class Adoption(Model):
@@ -102,8 +160,8 @@ class Village(Model):
     township: Place
     village: Place
     committee: Committee
-    signing_place: str | None = Field(None, description="签订地点; defaults to the committee's office")
-    groups: list[str] = Field(default_factory=list, description="村民小组 names")
+    signing_place: Address | None = Field(None, description="签订地点; defaults to the committee's office")
+    groups: list[PlaceName] = Field(default_factory=list, description="村民小组 names")
     charter: Adoption = Field(default_factory=Adoption)
     convention: Adoption = Field(default_factory=Adoption)
 
@@ -159,12 +217,12 @@ def id_sex(number: str) -> Literal["male", "female"]:
 
 
 class Person(Model):
-    name: str = Field(..., min_length=1)
+    name: PersonName = Field(..., min_length=1)
     id_number: str | None = Field(None, description="18-character 居民身份证号码")
     birth_date: dt.date | None = None
-    registered_address: str | None = Field(None, description="户籍地址")
-    current_address: str | None = Field(None, description="现居住地址")
-    phone: str | None = Field(None, description="联系电话")
+    registered_address: Address | None = Field(None, description="户籍地址")
+    current_address: Address | None = Field(None, description="现居住地址")
+    phone: Phone | None = Field(None, description="联系电话")
 
     @field_validator("id_number", "phone", mode="before")
     @classmethod
@@ -191,7 +249,7 @@ class Person(Model):
 
 
 class Child(Model):
-    name: str | None = None
+    name: PersonName | None = None
     birth_date: dt.date | None = Field(None, description="left out when unknown (a roster gives only the last birth date)")
 
 
@@ -220,12 +278,41 @@ class Migration(str, Enum):
     inflow = "inflow"  # 流入
 
 
+#: Names Windows reserves for devices, with or without an extension (CON, CON.txt …).
+_WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                               *(f"LPT{i}" for i in range(1, 10)), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"})
+_WINDOWS_FORBIDDEN = '<>:"/\\|?*'
+#: A packet's folder is ``households/<id>``, staged as ``.tmp-households-<id>``: the id must leave
+#: room for that prefix in a file system's 255-byte name limit.
+HOUSEHOLD_ID_MAX_CHARS = 64
+HOUSEHOLD_ID_MAX_BYTES = 200
+
+
 def household_id_problem(hid: str) -> str | None:
-    """Why ``hid`` cannot be a 户编号 (it names the household's folder in a bundle), or None."""
-    if (not hid or hid.startswith(".") or any(c in hid for c in "/\\\0") or hid != hid.strip()
-            or len(hid) > 100 or any(ord(c) < 32 for c in hid)):
-        return (f"household id {hid!r} cannot name a folder of the bundle: use letters, digits, Chinese "
-                f"characters, '-' or '_' (no '/', no leading '.')")
+    """Why ``hid`` cannot be a 户编号 (it names the household's folder in a bundle, on Linux and on
+    Windows alike, and is printed in the manifest), or None. The message shows at most a short,
+    masked prefix of the value."""
+    fix = "use letters, digits, Chinese characters, '-' or '_', e.g. 001 or 一组-03"
+    what = f"household id {shown(hid)}"
+    if not hid:
+        return "household id is empty: give each household its own 户编号"
+    if has_id_number(hid):
+        return (f"{what} is an identity number: the 户编号 names the household's folder and is printed in the "
+                f"manifest, where an identity number must not appear; {fix}")
+    text = text_problem(hid)
+    if text:
+        return f"{what} {text}"
+    bad = sorted({c for c in hid if c in _WINDOWS_FORBIDDEN or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
+    if bad:
+        chars = " ".join(repr(c) if c.isprintable() else f"U+{ord(c):04X}" for c in bad)
+        return f"{what} holds {chars}, which a folder name cannot hold (on Windows, or invisibly); {fix}"
+    if hid.startswith(".") or hid.endswith((".", " ")) or hid != hid.strip():
+        return f"{what} begins with '.', or begins or ends with a space or '.', which a folder name cannot; {fix}"
+    if hid.split(".")[0].upper() in _WINDOWS_RESERVED:
+        return f"{what} is a device name on Windows ({hid.split('.')[0].upper()}), which no folder can have; {fix}"
+    if len(hid) > HOUSEHOLD_ID_MAX_CHARS or len(hid.encode("utf-8")) > HOUSEHOLD_ID_MAX_BYTES:
+        return (f"{what} is too long for a folder name: at most {HOUSEHOLD_ID_MAX_CHARS} characters and "
+                f"{HOUSEHOLD_ID_MAX_BYTES} bytes in UTF-8 (a Chinese character takes 3)")
     return None
 
 
@@ -233,7 +320,7 @@ class Household(Model):
     """A household file: one married couple of childbearing age and what selects its agreements."""
 
     id: str = Field(..., min_length=1, description="户编号")
-    group: str = Field(..., min_length=1, description="村民小组")
+    group: PlaceName = Field(..., min_length=1, description="村民小组")
     husband: Person
     wife: Person
     marriage_date: dt.date | None = None
@@ -241,8 +328,8 @@ class Household(Model):
     hukou: HukouType = HukouType.agricultural
     contraception: Contraception = Contraception.none
     migration: Migration = Migration.resident
-    origin: str | None = Field(None, description="流入人口的户籍地 / 流出人口的户籍村")
-    destination: str | None = Field(None, description="流出人口的现居住地")
+    origin: Address | None = Field(None, description="流入人口的户籍地 / 流出人口的户籍村")
+    destination: Address | None = Field(None, description="流出人口的现居住地")
     plans_another_child: bool = Field(False, description="已生育一孩、计划再生育")
     certificate_valid_from: dt.date | None = Field(None, description="《婚育证明》有效期起")
     certificate_valid_to: dt.date | None = Field(None, description="《婚育证明》有效期止")
@@ -266,7 +353,40 @@ class Household(Model):
         if (self.certificate_valid_from and self.certificate_valid_to
                 and self.certificate_valid_to < self.certificate_valid_from):
             raise ValueError("certificate_valid_to is before certificate_valid_from")
+        for who in ("husband", "wife"):
+            born = getattr(self, who).born
+            if born is None:
+                continue
+            if self.marriage_date and self.marriage_date < born:
+                raise ValueError(f"marriage_date {self.marriage_date} is before the {who}'s birth ({born}); "
+                                 f"correct the date or the {who}'s identity number")
+            for i, child in enumerate(self.children):
+                if child.birth_date and child.birth_date < born:
+                    raise ValueError(f"children.{i}.birth_date {child.birth_date} is before the {who}'s birth "
+                                     f"({born}); correct the date")
         return self
+
+    #: How far back a date of the couple's may lie: a couple of childbearing age married and had its
+    #: children within this many years of the signing date.
+    MAX_YEARS_BACK: ClassVar[int] = 60
+
+    def date_problems(self, as_of: dt.date) -> list[str]:
+        """The household's dates that cannot be right on the signing date ``as_of``: after it (a date
+        that has not happened yet), or more than :attr:`MAX_YEARS_BACK` years before it."""
+        earliest = as_of.replace(year=as_of.year - self.MAX_YEARS_BACK, day=min(as_of.day, 28))
+        dates = [("marriage_date", self.marriage_date),
+                 *((f"children.{i}.birth_date", c.birth_date) for i, c in enumerate(self.children))]
+        out = []
+        for field, when in dates:
+            if when is None:
+                continue
+            if when > as_of:
+                out.append(f"{field}: {when} is after the signing date {as_of} (--as-of); a date that has not "
+                           f"happened yet cannot be recorded: correct it")
+            elif when < earliest:
+                out.append(f"{field}: {when} is more than {self.MAX_YEARS_BACK} years before the signing date "
+                           f"{as_of}, which cannot be right for a couple of childbearing age: correct it")
+        return out
 
     @property
     def last_birth(self) -> dt.date | None:

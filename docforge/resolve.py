@@ -220,6 +220,10 @@ class Resolver:
         if kind.is_agreement and household is None and not blank:
             raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE "
                              f"(or --blank for a form with the parties left blank)")
+        if household is not None:
+            problems = household.date_problems(self.as_of)
+            if problems:
+                raise InputError(f"household {household.id}: " + "; ".join(problems))
         tree = self.clause_tree(kind)
         blocks = tree.numbered()
         if not blocks or blocks[0].type != "title":

@@ -34,7 +34,7 @@ from pydantic import Field, ValidationError
 from stdnum import numdb
 
 from .compact import IntTable, hash64
-from .errors import InputError, mask_id
+from .errors import InputError, mask_id, mask_ids
 from .inputs import describe_errors
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
                      id_sex, validate_id_number)
@@ -624,7 +624,7 @@ class _Checker:
         if not is_blank(value):
             kind = self.roster.columns.get(index).kind if index in self.roster.columns else None
             text = str(value).strip()
-            shown = mask_id(text) if kind == "id" else _ID_LIKE.sub(lambda m: mask_id(m[0]), text[:60])
+            shown = mask_id(text) if kind == "id" else mask_ids(text)[:60]
         p = Problem(severity=severity, file=str(self.roster.path), row=row, column=column, column_index=index,
                     value=shown, message=message, fix=fix)
         self.report.problems.append(p)
@@ -700,12 +700,17 @@ class _Checker:
                          "check the first six digits (an old county code on a real card is fine)",
                          n, self._at(key), number)
             self._check_duplicate_id(n, key, number)
+        earliest = self.as_of.replace(year=self.as_of.year - Household.MAX_YEARS_BACK, day=min(self.as_of.day, 28))
         for key in ("marriage_date", "last_birth_date"):
             when = ok.get(key)
             if when and when > self.as_of:
                 self.add("error", f"is after the as-of date {self.as_of.isoformat()}",
                          "correct the date (a date that has not happened yet cannot be recorded)",
                          n, self._at(key), when.isoformat())
+            elif when and when < earliest:
+                self.add("error", f"is more than {Household.MAX_YEARS_BACK} years before the as-of date "
+                                  f"{self.as_of.isoformat()}, which cannot be right for a couple of childbearing age",
+                         "correct the date", n, self._at(key), when.isoformat())
         married = ok.get("marriage_date")
         for key in ("husband_id", "wife_id"):
             if married and ok.get(key) and married < birth_date(ok[key]):
@@ -734,7 +739,7 @@ class _Checker:
             return
         problem = household_id_problem(hid)
         if problem:
-            self.add("error", problem, "write the 户编号 without '/' or '\\' and not starting with '.'", n,
+            self.add("error", problem, "give the household a 户编号 that can name a folder (see the reason)", n,
                      self._at("household_id"), hid)
             return
         first = self.household_rows.setdefault(hash64(hid), n)
