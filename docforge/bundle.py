@@ -79,7 +79,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import ConversionError, InputError, RenderError
+from .errors import ConversionError, DocforgeError, InputError, RenderError
 from .models import Document, DocumentKind, Household, Village
 from .compact import IdSet
 from .explain import provenance_dict
@@ -1116,6 +1116,33 @@ def _roster_summary(stream: HouseholdStream, roster_input: InputFile) -> dict[st
 # --------------------------------------------------------------------------- entry points
 
 
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class DiskFullError(DocforgeError):
+    """The disk (or the user's quota) filled up while a bundle was written."""
+
+    exit_code = 1
+
+
+def disk_full_message(out: Path, e: OSError) -> str:
+    """What a full disk did to a bundle run: which path, what was finished, and how to go on."""
+    done, size = 0, 0
+    for root, dirs, files in os.walk(out):
+        dirs[:] = [d for d in dirs if not d.startswith((TMP_PREFIX, OLD_PREFIX))]
+        if DONE in files:
+            done += 1
+        for f in files:
+            with contextlib.suppress(OSError):
+                size += os.lstat(os.path.join(root, f)).st_size
+    where = e.filename or out
+    amount = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
+    return (f"{where}: the disk is full ({e.strerror or 'no space left'}). {done} packet(s) of {out} are "
+            f"finished ({amount}); no packet is half-written (the unfinished one stays in a temporary "
+            f"folder that the next run removes) and {MANIFEST} is not written yet. Free some space and run the "
+            f"same command again: it keeps the finished packets and builds the rest")
+
+
 class RosterRefusedError(InputError):
     """A roster with errors, given without ``--skip-bad-rows``: nothing is written. ``report``
     holds every problem."""
@@ -1235,9 +1262,14 @@ def write_bundle(village: Village, village_input: InputFile,
     households_in = itertools.chain([first] if first is not None else [], households_in)
 
     writer = BundleWriter(out, options, reporter, totals, pool=pool)
-    writer.open()
+    try:
+        writer.open()
+    except OSError as e:
+        raise InputError(f"-o {out}: cannot be used as the bundle folder ({e.strerror or e}); give a folder "
+                         f"you may write to") from None
     reporter.start(label or village.village.name, total)
     run: _Run | None = None
+    finished = False
     try:
         run = _Run(writer, common)
         run.spill.add("inputs", village_input.as_dict())
@@ -1265,10 +1297,19 @@ def write_bundle(village: Village, village_input: InputFile,
         roster_summary = _roster_summary(roster, roster_input) if roster is not None and roster_input else None
         skipped = [s.model_dump(mode="json") for s in roster.skipped] if roster is not None else []
         run.write_manifest(roster_summary, skipped)
+        finished = True
+    except OSError as e:
+        if e.errno not in _DISK_FULL:
+            raise
+        raise DiskFullError(disk_full_message(writer.out, e)) from None
     finally:
-        if run is not None:
-            run.spill.close()
-        writer.close()
+        try:
+            if run is not None:
+                run.spill.close()
+            writer.close()
+        except OSError:
+            if finished:  # a failure already on its way says more than this one
+                raise
         reporter.end()
     return BundleReport(writer.out, totals, run.warnings.as_list(), skipped, roster_summary, village.village.name)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import DocforgeError, InputError
+from .errors import DocforgeError, InputError, mask_ids, shown
 
 KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
 
@@ -22,7 +22,7 @@ class DocforgeGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DocforgeError as e:
-            click.secho(f"error: {e}", fg="red", err=True)
+            click.secho(f"error: {mask_ids(str(e))}", fg="red", err=True)  # no identity number, whatever the source
             ctx.exit(e.exit_code)
 
 
@@ -32,7 +32,7 @@ def parse_date(ctx, param, value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30") from None
+        raise click.BadParameter(f"{shown(value)} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30") from None
 
 
 as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
@@ -246,8 +246,8 @@ def _echo_bundle_details(report, label: str = "", limit: int = 50) -> None:
         click.echo(f"{at}roster {roster['path']}: {_plural(roster['rows'], 'row')}, "
                    f"{roster['households']} valid households, {roster['skipped']} skipped")
     for s in report.skipped[:limit]:
-        click.secho(f"{at}skipped row {s['row']} (户编号 {s['household_id'] or '-'}): {'; '.join(s['reasons'])}",
-                    fg="yellow", err=True)
+        click.secho(mask_ids(f"{at}skipped row {s['row']} (户编号 {s['household_id'] or '-'}): "
+                             f"{'; '.join(s['reasons'])}"), fg="yellow", err=True)
     if len(report.skipped) > limit:
         click.secho(f"{at}... and {len(report.skipped) - limit} more skipped rows (manifest.json lists them all)",
                     fg="yellow", err=True)

@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from stdnum import numdb
 
 from .compact import IntTable, hash64
@@ -376,8 +376,16 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
         delimiter = _sniff_delimiter(f.readline())
         f.seek(0)
         # A spreadsheet numbers records, not lines: a quoted cell may hold a line break.
-        for number, values in enumerate(csv.reader(f, delimiter=delimiter), start=1):
-            yield RawRow(number, list(values))
+        number = 0
+        try:
+            for number, values in enumerate(csv.reader(f, delimiter=delimiter), start=1):
+                yield RawRow(number, list(values))
+        except csv.Error as e:
+            if "field limit" in str(e):
+                raise InputError(f"{path}, row {number + 1}: a cell is longer than {csv.field_size_limit():,} "
+                                 f"characters, which no roster cell is; a quote (\") left open often makes "
+                                 f"the rest of the file one cell: check that row") from None
+            raise InputError(f"{path}, row {number + 1}: not readable as CSV ({e})") from None
 
 
 def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
@@ -523,6 +531,11 @@ class Problem(Model):
     message: str
     fix: str
 
+    @field_validator("value", "message", "fix")
+    @classmethod
+    def _masked(cls, v: str | None) -> str | None:
+        return mask_ids(v) if v else v
+
     def where(self) -> str:
         parts = [f"row {self.row}" if self.row else None, f"column {self.column}" if self.column else None]
         return ", ".join(p for p in parts if p)
@@ -540,11 +553,22 @@ class Problem(Model):
 
 
 class SkippedRow(Model):
-    """A row ``iter_households(skip_bad=True)`` left out: for the command's output and the manifest."""
+    """A row ``iter_households(skip_bad=True)`` left out: for the command's output and the manifest.
+    Its 户编号 and reasons are kept with identity numbers masked, and the 户编号 cut short."""
 
     row: int
     household_id: str | None = None
     reasons: list[str]
+
+    @field_validator("household_id")
+    @classmethod
+    def _masked_id(cls, v: str | None) -> str | None:
+        return None if v is None else (mask_ids(v) if len(v) <= 64 else mask_ids(v)[:64] + "…")
+
+    @field_validator("reasons")
+    @classmethod
+    def _masked_reasons(cls, v: list[str]) -> list[str]:
+        return [mask_ids(r) for r in v]
 
 
 class RosterReport(Model):
