@@ -90,6 +90,10 @@ if TYPE_CHECKING:
     from .roster import HouseholdStream, RosterReport
 
 MANIFEST = "manifest.json"
+#: The manifest's own sha256, beside it (``sha256sum -c`` reads it): `verify` detects an edited
+#: manifest. It proves integrity (nothing changed by accident or by a careless hand), not
+#: authenticity: whoever edits the manifest can write a new hash too.
+MANIFEST_HASH = "manifest.json.sha256"
 DONE = ".done"
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -651,7 +655,7 @@ class BundleWriter:
                                  f"wait for it to finish") from None
             raise
         for p in entries:  # what an interrupted run left
-            if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name == f".{MANIFEST}.tmp":
+            if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name in (f".{MANIFEST}.tmp", f".{MANIFEST_HASH}.tmp"):
                 if p.is_dir():
                     shutil.rmtree(p, ignore_errors=True)
                 else:
@@ -659,6 +663,7 @@ class BundleWriter:
         # The old manifest no longer describes the folder once anything changes: it is written anew
         # at the end, and its absence marks an unfinished bundle.
         (out / MANIFEST).unlink(missing_ok=True)
+        (out / MANIFEST_HASH).unlink(missing_ok=True)
 
     def close(self) -> None:
         # A run that stopped early: its queued documents are dropped.
@@ -1380,5 +1385,6 @@ class _Run:
                      ("files", files())]
         _sync_filesystem(out)  # the packets are on disk before the manifest says so
         write_json_stream(out / MANIFEST, manifest)
+        _write_atomic(out / MANIFEST_HASH, f"{sha256_file(out / MANIFEST)}  {MANIFEST}\n".encode())
         _fsync_dir(out)
 
