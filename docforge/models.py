@@ -77,6 +77,7 @@ def _text(max_length: int) -> object:
 #: Lengths that the documents can print (a place in a title, a name in a party block, an address
 #: on one line of the 乙方 block); real values are far shorter.
 PlaceName = _text(40)
+CLAUSE_MAX_CHARS = 5000  # a village file's own clause: one article, however long
 PersonName = _text(40)
 Address = _text(120)
 Phone = _text(40)
@@ -175,6 +176,13 @@ class Village(Model):
             if cl.jurisdiction is not None:
                 raise ValueError(f"clauses.{n} ('{cl.id}'): leave out 'jurisdiction'; the village "
                                  f"file's clauses are the village's own")
+            # the village's own text, typed by the committee: the same rule as every input text
+            problem = text_problem(cl.text) if cl.text is not None else None
+            if problem is None and cl.text is not None and len(cl.text) > CLAUSE_MAX_CHARS:
+                problem = (f"has {len(cl.text)} characters; at most {CLAUSE_MAX_CHARS} fit one clause: split it "
+                           f"into several")
+            if problem:
+                raise ValueError(f"clauses.{n}.text ('{cl.id}') {problem}")
         return self
 
     def places(self) -> list[Jurisdiction]:
