@@ -46,7 +46,7 @@ def text_problem(value: str, multiline: bool = False) -> str | None:
         if 0xD800 <= o <= 0xDFFF:
             return (f"holds a lone surrogate (U+{o:04X}) at character {i + 1}, which no document can hold: "
                     f"the file was damaged or converted badly; type the text again")
-        if c in "\n\r" and not multiline:
+        if (c in "\n\r" or unicodedata.category(c) in ("Zl", "Zp")) and not multiline:
             return f"holds a line break at character {i + 1}: write it on one line"
         if unicodedata.category(c) == "Cc" and c not in "\n\r":
             return (f"holds the control character U+{o:04X} at character {i + 1}, which does not print: "

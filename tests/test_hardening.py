@@ -1,6 +1,6 @@
 """Hostile input, as a hostile user would type it: each case is refused with exit 2 and a message
 naming the field (no traceback, no identity number in full), or printed exactly as written. Each test
-failed before the hardening it guards (see docs/hardening.md)."""
+failed before the hardening it guards (see docs/input-rules.md)."""
 
 from __future__ import annotations
 
