@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import DocforgeError, InputError, mask_ids, shown
+from .errors import DocforgeError, InputError, cannot_write, mask_ids, shown
 
 KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
 
@@ -24,6 +25,11 @@ class DocforgeGroup(click.Group):
         except DocforgeError as e:
             click.secho(f"error: {mask_ids(str(e))}", fg="red", err=True)  # no identity number, whatever the source
             ctx.exit(e.exit_code)
+        except OSError as e:  # a path given on the command line that cannot be written: no traceback
+            if e.filename is None:
+                raise
+            click.secho(f"error: {mask_ids(cannot_write(e.filename, e))}", fg="red", err=True)
+            ctx.exit(1 if e.errno in (errno.ENOSPC, errno.EDQUOT) else 2)
 
 
 def parse_date(ctx, param, value: str | None) -> dt.date:
@@ -343,8 +349,8 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
             _echo_bundle_details(v.report, v.folder)
     for v in county.failed:
         first = (v.error or "").splitlines()[0]
-        click.secho(f"failed: {v.folder}" + (f" ({v.village})" if v.village else "") + f": {first}", fg="red",
-                    err=True)
+        click.secho(mask_ids(f"failed: {v.folder}" + (f" ({v.village})" if v.village else "") + f": {first}"),
+                    fg="red", err=True)
     click.echo(f"wrote {output / COUNTY_SUMMARY}")
     click.echo(_summary(len(county.villages), county.totals, pdf, time.monotonic() - started,
                         [v.folder for v in county.failed]))

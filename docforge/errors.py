@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import re
+import unicodedata
 
 
 class DocforgeError(Exception):
@@ -73,10 +75,35 @@ def has_id_number(text: str) -> bool:
     return bool(ID_SHAPED.search(text))
 
 
+def visible(text: str) -> str:
+    """``text`` with what does not print, or cannot go into XML or a spreadsheet (control and
+    format characters, line breaks, surrogates, U+FFFE/U+FFFF), written as escapes (``\\x01``)."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in _INVISIBLE or ord(c) in (0xFFFE, 0xFFFF) else c
+                   for c in text)
+
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
 def shown(text: str, limit: int = 20) -> str:
     """A short, safe rendering of user text for a message: identity numbers masked, at most
     ``limit`` characters (with the total), control characters visible as escapes."""
     s = mask_ids(str(text))
-    cut = s[:limit]
-    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
+    out = visible(s[:limit])
     return f"'{out}'" + (f"… ({len(s)} characters)" if len(s) > limit else "")
+
+
+def cannot_write(path: object, e: OSError, size: int | None = None) -> str:
+    """The message for a file or folder that could not be written: which path, why, what to do."""
+    why = e.strerror or type(e).__name__
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        need = f" ({size:,} bytes were to be written)" if size else ""
+        return (f"{path}: the disk is full{need}; nothing was written there. Free some space and run the "
+                f"same command again")
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{path}: cannot be written ({why}); choose a folder you may write to"
+    if e.errno == errno.EISDIR:
+        return f"{path}: is a folder; give the name of the file to write"
+    if e.errno in (errno.ENOTDIR, errno.EEXIST):
+        return f"{path}: cannot be written ({why}): a part of the path is a file, not a folder"
+    return f"{path}: cannot be written ({why}); check that its folder exists and can be written"

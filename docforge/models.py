@@ -53,6 +53,9 @@ def text_problem(value: str, multiline: bool = False) -> str | None:
                     f"delete it (it often comes from copying out of another program)")
         if o in (0xFFFE, 0xFFFF):
             return f"holds the non-character U+{o:04X} at character {i + 1}: delete it"
+        if o == 0xFFFD:
+            return (f"holds U+FFFD (�) at character {i + 1}, the mark of a character lost when the text was "
+                    f"converted: type the text again")
         if c in _BIDI:
             return (f"holds the invisible direction mark U+{o:04X} at character {i + 1}, which changes the "
                     f"order in which the text shows: delete it")

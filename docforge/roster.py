@@ -34,7 +34,7 @@ from pydantic import Field, ValidationError, field_validator
 from stdnum import numdb
 
 from .compact import IntTable, hash64
-from .errors import InputError, mask_id, mask_ids
+from .errors import InputError, cannot_write, mask_id, mask_ids, visible
 from .inputs import describe_errors
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
                      id_sex, validate_id_number)
@@ -534,7 +534,7 @@ class Problem(Model):
     @field_validator("value", "message", "fix")
     @classmethod
     def _masked(cls, v: str | None) -> str | None:
-        return mask_ids(v) if v else v
+        return visible(mask_ids(v)) if v else v
 
     def where(self) -> str:
         parts = [f"row {self.row}" if self.row else None, f"column {self.column}" if self.column else None]
@@ -926,13 +926,22 @@ _FORMATS = {"date": "yyyy-mm-dd", "id": "@", "text": "@"}
 
 
 def _atomic_save(save: Callable[[str], None], out: Path) -> Path:
-    """Write through a temporary file beside ``out``: an interrupted run leaves no half-written sheet."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    """Write through a temporary file beside ``out``: an interrupted run leaves no half-written sheet;
+    a path that cannot be written is an InputError naming it."""
+    if out.is_dir():
+        raise InputError(f"{out}: is a folder; give the .xlsx file to write, e.g. {out / 'roster.xlsx'}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as e:
+        raise InputError(cannot_write(out, e)) from None
     os.close(fd)
     try:
         save(tmp)
         os.replace(tmp, out)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(cannot_write(out, e)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -95,6 +95,8 @@ def test_lone_surrogate_as_a_yaml_escape_is_refused(docforge_cli, tmp_path):
     ("   ", "blank"),
     ("某某\u202e镇", "direction mark U+202E"),
     ("某某\ufffe镇", "non-character U+FFFE"),
+    ("某某\ufffd镇", "U+FFFD"),
+    ("某某\u2028镇", "line break"),
 ])
 def test_one_validator_for_every_text(docforge_cli, tmp_path, value, why):
     v = data(VILLAGE)
@@ -225,6 +227,31 @@ def test_output_that_is_a_folder_or_cannot_be_written(docforge_cli, tmp_path):
                        "-o", blocker / "bundle")
     refused(run, "cannot be used as the bundle folder")
     assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
+
+
+def test_problem_sheet_and_other_outputs_with_hostile_paths_and_cells(docforge_cli, tmp_path):
+    roster = write_roster(tmp_path / "roster.csv", [
+        roster_row("00\x011", id_number("19880101", 51), id_number("19900101", 62)),
+        roster_row("002", id_number("19880202", 71), id_number("19900202", 82), 丈夫姓名="王\x02强"),
+    ])
+    sheet = tmp_path / "problems.xlsx"
+    run = docforge_cli("check", "--village", VILLAGE, "--roster", roster, "--as-of", AS_OF, "--problems", sheet)
+    out = refused(run, "U+0001", "U+0002")
+    assert "\x01" not in out and "\\x01" in out  # shown as an escape, never as the character
+    import openpyxl
+
+    notes = [c.value for row in openpyxl.load_workbook(sheet).worksheets[0].iter_rows() for c in row
+             if isinstance(c.value, str) and "U+0001" in c.value]
+    assert notes and all("\x01" not in n for n in notes)
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    for args in (["roster-template", "-o", tmp_path], ["roster-template", "-o", blocker / "r.xlsx"],
+                 ["schema", "--write", blocker / "s"], ["example-county", "-o", blocker / "c", "--villages", "1",
+                                                        "--households", "1"],
+                 ["check", "--village", VILLAGE, "--roster", roster, "--problems", blocker / "p.xlsx"]):
+        run = docforge_cli(*args)
+        assert run.code == 2 and run.exception is None, (args, run.output, run.exception)
+        assert "is a folder" in run.output or "cannot be written" in run.output, run.output
 
 
 def test_csv_cell_over_the_field_limit(docforge_cli, tmp_path):

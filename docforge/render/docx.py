@@ -35,7 +35,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 from markupsafe import Markup, escape
 
-from ..errors import DocforgeError, InputError, RenderError, mask_ids, shown
+from ..errors import DocforgeError, InputError, RenderError, cannot_write, mask_ids, shown
 from ..models import Document, DocumentKind
 from . import filters
 
@@ -617,28 +617,5 @@ def write_docx(doc: Document, path: Path, **ctx_options: Any) -> Path:
     except OSError as e:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise InputError(write_failure(path, e, len(data))) from None
+        raise InputError(cannot_write(path, e, len(data))) from None
     return path
-
-
-def write_failure(path: Path, e: OSError, size: int | None = None) -> str:
-    """The message for a file that could not be written: which path, why, and what to do."""
-    import errno
-
-    why = e.strerror or type(e).__name__
-    if e.errno == errno.ENOSPC:
-        need = f" ({size:,} bytes were to be written)" if size else ""
-        return (f"{path}: the disk is full{need}; nothing was written there. Free some space and run the "
-                f"same command again")
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"{path}: cannot be written ({why}); choose a folder you may write to"
-    return f"{path}: cannot be written ({why}); check that its folder exists and can be written"
-
-
-def docx_text(path_or_bytes: Path | bytes, body_only: bool = True) -> list[str]:
-    """The non-empty paragraphs of a DOCX body, for tests and ``verify``."""
-    from docx import Document as Docx
-
-    src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else str(path_or_bytes)
-    d = Docx(src)
-    return [p.text for p in d.paragraphs if p.text.strip()]
