@@ -12,8 +12,9 @@ import click
 
 from . import __version__
 from .errors import DocforgeError, InputError, cannot_write, mask_ids, shown
+from .models import DocumentKind
 
-KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
+KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
 
 
 class DocforgeGroup(click.Group):
