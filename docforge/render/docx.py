@@ -625,3 +625,12 @@ def write_docx(doc: Document, path: Path, **ctx_options: Any) -> Path:
             tmp.unlink()
         raise InputError(cannot_write(path, e, len(data))) from None
     return path
+
+
+def docx_text(path_or_bytes: Path | bytes, body_only: bool = True) -> list[str]:
+    """The non-empty paragraphs of a DOCX body, for tests and ``verify``."""
+    from docx import Document as Docx
+
+    src = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else str(path_or_bytes)
+    d = Docx(src)
+    return [p.text for p in d.paragraphs if p.text.strip()]
