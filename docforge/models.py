@@ -80,10 +80,10 @@ def _text(max_length: int) -> object:
 #: Lengths that the documents can print (a place in a title, a name in a party block, an address
 #: on one line of the 乙方 block); real values are far shorter.
 PlaceName = _text(40)
-CLAUSE_MAX_CHARS = 5000  # a village file's own clause: one article, however long
 PersonName = _text(40)
 Address = _text(120)
 Phone = _text(40)
+CLAUSE_MAX_CHARS = 5000  # a village file's own clause: one article, however long
 
 
 # --------------------------------------------------------------------------- places
@@ -316,25 +316,25 @@ def household_id_problem(hid: str) -> str | None:
     Windows alike, and is printed in the manifest), or None. The message shows at most a short,
     masked prefix of the value."""
     fix = "use letters, digits, Chinese characters, '-' or '_', e.g. 001 or 一组-03"
-    what = f"household id {shown(hid)}"
+    what = f"household id {shown(hid)} cannot name a folder"
     if not hid:
         return "household id is empty: give each household its own 户编号"
     if has_id_number(hid):
-        return (f"{what} is an identity number: the 户编号 names the household's folder and is printed in the "
-                f"manifest, where an identity number must not appear; {fix}")
+        return (f"{what}: it is an identity number, and the 户编号 names the household's folder and is printed "
+                f"in the manifest, where no identity number may appear; {fix}")
     text = text_problem(hid)
     if text:
-        return f"{what} {text}"
+        return f"{what}: it {text}"
     bad = sorted({c for c in hid if c in _WINDOWS_FORBIDDEN or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
     if bad:
         chars = " ".join(repr(c) if c.isprintable() else f"U+{ord(c):04X}" for c in bad)
-        return f"{what} holds {chars}, which a folder name cannot hold (on Windows, or invisibly); {fix}"
+        return f"{what}: it holds {chars}, which no folder name may hold (on Windows), or which is invisible; {fix}"
     if hid.startswith(".") or hid.endswith((".", " ")) or hid != hid.strip():
-        return f"{what} begins with '.', or begins or ends with a space or '.', which a folder name cannot; {fix}"
+        return f"{what}: it begins with '.', or begins or ends with a space or '.'; {fix}"
     if hid.split(".")[0].upper() in _WINDOWS_RESERVED:
-        return f"{what} is a device name on Windows ({hid.split('.')[0].upper()}), which no folder can have; {fix}"
+        return f"{what}: {hid.split('.')[0].upper()} is a device name on Windows; {fix}"
     if len(hid) > HOUSEHOLD_ID_MAX_CHARS or len(hid.encode("utf-8")) > HOUSEHOLD_ID_MAX_BYTES:
-        return (f"{what} is too long for a folder name: at most {HOUSEHOLD_ID_MAX_CHARS} characters and "
+        return (f"{what}: it is too long, at most {HOUSEHOLD_ID_MAX_CHARS} characters and "
                 f"{HOUSEHOLD_ID_MAX_BYTES} bytes in UTF-8 (a Chinese character takes 3)")
     return None
 
@@ -393,23 +393,30 @@ class Household(Model):
     #: children within this many years of the signing date.
     MAX_YEARS_BACK: ClassVar[int] = 60
 
-    def date_problems(self, as_of: dt.date) -> list[str]:
-        """The household's dates that cannot be right on the signing date ``as_of``: after it (a date
-        that has not happened yet), or more than :attr:`MAX_YEARS_BACK` years before it."""
+    def date_problems(self, as_of: dt.date, today: dt.date | None = None) -> tuple[list[str], list[str]]:
+        """The household's dates that cannot be right, as (errors, warnings). An error: a date after
+        both the signing date ``as_of`` and ``today`` (it has not happened yet), or more than
+        :attr:`MAX_YEARS_BACK` years before the signing date. A warning: a date after the signing
+        date that has already passed (an agreement dated before the marriage it speaks of: the
+        seed's text at its date with today's households, say)."""
+        latest = max(as_of, today or dt.date.today())
         earliest = as_of.replace(year=as_of.year - self.MAX_YEARS_BACK, day=min(as_of.day, 28))
         dates = [("marriage_date", self.marriage_date),
                  *((f"children.{i}.birth_date", c.birth_date) for i, c in enumerate(self.children))]
-        out = []
+        errors, warnings = [], []
         for field, when in dates:
             if when is None:
                 continue
-            if when > as_of:
-                out.append(f"{field}: {when} is after the signing date {as_of} (--as-of); a date that has not "
-                           f"happened yet cannot be recorded: correct it")
+            if when > latest:
+                errors.append(f"{field}: {when} is after the signing date {as_of} (--as-of) and after today; a "
+                              f"date that has not happened yet cannot be recorded: correct it")
+            elif when > as_of:
+                warnings.append(f"{field}: {when} is after the signing date {as_of} (--as-of): check the date "
+                                f"or the signing date")
             elif when < earliest:
-                out.append(f"{field}: {when} is more than {self.MAX_YEARS_BACK} years before the signing date "
-                           f"{as_of}, which cannot be right for a couple of childbearing age: correct it")
-        return out
+                errors.append(f"{field}: {when} is more than {self.MAX_YEARS_BACK} years before the signing date "
+                              f"{as_of}, which cannot be right for a couple of childbearing age: correct it")
+        return errors, warnings
 
     @property
     def last_birth(self) -> dt.date | None:

@@ -154,7 +154,7 @@ def test_an_identity_number_as_household_id_is_refused_with_the_reason(docforge_
     h = data(HOUSEHOLD_FOR["outflow"])
     for hid in (number, number + "\x01", number[:15]):
         h["id"] = hid
-        out = refused(render_household(docforge_cli, tmp_path, h), "is an identity number", "folder")
+        out = refused(render_household(docforge_cli, tmp_path, h), "cannot name a folder: it is an identity number")
         assert not FULL_ID.search(out), out
 
 
@@ -268,7 +268,7 @@ def test_csv_cell_over_the_field_limit(docforge_cli, tmp_path):
 def test_household_id_too_long_for_a_folder_name(docforge_cli, tmp_path, hid):
     h = data(HOUSEHOLD_FOR["outflow"])
     h["id"] = hid
-    out = refused(render_household(docforge_cli, tmp_path, h), "too long for a folder name", "bytes")
+    out = refused(render_household(docforge_cli, tmp_path, h), "cannot name a folder: it is too long", "bytes")
     assert hid not in out
 
 
@@ -360,6 +360,15 @@ def test_duplicate_keys_are_refused_with_file_and_line(docforge_cli, tmp_path):
     jfile = tmp_path / "village.json"
     jfile.write_text('{"village": {"name": "a"}, "village": {"name": "b"}}', encoding="utf-8")
     refused(docforge_cli("render", "charter", "--village", jfile, "-o", tmp_path / "o.docx"), "'village' is given twice")
+
+
+def test_a_date_after_the_signing_date_that_has_passed_is_a_warning(docforge_cli, tmp_path):
+    h = data(HOUSEHOLD_FOR["outflow"])  # married 2016-02-01
+    hfile = write_json(tmp_path / "household.json", h)
+    run = docforge_cli("render", "outflow", "--village", VILLAGE, "--household", hfile, "--as-of", "2015-06-01",
+                       "-o", tmp_path / "out.docx")
+    assert run.code == 0, run.output
+    assert "marriage_date: 2016-02-01 is after the signing date 2015-06-01" in run.stderr
 
 
 @pytest.mark.parametrize("field, value, why", [
