@@ -78,11 +78,17 @@ def has_id_number(text: str) -> bool:
 def visible(text: str) -> str:
     """``text`` with what does not print, or cannot go into XML or a spreadsheet (control and
     format characters, line breaks, surrogates, U+FFFE/U+FFFF), written as escapes (``\\x01``)."""
+    if not _MAYBE_INVISIBLE.search(text):  # Chinese, Latin and their punctuation: the common case, fast
+        return text
     return "".join(repr(c)[1:-1] if unicodedata.category(c) in _INVISIBLE or ord(c) in (0xFFFE, 0xFFFF) else c
                    for c in text)
 
 
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+#: Anything outside printable ASCII and Latin-1 (but the soft hyphen), general punctuation (but its
+#: format characters), CJK, Hangul and full-width forms: looked at character by character.
+_MAYBE_INVISIBLE = re.compile("[^\u0020-\u007e\u00a0-\u00ac\u00ae-\u00ff\u2010-\u2027\u2030-\u205e"
+                              "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff01-\uffef]")
 
 
 def shown(text: str, limit: int = 20) -> str:
