@@ -80,6 +80,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConversionError, DocforgeError, InputError, RenderError
+from .i18n import _
 from .models import Document, DocumentKind, Household, Village
 from .compact import IdSet
 from .explain import provenance_dict
@@ -1142,10 +1143,11 @@ def disk_full_message(out: Path, e: OSError) -> str:
                 size += os.lstat(os.path.join(root, f)).st_size
     where = e.filename or out
     amount = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
-    return (f"{where}: the disk is full ({e.strerror or 'no space left'}). {done} packet(s) of {out} are "
-            f"finished ({amount}); no packet is half-written (the unfinished one stays in a temporary "
-            f"folder that the next run removes) and {MANIFEST} is not written yet. Free some space and run the "
-            f"same command again: it keeps the finished packets and builds the rest")
+    return _("{where}: the disk is full ({why}). {done} packet(s) of {out} are finished ({amount}); no packet is "
+             "half-written (the unfinished one stays in a temporary folder that the next run removes) and "
+             "{manifest} is not written yet. Free some space and run the same command again: it keeps the finished "
+             "packets and builds the rest", where=where, why=e.strerror or "no space left", done=done, out=out,
+             amount=amount, manifest=MANIFEST)
 
 
 class RosterRefusedError(InputError):
@@ -1270,8 +1272,8 @@ def write_bundle(village: Village, village_input: InputFile,
     try:
         writer.open()
     except OSError as e:
-        raise InputError(f"-o {out}: cannot be used as the bundle folder ({e.strerror or e}); give a folder "
-                         f"you may write to") from None
+        raise InputError(_("-o {out}: cannot be used as the bundle folder ({why}); give a folder you may write to",
+                           out=out, why=e.strerror or e)) from None
     reporter.start(label or village.village.name, total)
     run: _Run | None = None
     finished = False

@@ -150,7 +150,7 @@ class DocforgeGroup(_Localized, click.Group):
         except OSError as e:  # a path given on the command line that cannot be written: no traceback
             if e.filename is None:
                 raise
-            click.secho(f"error: {mask_ids(cannot_write(e.filename, e))}", fg="red", err=True)
+            click.secho(_("error: {message}", message=mask_ids(cannot_write(e.filename, e))), fg="red", err=True)
             ctx.exit(1 if e.errno in (errno.ENOSPC, errno.EDQUOT) else 2)
 
 
@@ -160,7 +160,8 @@ def parse_date(ctx, param, value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{shown(value)} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30") from None
+        raise click.BadParameter(_("{value} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30",
+                                   value=shown(value))) from None
 
 
 as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",

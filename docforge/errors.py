@@ -101,15 +101,16 @@ def shown(text: str, limit: int = 20) -> str:
 
 def cannot_write(path: object, e: OSError, size: int | None = None) -> str:
     """The message for a file or folder that could not be written: which path, why, what to do."""
+    from .i18n import _
+
     why = e.strerror or type(e).__name__
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        need = f" ({size:,} bytes were to be written)" if size else ""
-        return (f"{path}: the disk is full{need}; nothing was written there. Free some space and run the "
-                f"same command again")
+        return _("{path}: the disk is full ({size} bytes were to be written); nothing was written there. Free some "
+                 "space and run the same command again", path=path, size=format(size or 0, ","))
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"{path}: cannot be written ({why}); choose a folder you may write to"
+        return _("{path}: cannot be written ({why}); choose a folder you may write to", path=path, why=why)
     if e.errno == errno.EISDIR:
-        return f"{path}: is a folder; give the name of the file to write"
+        return _("{path}: is a folder; give the name of the file to write", path=path)
     if e.errno in (errno.ENOTDIR, errno.EEXIST):
-        return f"{path}: cannot be written ({why}): a part of the path is a file, not a folder"
-    return f"{path}: cannot be written ({why}); check that its folder exists and can be written"
+        return _("{path}: cannot be written ({why}): a part of the path is a file, not a folder", path=path, why=why)
+    return _("{path}: cannot be written ({why}); check that its folder exists and can be written", path=path, why=why)

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, mask_ids
+from .i18n import _
 from .models import Household, Village
 
 M = TypeVar("M", bound=BaseModel)
@@ -30,8 +31,8 @@ class _Loader(yaml.SafeLoader):
                 break
             if first != key_node.start_mark.line + 1:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {str(key)[:40]!r} is given twice (first on line {first}); "
-                    f"keep one of the two", key_node.start_mark)
+                    None, None, _("the key {key} is given twice (first on line {line}); keep one of the two",
+                                  key=repr(str(key)[:40]), line=first), key_node.start_mark)
         return super().construct_mapping(node, deep)
 
     def construct_yaml_timestamp(self, node):
@@ -39,8 +40,8 @@ class _Loader(yaml.SafeLoader):
             return super().construct_yaml_timestamp(node)
         except ValueError as e:
             raise yaml.constructor.ConstructorError(
-                None, None, f"{self.construct_scalar(node)[:40]!r} is not a date ({e}); write it as YYYY-MM-DD, "
-                f"e.g. 2026-11-30", node.start_mark) from None
+                None, None, _("{value} is not a date ({why}); write it as YYYY-MM-DD, e.g. 2026-11-30",
+                              value=repr(self.construct_scalar(node)[:40]), why=e), node.start_mark) from None
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
@@ -51,7 +52,7 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     out: dict = {}
     for key, value in pairs:
         if key in out:
-            raise ValueError(f"the key {key[:40]!r} is given twice in one object; keep one of the two")
+            raise ValueError(_("the key {key} is given twice in one object; keep one of the two", key=repr(key[:40])))
         out[key] = value
     return out
 
@@ -84,8 +85,8 @@ def describe_errors(e: ValidationError) -> list[str]:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "string_too_long" and isinstance(err.get("input"), str):
             limit = err.get("ctx", {}).get("max_length")
-            msg = (f"has {len(err['input'])} characters; at most {limit} fit where the document prints it: "
-                   f"shorten it")
+            msg = _("has {n} characters; at most {limit} fit where the document prints it: shorten it",
+                    n=len(err["input"]), limit=limit)
         msg = mask_ids(msg)
         out.append(f"{loc}: {msg}")
     return out

@@ -19,6 +19,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from .errors import has_id_number, mask_id, shown
+from .i18n import _
 
 
 class Model(BaseModel):
@@ -40,27 +41,28 @@ def text_problem(value: str, multiline: bool = False) -> str | None:
     non-character (U+FFFE, U+FFFF), no bidirectional control, not blank, and no identity number
     (it would be printed where only a name or an address belongs)."""
     if not value.strip():
-        return "is blank: write the text, or leave the field out"
+        return _("is blank: write the text, or leave the field out")
     for i, c in enumerate(value):
         o = ord(c)
+        at = dict(code=f"U+{o:04X}", n=i + 1)
         if 0xD800 <= o <= 0xDFFF:
-            return (f"holds a lone surrogate (U+{o:04X}) at character {i + 1}, which no document can hold: "
-                    f"the file was damaged or converted badly; type the text again")
+            return _("holds a lone surrogate ({code}) at character {n}, which no document can hold: the file was "
+                     "damaged or converted badly; type the text again", **at)
         if (c in "\n\r" or unicodedata.category(c) in ("Zl", "Zp")) and not multiline:
-            return f"holds a line break at character {i + 1}: write it on one line"
+            return _("holds a line break at character {n}: write it on one line", n=i + 1)
         if unicodedata.category(c) == "Cc" and c not in "\n\r":
-            return (f"holds the control character U+{o:04X} at character {i + 1}, which does not print: "
-                    f"delete it (it often comes from copying out of another program)")
+            return _("holds the control character {code} at character {n}, which does not print: delete it (it "
+                     "often comes from copying out of another program)", **at)
         if o in (0xFFFE, 0xFFFF):
-            return f"holds the non-character U+{o:04X} at character {i + 1}: delete it"
+            return _("holds the non-character {code} at character {n}: delete it", **at)
         if o == 0xFFFD:
-            return (f"holds U+FFFD (�) at character {i + 1}, the mark of a character lost when the text was "
-                    f"converted: type the text again")
+            return _("holds U+FFFD (�) at character {n}, the mark of a character lost when the text was converted: "
+                     "type the text again", n=i + 1)
         if c in _BIDI:
-            return (f"holds the invisible direction mark U+{o:04X} at character {i + 1}, which changes the "
-                    f"order in which the text shows: delete it")
+            return _("holds the invisible direction mark {code} at character {n}, which changes the order in which "
+                     "the text shows: delete it", **at)
     if has_id_number(value):
-        return "holds what looks like an identity number: only the id_number fields take one"
+        return _("holds what looks like an identity number: only the id_number fields take one")
     return None
 
 
@@ -315,27 +317,29 @@ def household_id_problem(hid: str) -> str | None:
     """Why ``hid`` cannot be a 户编号 (it names the household's folder in a bundle, on Linux and on
     Windows alike, and is printed in the manifest), or None. The message shows at most a short,
     masked prefix of the value."""
-    fix = "use letters, digits, Chinese characters, '-' or '_', e.g. 001 or 一组-03"
-    what = f"household id {shown(hid)} cannot name a folder"
     if not hid:
-        return "household id is empty: give each household its own 户编号"
+        return _("household id is empty: give each household its own 户编号")
+    what = _("household id {value} cannot name a folder", value=shown(hid))
+    fix = _("use letters, digits, Chinese characters, '-' or '_', e.g. 001 or 一组-03")
     if has_id_number(hid):
-        return (f"{what}: it is an identity number, and the 户编号 names the household's folder and is printed "
-                f"in the manifest, where no identity number may appear; {fix}")
+        return _("{what}: it is an identity number, and the 户编号 names the household's folder and is printed in "
+                 "the manifest, where no identity number may appear; {fix}", what=what, fix=fix)
     text = text_problem(hid)
     if text:
-        return f"{what}: it {text}"
+        return _("{what}: it {problem}", what=what, problem=text)
     bad = sorted({c for c in hid if c in _WINDOWS_FORBIDDEN or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
     if bad:
         chars = " ".join(repr(c) if c.isprintable() else f"U+{ord(c):04X}" for c in bad)
-        return f"{what}: it holds {chars}, which no folder name may hold (on Windows), or which is invisible; {fix}"
+        return _("{what}: it holds {chars}, which no folder name may hold (on Windows), or which is invisible; "
+                 "{fix}", what=what, chars=chars, fix=fix)
     if hid.startswith(".") or hid.endswith((".", " ")) or hid != hid.strip():
-        return f"{what}: it begins with '.', or begins or ends with a space or '.'; {fix}"
+        return _("{what}: it begins with '.', or begins or ends with a space or '.'; {fix}", what=what, fix=fix)
     if hid.split(".")[0].upper() in _WINDOWS_RESERVED:
-        return f"{what}: {hid.split('.')[0].upper()} is a device name on Windows; {fix}"
+        return _("{what}: {name} is a device name on Windows; {fix}", what=what, name=hid.split(".")[0].upper(),
+                 fix=fix)
     if len(hid) > HOUSEHOLD_ID_MAX_CHARS or len(hid.encode("utf-8")) > HOUSEHOLD_ID_MAX_BYTES:
-        return (f"{what}: it is too long, at most {HOUSEHOLD_ID_MAX_CHARS} characters and "
-                f"{HOUSEHOLD_ID_MAX_BYTES} bytes in UTF-8 (a Chinese character takes 3)")
+        return _("{what}: it is too long, at most {chars} characters and {bytes} bytes in UTF-8 (a Chinese "
+                 "character takes 3)", what=what, chars=HOUSEHOLD_ID_MAX_CHARS, bytes=HOUSEHOLD_ID_MAX_BYTES)
     return None
 
 
@@ -408,14 +412,16 @@ class Household(Model):
             if when is None:
                 continue
             if when > latest:
-                errors.append(f"{field}: {when} is after the signing date {as_of} (--as-of) and after today; a "
-                              f"date that has not happened yet cannot be recorded: correct it")
+                errors.append(_("{field}: {date} is after the signing date {as_of} (--as-of) and after today; a date "
+                                "that has not happened yet cannot be recorded: correct it",
+                                field=field, date=when, as_of=as_of))
             elif when > as_of:
-                warnings.append(f"{field}: {when} is after the signing date {as_of} (--as-of): check the date "
-                                f"or the signing date")
+                warnings.append(_("{field}: {date} is after the signing date {as_of} (--as-of): check the date or "
+                                  "the signing date", field=field, date=when, as_of=as_of))
             elif when < earliest:
-                errors.append(f"{field}: {when} is more than {self.MAX_YEARS_BACK} years before the signing date "
-                              f"{as_of}, which cannot be right for a couple of childbearing age: correct it")
+                errors.append(_("{field}: {date} is more than {years} years before the signing date {as_of}, which "
+                                "cannot be right for a couple of childbearing age: correct it",
+                                field=field, date=when, years=self.MAX_YEARS_BACK, as_of=as_of))
         return errors, warnings
 
     @property

@@ -35,6 +35,7 @@ from stdnum import numdb
 
 from .compact import IntTable, hash64
 from .errors import InputError, cannot_write, mask_id, mask_ids, visible
+from .i18n import _
 from .inputs import describe_errors
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
                      id_sex, validate_id_number)
@@ -382,10 +383,12 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
                 yield RawRow(number, list(values))
         except csv.Error as e:
             if "field limit" in str(e):
-                raise InputError(f"{path}, row {number + 1}: a cell is longer than {csv.field_size_limit():,} "
-                                 f"characters, which no roster cell is; a quote (\") left open often makes "
-                                 f"the rest of the file one cell: check that row") from None
-            raise InputError(f"{path}, row {number + 1}: not readable as CSV ({e})") from None
+                limit = format(csv.field_size_limit(), ",")
+                raise InputError(_("{file}, row {row}: a cell is longer than {limit} characters, which no roster "
+                                   "cell is; a quote (\") left open often makes the rest of the file one cell: "
+                                   "check that row", file=path, row=number + 1, limit=limit)) from None
+            raise InputError(_("{file}, row {row}: not readable as CSV ({why})", file=path, row=number + 1,
+                               why=e)) from None
 
 
 def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
@@ -929,7 +932,8 @@ def _atomic_save(save: Callable[[str], None], out: Path) -> Path:
     """Write through a temporary file beside ``out``: an interrupted run leaves no half-written sheet;
     a path that cannot be written is an InputError naming it."""
     if out.is_dir():
-        raise InputError(f"{out}: is a folder; give the .xlsx file to write, e.g. {out / 'roster.xlsx'}")
+        raise InputError(_("{path}: is a folder; give the .xlsx file to write, e.g. {example}", path=out,
+                           example=out / "roster.xlsx"))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")

@@ -26,6 +26,7 @@ from typing import Any, Iterator
 
 from .bundle import DONE, MANIFEST, MANIFEST_HASH, OLD_PREFIX, TMP_PREFIX, sha256_file
 from .compact import IdSet
+from .i18n import _
 
 
 @dataclass
@@ -145,7 +146,7 @@ def _walk(root: Path, rel: str, report: VerifyReport, listed: IdSet) -> Iterator
     holds_listed = False
     for e in entries:
         if e.is_symlink() and e.is_dir():
-            report.extra.append(f"{rel}{e.name}/ (a symbolic link to a folder, not part of a bundle)")
+            report.extra.append(_("{path}/ (a symbolic link to a folder, not part of a bundle)", path=rel + e.name))
         elif e.is_dir(follow_symlinks=False):
             if e.name.startswith((TMP_PREFIX, OLD_PREFIX)):
                 report.extra.append(f"{rel}{e.name}/ (left by an interrupted run)")
@@ -157,7 +158,8 @@ def _walk(root: Path, rel: str, report: VerifyReport, listed: IdSet) -> Iterator
                     yield path
                 holds_listed = holds_listed or found
                 if not found and len(report.extra) == before:
-                    report.extra.append(f"{rel}{e.name}/ (a folder with no file that {MANIFEST} lists)")
+                    report.extra.append(_("{path}/ (a folder with no file that {manifest} lists)", path=rel + e.name,
+                                          manifest=MANIFEST))
         else:
             holds_listed = holds_listed or f"{rel}{e.name}" in listed
             yield f"{rel}{e.name}"
@@ -185,7 +187,8 @@ def verify_bundle(out: Path) -> VerifyReport:
             entries.add(_entry_key(f))
             path = out / rel
             if path.is_symlink() or (path.exists() and Path(os.path.realpath(path)) != real_out / rel):
-                report.changed.append(f"{rel} (a symbolic link, or reached through one: a bundle holds files)")
+                report.changed.append(_("{path} (a symbolic link, or reached through one: a bundle holds files)",
+                                        path=rel))
             elif not path.is_file():
                 report.missing.append(rel)
             elif sha256_file(path) != digest:
@@ -228,11 +231,12 @@ def _check_manifest_hash(out: Path, report: VerifyReport) -> None:
     try:
         recorded = hpath.read_text(encoding="utf-8").split()[0] if not hpath.is_symlink() else ""
     except (OSError, ValueError, IndexError):
-        report.errors.append(f"{hpath}: missing or unreadable: the manifest's own hash cannot be checked "
-                             f"(re-run docforge bundle with the same options to write it)")
+        report.errors.append(_("{path}: missing or unreadable: the manifest's own hash cannot be checked (re-run "
+                               "docforge bundle with the same options to write it)", path=hpath))
         return
     if recorded != sha256_file(out / MANIFEST):
-        report.changed.append(f"{MANIFEST} (its sha256 differs from {MANIFEST_HASH}: the manifest was edited)")
+        report.changed.append(_("{manifest} (its sha256 differs from {hash}: the manifest was edited)",
+                                manifest=MANIFEST, hash=MANIFEST_HASH))
 
 
 def _check_done(out: Path, rel: str, entries: IdSet, report: VerifyReport) -> None:
@@ -242,12 +246,13 @@ def _check_done(out: Path, rel: str, entries: IdSet, report: VerifyReport) -> No
     try:
         record = json.loads((out / rel).read_text(encoding="utf-8"))
         if record["packet"] != folder or _entry_key({"packet": record["packet"], "key": record["key"]}) not in entries:
-            report.changed.append(f"{rel} (its packet or key differs from {MANIFEST})")
+            report.changed.append(_("{path} (its packet or key differs from {manifest})", path=rel, manifest=MANIFEST))
             return
         bad = [f["path"] for f in record["files"]
                if _entry_key(f) not in entries or f["path"].rsplit("/", 1)[0] != folder]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        report.changed.append(f"{rel} (unreadable: {type(e).__name__})")
+        report.changed.append(_("{path} (unreadable: {why})", path=rel, why=type(e).__name__))
         return
     if bad:
-        report.changed.append(f"{rel} (says of {len(bad)} file(s) other than {MANIFEST} does, e.g. {bad[0]})")
+        report.changed.append(_("{path} (says of {n} file(s) other than {manifest} does, e.g. {example})", path=rel,
+                                n=len(bad), manifest=MANIFEST, example=bad[0]))

@@ -36,6 +36,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from ..errors import DocforgeError, InputError, RenderError, cannot_write, mask_ids, shown
+from ..i18n import _
 from ..models import Document, DocumentKind
 from . import filters, layout
 
@@ -120,8 +121,9 @@ def check_complete(body: etree._Element, ctx: dict[str, Any], what: str, names: 
     for where, text in expected:
         text = text.unescape() if isinstance(text, Markup) else str(text)
         if text and text not in paragraphs:
-            raise RenderError(f"{what}: the rendered document lacks {where} ({shown(text)}); nothing was "
-                              f"written. The text or the template holds something that breaks the document")
+            raise RenderError(_("{what}: the rendered document lacks {where} ({text}); nothing was written. The text "
+                                "or the template holds something that breaks the document", what=what, where=where,
+                                text=shown(text)))
 
 
 # Blocks set in a heading style of their own, never tightened (docforge.render.layout).
@@ -366,8 +368,8 @@ def _body_tree(body_xml: str) -> etree._Element:
     try:
         tree = etree.fromstring(body_xml, parser)
     except (etree.XMLSyntaxError, ValueError) as e:
-        raise RenderError(f"the rendered document is not well-formed XML ({mask_ids(str(e))[:200]}); "
-                          f"nothing was written") from None
+        raise RenderError(_("the rendered document is not well-formed XML ({why}); nothing was written",
+                            why=mask_ids(str(e))[:200])) from None
     if "tbl" not in body_xml and "w" in tree.nsmap:  # no table, nothing to fix; else fix_tables fails too
         return tree
     return DocxTemplate.fix_tables(None, body_xml)  # uses nothing of the instance
@@ -614,7 +616,8 @@ def write_docx(doc: Document, path: Path, **ctx_options: Any) -> Path:
     data = render_docx_fast(doc, **ctx_options)
     path = Path(path)
     if path.is_dir():
-        raise InputError(f"-o {path}: is a folder; give the .docx file to write, e.g. {path / 'out.docx'}")
+        raise InputError(_("-o {path}: is a folder; give the .docx file to write, e.g. {example}", path=path,
+                           example=path / "out.docx"))
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
