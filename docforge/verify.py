@@ -29,6 +29,10 @@ from .compact import IdSet
 from .i18n import _
 
 
+class Explained(str):
+    """A problem entry that carries its own reason (a plain entry is a path, and the report says why)."""
+
+
 @dataclass
 class VerifyReport:
     out: Path
@@ -45,10 +49,10 @@ class VerifyReport:
     def lines(self) -> list[str]:
         out = [f"error: {e}" for e in self.errors]
         out += [f"missing: {p} (listed in {MANIFEST}, not in the folder)" for p in self.missing]
-        # an entry that carries its own reason ends with it, in brackets
-        out += [f"changed: {p}" if p.endswith(")") else f"changed: {p} (its sha256 differs from {MANIFEST})"
+        out += [f"changed: {p}" if isinstance(p, Explained) else f"changed: {p} (its sha256 differs from {MANIFEST})"
                 for p in self.changed]
-        out += [f"extra: {p}" if p.endswith(")") else f"extra: {p} (not listed in {MANIFEST})" for p in self.extra]
+        out += [f"extra: {p}" if isinstance(p, Explained) else f"extra: {p} (not listed in {MANIFEST})"
+                for p in self.extra]
         if self.ok:
             out.append(f"ok: {self.checked} files match {MANIFEST}")
         else:
@@ -146,10 +150,11 @@ def _walk(root: Path, rel: str, report: VerifyReport, listed: IdSet) -> Iterator
     holds_listed = False
     for e in entries:
         if e.is_symlink() and e.is_dir():
-            report.extra.append(_("{path}/ (a symbolic link to a folder, not part of a bundle)", path=rel + e.name))
+            report.extra.append(Explained(_("{path}/ (a symbolic link to a folder, not part of a bundle)",
+                                            path=rel + e.name)))
         elif e.is_dir(follow_symlinks=False):
             if e.name.startswith((TMP_PREFIX, OLD_PREFIX)):
-                report.extra.append(f"{rel}{e.name}/ (left by an interrupted run)")
+                report.extra.append(Explained(f"{rel}{e.name}/ (left by an interrupted run)"))
             else:
                 before = len(report.extra)
                 found = False
@@ -158,8 +163,8 @@ def _walk(root: Path, rel: str, report: VerifyReport, listed: IdSet) -> Iterator
                     yield path
                 holds_listed = holds_listed or found
                 if not found and len(report.extra) == before:
-                    report.extra.append(_("{path}/ (a folder with no file that {manifest} lists)", path=rel + e.name,
-                                          manifest=MANIFEST))
+                    report.extra.append(Explained(_("{path}/ (a folder with no file that {manifest} lists)", path=rel + e.name,
+                                          manifest=MANIFEST)))
         else:
             holds_listed = holds_listed or f"{rel}{e.name}" in listed
             yield f"{rel}{e.name}"
@@ -187,8 +192,8 @@ def verify_bundle(out: Path) -> VerifyReport:
             entries.add(_entry_key(f))
             path = out / rel
             if path.is_symlink() or (path.exists() and Path(os.path.realpath(path)) != real_out / rel):
-                report.changed.append(_("{path} (a symbolic link, or reached through one: a bundle holds files)",
-                                        path=rel))
+                report.changed.append(Explained(_("{path} (a symbolic link, or reached through one: a bundle holds files)",
+                                        path=rel)))
             elif not path.is_file():
                 report.missing.append(rel)
             elif sha256_file(path) != digest:
@@ -235,8 +240,8 @@ def _check_manifest_hash(out: Path, report: VerifyReport) -> None:
                                "docforge bundle with the same options to write it)", path=hpath))
         return
     if recorded != sha256_file(out / MANIFEST):
-        report.changed.append(_("{manifest} (its sha256 differs from {hash}: the manifest was edited)",
-                                manifest=MANIFEST, hash=MANIFEST_HASH))
+        report.changed.append(Explained(_("{manifest} (its sha256 differs from {hash}: the manifest was edited)",
+                                manifest=MANIFEST, hash=MANIFEST_HASH)))
 
 
 def _check_done(out: Path, rel: str, entries: IdSet, report: VerifyReport) -> None:
@@ -246,13 +251,14 @@ def _check_done(out: Path, rel: str, entries: IdSet, report: VerifyReport) -> No
     try:
         record = json.loads((out / rel).read_text(encoding="utf-8"))
         if record["packet"] != folder or _entry_key({"packet": record["packet"], "key": record["key"]}) not in entries:
-            report.changed.append(_("{path} (its packet or key differs from {manifest})", path=rel, manifest=MANIFEST))
+            report.changed.append(Explained(_("{path} (its packet or key differs from {manifest})", path=rel,
+                                              manifest=MANIFEST)))
             return
         bad = [f["path"] for f in record["files"]
                if _entry_key(f) not in entries or f["path"].rsplit("/", 1)[0] != folder]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        report.changed.append(_("{path} (unreadable: {why})", path=rel, why=type(e).__name__))
+        report.changed.append(Explained(_("{path} (unreadable: {why})", path=rel, why=type(e).__name__)))
         return
     if bad:
-        report.changed.append(_("{path} (says of {n} file(s) other than {manifest} does, e.g. {example})", path=rel,
-                                n=len(bad), manifest=MANIFEST, example=bad[0]))
+        report.changed.append(Explained(_("{path} (says of {n} file(s) other than {manifest} does, e.g. {example})", path=rel,
+                                n=len(bad), manifest=MANIFEST, example=bad[0])))
