@@ -79,7 +79,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import ConversionError, InputError, RenderError
+from .errors import ConversionError, DocforgeError, InputError, RenderError
+from .i18n import _
 from .models import Document, DocumentKind, Finding, Household, Village
 from .compact import IdSet
 from .explain import provenance_dict
@@ -90,6 +91,10 @@ if TYPE_CHECKING:
     from .roster import HouseholdStream, RosterReport
 
 MANIFEST = "manifest.json"
+#: The manifest's own sha256, beside it (``sha256sum -c`` reads it): `verify` detects an edited
+#: manifest. It proves integrity (nothing changed by accident or by a careless hand), not
+#: authenticity: whoever edits the manifest can write a new hash too.
+MANIFEST_HASH = "manifest.json.sha256"
 DONE = ".done"
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -678,7 +683,7 @@ class BundleWriter:
                                  f"wait for it to finish") from None
             raise
         for p in entries:  # what an interrupted run left
-            if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name == f".{MANIFEST}.tmp":
+            if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name in (f".{MANIFEST}.tmp", f".{MANIFEST_HASH}.tmp"):
                 if p.is_dir():
                     shutil.rmtree(p, ignore_errors=True)
                 else:
@@ -686,6 +691,7 @@ class BundleWriter:
         # The old manifest no longer describes the folder once anything changes: it is written anew
         # at the end, and its absence marks an unfinished bundle.
         (out / MANIFEST).unlink(missing_ok=True)
+        (out / MANIFEST_HASH).unlink(missing_ok=True)
 
     def close(self) -> None:
         # A run that stopped early: its queued documents are dropped.
@@ -1147,6 +1153,34 @@ def _roster_summary(stream: HouseholdStream, roster_input: InputFile) -> dict[st
 # --------------------------------------------------------------------------- entry points
 
 
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class DiskFullError(DocforgeError):
+    """The disk (or the user's quota) filled up while a bundle was written."""
+
+    exit_code = 1
+
+
+def disk_full_message(out: Path, e: OSError) -> str:
+    """What a full disk did to a bundle run: which path, what was finished, and how to go on."""
+    done, size = 0, 0
+    for root, dirs, files in os.walk(out):
+        dirs[:] = [d for d in dirs if not d.startswith((TMP_PREFIX, OLD_PREFIX))]
+        if DONE in files:
+            done += 1
+        for f in files:
+            with contextlib.suppress(OSError):
+                size += os.lstat(os.path.join(root, f)).st_size
+    where = e.filename or out
+    amount = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
+    return _("{where}: the disk is full ({why}). {done} packet(s) of {out} are finished ({amount}); no packet is "
+             "half-written (the unfinished one stays in a temporary folder that the next run removes) and "
+             "{manifest} is not written yet. Free some space and run the same command again: it keeps the finished "
+             "packets and builds the rest", where=where, why=e.strerror or "no space left", done=done, out=out,
+             amount=amount, manifest=MANIFEST)
+
+
 class RosterRefusedError(InputError):
     """A roster with errors, given without ``--skip-bad-rows``: nothing is written. ``report``
     holds every problem."""
@@ -1269,9 +1303,14 @@ def write_bundle(village: Village, village_input: InputFile,
     households_in = itertools.chain([first] if first is not None else [], households_in)
 
     writer = BundleWriter(out, options, reporter, totals, pool=pool)
-    writer.open()
+    try:
+        writer.open()
+    except OSError as e:
+        raise InputError(_("-o {out}: cannot be used as the bundle folder ({why}); give a folder you may write to",
+                           out=out, why=e.strerror or e)) from None
     reporter.start(label or village.village.name, total)
     run: _Run | None = None
+    finished = False
     try:
         run = _Run(writer, common)
         run.spill.add("inputs", village_input.as_dict())
@@ -1299,10 +1338,19 @@ def write_bundle(village: Village, village_input: InputFile,
         roster_summary = _roster_summary(roster, roster_input) if roster is not None and roster_input else None
         skipped = [s.model_dump(mode="json") for s in roster.skipped] if roster is not None else []
         run.write_manifest(roster_summary, skipped)
+        finished = True
+    except OSError as e:
+        if e.errno not in _DISK_FULL:
+            raise
+        raise DiskFullError(disk_full_message(writer.out, e)) from None
     finally:
-        if run is not None:
-            run.spill.close()
-        writer.close()
+        try:
+            if run is not None:
+                run.spill.close()
+            writer.close()
+        except OSError:
+            if finished:  # a failure already on its way says more than this one
+                raise
         reporter.end()
     return BundleReport(writer.out, totals, run.warnings.as_list(), skipped, roster_summary, village.village.name)
 
@@ -1375,5 +1423,6 @@ class _Run:
                      ("files", files())]
         _sync_filesystem(out)  # the packets are on disk before the manifest says so
         write_json_stream(out / MANIFEST, manifest)
+        _write_atomic(out / MANIFEST_HASH, f"{sha256_file(out / MANIFEST)}  {MANIFEST}\n".encode())
         _fsync_dir(out)
 
