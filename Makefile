@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: setup system-deps demo lint test bench schemas templates docs i18n clean
+.PHONY: setup system-deps demo lint test fuzz bench schemas templates docs i18n clean
 
 $(STAMP): pyproject.toml docforge/render/_eexec.c $(PLUGINS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: setup
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The property-based tests of hostile input with many more (random) cases than `make test` runs.
+FUZZ_EXAMPLES ?= 500
+fuzz: setup
+	DOCFORGE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz_inputs.py tests/test_hardening.py
 
 bench: setup
 	$(BIN)/python bench/run.py

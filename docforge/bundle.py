@@ -59,6 +59,8 @@ files, manifest included (no clock, no absolute paths but those given).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import itertools
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -66,9 +68,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .compact import IdSet
+from .errors import DocforgeError, InputError
+from .i18n import _
 from .manifest import Spill, Warnings, findings_entries, plugins_entry, write_manifest
 from .models import Household, Village
-from .packet import (ADOPTION_SHEET, DONE, FORMATS, MANIFEST, MANIFEST_FORMAT, OLD_PREFIX, ROUND_SIZE, TMP_PREFIX,
+from .packet import (ADOPTION_SHEET, DONE, FORMATS, MANIFEST, MANIFEST_FORMAT, MANIFEST_HASH, OLD_PREFIX, ROUND_SIZE, TMP_PREFIX,
                      BundleOptions, BundleReport, HouseholdSource, InputFile, Item, Packet, Totals, packet_is_done,
                      packet_key, read_done, record_pages)
 from .planning import (HouseholdJob, Planned, adoption_sheet_context, plan_all, plan_household_packet,
@@ -83,12 +87,40 @@ if TYPE_CHECKING:
     from .render.pdfpool import Pool
 
 __all__ = [
-    "ADOPTION_SHEET", "DONE", "FORMATS", "MANIFEST", "MANIFEST_FORMAT", "OLD_PREFIX", "ROUND_SIZE", "TMP_PREFIX",
-    "BundleOptions", "BundleReport", "BundleWriter", "HouseholdFiles", "HouseholdModels", "HouseholdSource",
+    "ADOPTION_SHEET", "DONE", "FORMATS", "MANIFEST", "MANIFEST_FORMAT", "MANIFEST_HASH", "OLD_PREFIX", "ROUND_SIZE", "TMP_PREFIX",
+    "BundleOptions", "BundleReport", "BundleWriter", "DiskFullError", "HouseholdFiles", "HouseholdModels", "HouseholdSource",
     "Households", "InputFile", "Item", "Packet", "Reporter", "RosterHouseholds", "RosterRefusedError", "Totals",
-    "adoption_sheet_context", "build_bundle", "packet_is_done", "packet_key", "plan_household_packet",
+    "adoption_sheet_context", "build_bundle", "disk_full_message", "packet_is_done", "packet_key", "plan_household_packet",
     "plan_village_packet", "read_done", "record_pages", "write_bundle",
 ]
+
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class DiskFullError(DocforgeError):
+    """The disk (or the user's quota) filled up while a bundle was written."""
+
+    exit_code = 1
+
+
+def disk_full_message(out: Path, e: OSError) -> str:
+    """What a full disk did to a bundle run: which path, what was finished, and how to go on."""
+    done, size = 0, 0
+    for root, dirs, files in os.walk(out):
+        dirs[:] = [d for d in dirs if not d.startswith((TMP_PREFIX, OLD_PREFIX))]
+        if DONE in files:
+            done += 1
+        for f in files:
+            with contextlib.suppress(OSError):
+                size += os.lstat(os.path.join(root, f)).st_size
+    where = e.filename or out
+    amount = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
+    return _("{where}: the disk is full ({why}). {done} packet(s) of {out} are finished ({amount}); no packet is "
+             "half-written (the unfinished one stays in a temporary folder that the next run removes) and "
+             "{manifest} is not written yet. Free some space and run the same command again: it keeps the finished "
+             "packets and builds the rest", where=where, why=e.strerror or "no space left", done=done, out=out,
+             amount=amount, manifest=MANIFEST)
 
 
 def build_bundle(village_file: Path | str, households: Households | Sequence[Path | str], out: Path | str,
@@ -145,9 +177,14 @@ def write_bundle(village: Village, village_input: InputFile,
     total = households.total()
 
     writer = BundleWriter(out, options, reporter, totals, pool=pool)
-    writer.open()
+    try:
+        writer.open()
+    except OSError as e:
+        raise InputError(_("-o {out}: cannot be used as the bundle folder ({why}); give a folder you may write to",
+                           out=out, why=e.strerror or e)) from None
     reporter.start(label or village.village.name, total)
     run: Run | None = None
+    finished = False
     try:
         run = Run(writer, common)
         run.spill.add("inputs", village_input.as_dict())
@@ -175,10 +212,19 @@ def write_bundle(village: Village, village_input: InputFile,
         roster_summary = households.summary()
         skipped = households.skipped()
         write_manifest(writer.out, options, common, totals, run.spill, run.warnings, roster_summary, skipped)
+        finished = True
+    except OSError as e:
+        if e.errno not in DISK_FULL:
+            raise
+        raise DiskFullError(disk_full_message(writer.out, e)) from None
     finally:
-        if run is not None:
-            run.spill.close()
-        writer.close()
+        try:
+            if run is not None:
+                run.spill.close()
+            writer.close()
+        except OSError:
+            if finished:  # a failure already on its way says more than this one
+                raise
         reporter.end()
     return BundleReport(writer.out, totals, run.warnings.as_list(), skipped, roster_summary, village.village.name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import inspect
 import json
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__, i18n
-from .errors import DocforgeError, InputError
+from .errors import DocforgeError, InputError, cannot_write, mask_ids, shown
 from .i18n import _, language
 from .models import DocumentKind
 
@@ -143,8 +144,14 @@ class DocforgeGroup(_Localized, click.Group):
         try:
             return super().invoke(ctx)
         except DocforgeError as e:
-            click.secho(_("error: {message}", message=e), fg="red", err=True)
+            # no identity number, whatever the source
+            click.secho(_("error: {message}", message=mask_ids(str(e))), fg="red", err=True)
             ctx.exit(e.exit_code)
+        except OSError as e:  # a path given on the command line that cannot be written: no traceback
+            if e.filename is None:
+                raise
+            click.secho(_("error: {message}", message=mask_ids(cannot_write(e.filename, e))), fg="red", err=True)
+            ctx.exit(1 if e.errno in (errno.ENOSPC, errno.EDQUOT) else 2)
 
 
 def parse_date(ctx, param, value: str | None) -> dt.date:
@@ -153,7 +160,8 @@ def parse_date(ctx, param, value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30") from None
+        raise click.BadParameter(_("{value} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30",
+                                   value=shown(value))) from None
 
 
 as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
@@ -488,8 +496,8 @@ def _echo_bundle_details(report, label: str = "", limit: int = 50) -> None:
         click.echo(f"{at}roster {roster['path']}: {_plural(roster['rows'], 'row')}, "
                    f"{roster['households']} valid households, {roster['skipped']} skipped")
     for s in report.skipped[:limit]:
-        click.secho(f"{at}skipped row {s['row']} (户编号 {s['household_id'] or '-'}): {'; '.join(s['reasons'])}",
-                    fg="yellow", err=True)
+        click.secho(mask_ids(f"{at}skipped row {s['row']} (户编号 {s['household_id'] or '-'}): "
+                             f"{'; '.join(s['reasons'])}"), fg="yellow", err=True)
     if len(report.skipped) > limit:
         click.secho(f"{at}... and {len(report.skipped) - limit} more skipped rows (manifest.json lists them all)",
                     fg="yellow", err=True)
@@ -595,8 +603,8 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
             _echo_bundle_details(v.report, v.folder)
     for v in county.failed:
         first = (v.error or "").splitlines()[0]
-        click.secho(f"failed: {v.folder}" + (f" ({v.village})" if v.village else "") + f": {first}", fg="red",
-                    err=True)
+        click.secho(mask_ids(f"failed: {v.folder}" + (f" ({v.village})" if v.village else "") + f": {first}"),
+                    fg="red", err=True)
     click.echo(f"wrote {output / COUNTY_SUMMARY}")
     click.echo(_summary(len(county.villages), county.totals, pdf, time.monotonic() - started,
                         [v.folder for v in county.failed]))

@@ -3,18 +3,58 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import InputError, mask_id
+from .errors import InputError, mask_ids
+from .i18n import _
 from .models import Household, Village
 
 M = TypeVar("M", bound=BaseModel)
-_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing what it would otherwise take silently or with a traceback:
+    a key given twice in one mapping (the last one would win), and a date that does not exist
+    (``2026-13-45`` matches YAML's timestamp pattern and then fails inside the constructor)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[object, int] = {}
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key: the base class says so
+                break
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, _("the key {key} is given twice (first on line {line}); keep one of the two",
+                                  key=repr(str(key)[:40]), line=first), key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as e:
+            raise yaml.constructor.ConstructorError(
+                None, None, _("{value} is not a date ({why}); write it as YYYY-MM-DD, e.g. 2026-11-30",
+                              value=repr(self.construct_scalar(node)[:40]), why=e), node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)  # type: ignore[type-var]
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(_("the key {key} is given twice in one object; keep one of the two", key=repr(key[:40])))
+        out[key] = value
+    return out
 
 
 def _read(path: Path) -> object:
@@ -28,11 +68,11 @@ def _read(path: Path) -> object:
         raise InputError(f"{path}: cannot be read: {e.strerror}") from None
     try:
         if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as e:
+            return json.loads(text, object_pairs_hook=_no_duplicates)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
+    except (yaml.YAMLError, ValueError, RecursionError) as e:
         # The parser quotes the offending line, which may hold an identity number: mask it.
-        why = _ID_LIKE.sub(lambda m: mask_id(m.group(0)), str(e))
+        why = mask_ids(str(e))[:2000].replace('in "<unicode string>", ', "at ")
         raise InputError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {why}") from None
 
 
@@ -43,6 +83,11 @@ def describe_errors(e: ValidationError) -> list[str]:
     for err in e.errors():
         loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "string_too_long" and isinstance(err.get("input"), str):
+            limit = err.get("ctx", {}).get("max_length")
+            msg = _("has {n} characters; at most {limit} fit where the document prints it: shorten it",
+                    n=len(err["input"]), limit=limit)
+        msg = mask_ids(msg)
         out.append(f"{loc}: {msg}")
     return out
 

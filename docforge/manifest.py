@@ -23,9 +23,9 @@ from typing import IO, Any
 
 from . import __version__
 from .errors import ConversionError
-from .fsutil import fsync_dir, sync_filesystem, write_json_stream
+from .fsutil import fsync_dir, sha256_file, sync_filesystem, write_atomic, write_json_stream
 from .models import Document, Finding
-from .packet import MANIFEST, MANIFEST_FORMAT, BundleOptions, Totals, read_done
+from .packet import MANIFEST, MANIFEST_FORMAT, MANIFEST_HASH, BundleOptions, Totals, read_done
 from .resolve import Resolver
 
 
@@ -131,4 +131,5 @@ def write_manifest(out: Path, options: BundleOptions, common: dict[str, Any], to
                  ("files", files())]
     sync_filesystem(out)
     write_json_stream(out / MANIFEST, manifest)
+    write_atomic(out / MANIFEST_HASH, f"{sha256_file(out / MANIFEST)}  {MANIFEST}\n".encode())
     fsync_dir(out)

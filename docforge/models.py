@@ -10,20 +10,84 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints,
+                      field_validator, model_validator)
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
-from .errors import mask_id
+from .errors import has_id_number, mask_id, shown
 from .i18n import _
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+# --------------------------------------------------------------------------- text
+
+#: Bidirectional controls (LRE RLE PDF LRO RLO, LRI RLI FSI PDI, LRM RLM ALM): they reorder what a
+#: reader sees without changing what the file holds, so printed text would differ from the data.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def text_problem(value: str, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be printed in a document exactly as written, or None.
+
+    One rule for every text of the inputs: no lone surrogate (a damaged or badly converted file;
+    XML cannot hold one), no control character (a line break only where ``multiline``), no
+    non-character (U+FFFE, U+FFFF), no bidirectional control, not blank, and no identity number
+    (it would be printed where only a name or an address belongs)."""
+    if not value.strip():
+        return _("is blank: write the text, or leave the field out")
+    for i, c in enumerate(value):
+        o = ord(c)
+        at = dict(code=f"U+{o:04X}", n=i + 1)
+        if 0xD800 <= o <= 0xDFFF:
+            return _("holds a lone surrogate ({code}) at character {n}, which no document can hold: the file was "
+                     "damaged or converted badly; type the text again", **at)
+        if (c in "\n\r" or unicodedata.category(c) in ("Zl", "Zp")) and not multiline:
+            return _("holds a line break at character {n}: write it on one line", n=i + 1)
+        if unicodedata.category(c) == "Cc" and c not in "\n\r":
+            return _("holds the control character {code} at character {n}, which does not print: delete it (it "
+                     "often comes from copying out of another program)", **at)
+        if o in (0xFFFE, 0xFFFF):
+            return _("holds the non-character {code} at character {n}: delete it", **at)
+        if o == 0xFFFD:
+            return _("holds U+FFFD (�) at character {n}, the mark of a character lost when the text was converted: "
+                     "type the text again", n=i + 1)
+        if c in _BIDI:
+            return _("holds the invisible direction mark {code} at character {n}, which changes the order in which "
+                     "the text shows: delete it", **at)
+    if has_id_number(value):
+        return _("holds what looks like an identity number: only the id_number fields take one")
+    return None
+
+
+def _check_text(value: object) -> object:
+    # before pydantic's own str validation, whose message for a lone surrogate says less
+    problem = text_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _text(max_length: int) -> object:
+    """A one-line text of at most ``max_length`` characters: what fits where the document prints it."""
+    return Annotated[str, StringConstraints(max_length=max_length), BeforeValidator(_check_text)]
+
+
+#: Lengths that the documents can print (a place in a title, a name in a party block, an address
+#: on one line of the 乙方 block); real values are far shorter.
+PlaceName = _text(40)
+PersonName = _text(40)
+Address = _text(120)
+Phone = _text(40)
+CLAUSE_MAX_CHARS = 5000  # a village file's own clause: one article, however long
 
 
 # --------------------------------------------------------------------------- places
@@ -136,7 +200,7 @@ NATIONAL = Jurisdiction(level=Level.national, name="中华人民共和国")
 
 
 class Place(Model):
-    name: str = Field(..., min_length=1, title="名称")
+    name: PlaceName = Field(..., min_length=1, title="名称")
     code: str | None = Field(None, pattern=r"^\d{6}(\d{3}|\d{6})?$", description="GB/T 2260 code",
                              title="行政区划代码",
                              json_schema_extra={"x-help": "GB/T 2260 代码：6、9 或 12 位数字，不知道可不填"})
@@ -145,9 +209,9 @@ class Place(Model):
 class Committee(Model):
     """The village committee (村民委员会), 甲方 of the agreements."""
 
-    name: str | None = Field(None, description="Full name; defaults to '<village>村民委员会'", title="全称",
+    name: Address | None = Field(None, description="Full name; defaults to '<village>村民委员会'", title="全称",
                              json_schema_extra={"x-help": "不填则为“村名＋村民委员会”"})
-    legal_representative: str = Field(..., min_length=1, description="法定代表人 (usually the 村主任)",
+    legal_representative: PersonName = Field(..., min_length=1, description="法定代表人 (usually the 村主任)",
                                       title="法定代表人", json_schema_extra={"x-help": "通常为村民委员会主任"})
 
 
@@ -265,9 +329,9 @@ class Village(Model):
     township: Place = Field(..., title="乡（镇、街道）")
     village: Place = Field(..., title="村")
     committee: Committee = Field(..., title="村民委员会")
-    signing_place: str | None = Field(None, description="签订地点; defaults to the committee's office", title="签订地点",
+    signing_place: Address | None = Field(None, description="签订地点; defaults to the committee's office", title="签订地点",
                                       json_schema_extra={"x-help": "不填则为“乡镇名＋村名＋村民委员会”"})
-    groups: list[str] = Field(default_factory=list, description="村民小组 names", title="村民小组",
+    groups: list[PlaceName] = Field(default_factory=list, description="村民小组 names", title="村民小组",
                               json_schema_extra={"x-help": "每行一个，如：第一村民小组"})
     charter: Adoption = Field(default_factory=Adoption, title="自治章程的通过与备案")
     convention: Adoption = Field(default_factory=Adoption, title="自治公约的通过与备案")
@@ -287,6 +351,14 @@ class Village(Model):
             if cl.jurisdiction is not None:
                 raise ValueError(_("clauses.{index} ('{clause}'): leave out 'jurisdiction'; the village file's "
                                    "clauses are the village's own", index=n, clause=cl.id))
+            # the village's own text, typed by the committee: the same rule as every input text
+            problem = text_problem(cl.text) if cl.text is not None else None
+            if problem is None and cl.text is not None and len(cl.text) > CLAUSE_MAX_CHARS:
+                problem = _("has {count} characters; at most {limit} fit one clause: split it into several",
+                            count=len(cl.text), limit=CLAUSE_MAX_CHARS)
+            if problem:
+                raise ValueError(_("clauses.{index}.text ('{clause}') {problem}", index=n, clause=cl.id,
+                                   problem=problem))
         for n, lay in enumerate(self.layout):
             if lay.jurisdiction is not None:
                 raise ValueError(_("layout.{index}: leave out 'jurisdiction'; the village file's layout is the "
@@ -354,12 +426,12 @@ def id_sex(number: str) -> Literal["male", "female"]:
 
 
 class Person(Model):
-    name: str = Field(..., min_length=1)
+    name: PersonName = Field(..., min_length=1)
     id_number: str | None = Field(None, description="18-character 居民身份证号码")
     birth_date: dt.date | None = None
-    registered_address: str | None = Field(None, description="户籍地址")
-    current_address: str | None = Field(None, description="现居住地址")
-    phone: str | None = Field(None, description="联系电话")
+    registered_address: Address | None = Field(None, description="户籍地址")
+    current_address: Address | None = Field(None, description="现居住地址")
+    phone: Phone | None = Field(None, description="联系电话")
 
     @field_validator("id_number", "phone", mode="before")
     @classmethod
@@ -386,7 +458,7 @@ class Person(Model):
 
 
 class Child(Model):
-    name: str | None = None
+    name: PersonName | None = None
     birth_date: dt.date | None = Field(None, description="left out when unknown (a roster gives only the last birth date)")
 
 
@@ -415,12 +487,43 @@ class Migration(str, Enum):
     inflow = "inflow"  # 流入
 
 
+#: Names Windows reserves for devices, with or without an extension (CON, CON.txt …).
+_WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                               *(f"LPT{i}" for i in range(1, 10)), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"})
+_WINDOWS_FORBIDDEN = '<>:"/\\|?*'
+#: A packet's folder is ``households/<id>``, staged as ``.tmp-households-<id>``: the id must leave
+#: room for that prefix in a file system's 255-byte name limit.
+HOUSEHOLD_ID_MAX_CHARS = 64
+HOUSEHOLD_ID_MAX_BYTES = 200
+
+
 def household_id_problem(hid: str) -> str | None:
-    """Why ``hid`` cannot be a 户编号 (it names the household's folder in a bundle), or None."""
-    if (not hid or hid.startswith(".") or any(c in hid for c in "/\\\0") or hid != hid.strip()
-            or len(hid) > 100 or any(ord(c) < 32 for c in hid)):
-        return (f"household id {hid!r} cannot name a folder of the bundle: use letters, digits, Chinese "
-                f"characters, '-' or '_' (no '/', no leading '.')")
+    """Why ``hid`` cannot be a 户编号 (it names the household's folder in a bundle, on Linux and on
+    Windows alike, and is printed in the manifest), or None. The message shows at most a short,
+    masked prefix of the value."""
+    if not hid:
+        return _("household id is empty: give each household its own 户编号")
+    what = _("household id {value} cannot name a folder", value=shown(hid))
+    fix = _("use letters, digits, Chinese characters, '-' or '_', e.g. 001 or 一组-03")
+    if has_id_number(hid):
+        return _("{what}: it is an identity number, and the 户编号 names the household's folder and is printed in "
+                 "the manifest, where no identity number may appear; {fix}", what=what, fix=fix)
+    text = text_problem(hid)
+    if text:
+        return _("{what}: it {problem}", what=what, problem=text)
+    bad = sorted({c for c in hid if c in _WINDOWS_FORBIDDEN or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")})
+    if bad:
+        chars = " ".join(repr(c) if c.isprintable() else f"U+{ord(c):04X}" for c in bad)
+        return _("{what}: it holds {chars}, which no folder name may hold (on Windows), or which is invisible; "
+                 "{fix}", what=what, chars=chars, fix=fix)
+    if hid.startswith(".") or hid.endswith((".", " ")) or hid != hid.strip():
+        return _("{what}: it begins with '.', or begins or ends with a space or '.'; {fix}", what=what, fix=fix)
+    if hid.split(".")[0].upper() in _WINDOWS_RESERVED:
+        return _("{what}: {name} is a device name on Windows; {fix}", what=what, name=hid.split(".")[0].upper(),
+                 fix=fix)
+    if len(hid) > HOUSEHOLD_ID_MAX_CHARS or len(hid.encode("utf-8")) > HOUSEHOLD_ID_MAX_BYTES:
+        return _("{what}: it is too long, at most {chars} characters and {bytes} bytes in UTF-8 (a Chinese "
+                 "character takes 3)", what=what, chars=HOUSEHOLD_ID_MAX_CHARS, bytes=HOUSEHOLD_ID_MAX_BYTES)
     return None
 
 
@@ -428,7 +531,7 @@ class Household(Model):
     """A household file: one married couple of childbearing age and what selects its agreements."""
 
     id: str = Field(..., min_length=1, description="户编号")
-    group: str = Field(..., min_length=1, description="村民小组")
+    group: PlaceName = Field(..., min_length=1, description="村民小组")
     husband: Person
     wife: Person
     marriage_date: dt.date | None = None
@@ -436,8 +539,8 @@ class Household(Model):
     hukou: HukouType = HukouType.agricultural
     contraception: Contraception = Contraception.none
     migration: Migration = Migration.resident
-    origin: str | None = Field(None, description="流入人口的户籍地 / 流出人口的户籍村")
-    destination: str | None = Field(None, description="流出人口的现居住地")
+    origin: Address | None = Field(None, description="流入人口的户籍地 / 流出人口的户籍村")
+    destination: Address | None = Field(None, description="流出人口的现居住地")
     plans_another_child: bool = Field(False, description="已生育一孩、计划再生育")
     certificate_valid_from: dt.date | None = Field(None, description="《婚育证明》有效期起")
     certificate_valid_to: dt.date | None = Field(None, description="《婚育证明》有效期止")
@@ -461,7 +564,49 @@ class Household(Model):
         if (self.certificate_valid_from and self.certificate_valid_to
                 and self.certificate_valid_to < self.certificate_valid_from):
             raise ValueError("certificate_valid_to is before certificate_valid_from")
+        for who in ("husband", "wife"):
+            born = getattr(self, who).born
+            if born is None:
+                continue
+            if self.marriage_date and self.marriage_date < born:
+                raise ValueError(f"marriage_date {self.marriage_date} is before the {who}'s birth ({born}); "
+                                 f"correct the date or the {who}'s identity number")
+            for i, child in enumerate(self.children):
+                if child.birth_date and child.birth_date < born:
+                    raise ValueError(f"children.{i}.birth_date {child.birth_date} is before the {who}'s birth "
+                                     f"({born}); correct the date")
         return self
+
+    #: How far back a date of the couple's may lie: a couple of childbearing age married and had its
+    #: children within this many years of the signing date.
+    MAX_YEARS_BACK: ClassVar[int] = 60
+
+    def date_problems(self, as_of: dt.date, today: dt.date | None = None) -> tuple[list[str], list[str]]:
+        """The household's dates that cannot be right, as (errors, warnings). An error: a date after
+        both the signing date ``as_of`` and ``today`` (it has not happened yet), or more than
+        :attr:`MAX_YEARS_BACK` years before the signing date. A warning: a date after the signing
+        date that has already passed (an agreement dated before the marriage it speaks of: the
+        seed's text at its date with today's households, say)."""
+        latest = max(as_of, today or dt.date.today())
+        earliest = as_of.replace(year=as_of.year - self.MAX_YEARS_BACK, day=min(as_of.day, 28))
+        dates = [("marriage_date", self.marriage_date),
+                 *((f"children.{i}.birth_date", c.birth_date) for i, c in enumerate(self.children))]
+        errors, warnings = [], []
+        for field, when in dates:
+            if when is None:
+                continue
+            if when > latest:
+                errors.append(_("{field}: {date} is after the signing date {as_of} (--as-of) and after today; a date "
+                                "that has not happened yet cannot be recorded: correct it",
+                                field=field, date=when, as_of=as_of))
+            elif when > as_of:
+                warnings.append(_("{field}: {date} is after the signing date {as_of} (--as-of): check the date or "
+                                  "the signing date", field=field, date=when, as_of=as_of))
+            elif when < earliest:
+                errors.append(_("{field}: {date} is more than {years} years before the signing date {as_of}, which "
+                                "cannot be right for a couple of childbearing age: correct it",
+                                field=field, date=when, years=self.MAX_YEARS_BACK, as_of=as_of))
+        return errors, warnings
 
     @property
     def last_birth(self) -> dt.date | None:

@@ -16,6 +16,10 @@ from .fsutil import sha256_bytes, sha256_file
 from .models import Household
 
 MANIFEST = "manifest.json"
+#: The manifest's own sha256, beside it (``sha256sum -c`` reads it): `verify` detects an edited
+#: manifest. It proves integrity (nothing changed by accident or by a careless hand), not
+#: authenticity: whoever edits the manifest can write a new hash too.
+MANIFEST_HASH = "manifest.json.sha256"
 DONE = ".done"
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"

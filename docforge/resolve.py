@@ -336,6 +336,11 @@ class Resolver:
         if kind.is_agreement and household is None and not blank:
             raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE "
                              f"(or --blank for a form with the parties left blank)")
+        date_warnings: list[str] = []
+        if household is not None:
+            problems, date_warnings = household.date_problems(self.as_of)
+            if problems:
+                raise InputError(f"household {household.id}: " + "; ".join(problems))
         tree = self.clause_tree(kind)
         layout = self.layout(kind)
         for c in layout.values():
@@ -371,7 +376,9 @@ class Resolver:
         doc = Document(kind=kind, title=title, adoption_line=adoption_line, as_of=self.as_of,
                        village=self.village.village.name,
                        household=household.id if household else None, blocks=blocks[1:],
-                       values=ctx.uses, findings=ctx.findings, removed=self._removed(tree))
+                       values=ctx.uses, findings=ctx.findings + [
+                           Finding(check="household_dates", document=kind.value, reason=w) for w in date_warnings],
+                       removed=self._removed(tree))
         if kind.is_agreement:
             doc.parties = self._parties(kind, household)
             doc.signature = [f"{filters.SIGNATURE_LABELS['party_a']}：", f"{filters.SIGNATURE_LABELS['party_b']}：",

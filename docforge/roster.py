@@ -32,11 +32,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from stdnum import numdb
 
 from .compact import IntTable, hash64
-from .errors import InputError, mask_id
+from .errors import InputError, cannot_write, mask_id, mask_ids, visible
 from .i18n import _
 from .inputs import describe_errors
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
@@ -484,8 +484,18 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
         delimiter = _sniff_delimiter(f.readline())
         f.seek(0)
         # A spreadsheet numbers records, not lines: a quoted cell may hold a line break.
-        for number, values in enumerate(csv.reader(f, delimiter=delimiter), start=1):
-            yield RawRow(number, list(values))
+        number = 0
+        try:
+            for number, values in enumerate(csv.reader(f, delimiter=delimiter), start=1):
+                yield RawRow(number, list(values))
+        except csv.Error as e:
+            if "field limit" in str(e):
+                limit = format(csv.field_size_limit(), ",")
+                raise InputError(_("{file}, row {row}: a cell is longer than {limit} characters, which no roster "
+                                   "cell is; a quote (\") left open often makes the rest of the file one cell: "
+                                   "check that row", file=path, row=number + 1, limit=limit)) from None
+            raise InputError(_("{file}, row {row}: not readable as CSV ({why})", file=path, row=number + 1,
+                               why=e)) from None
 
 
 def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
@@ -634,6 +644,11 @@ class Problem(Model):
     message: str
     fix: str
 
+    @field_validator("value", "message", "fix")
+    @classmethod
+    def _masked(cls, v: str | None) -> str | None:
+        return visible(mask_ids(v)) if v else v
+
     def where(self) -> str:
         parts = [f"row {self.row}" if self.row else None, f"column {self.column}" if self.column else None]
         return ", ".join(p for p in parts if p)
@@ -651,11 +666,22 @@ class Problem(Model):
 
 
 class SkippedRow(Model):
-    """A row ``iter_households(skip_bad=True)`` left out: for the command's output and the manifest."""
+    """A row ``iter_households(skip_bad=True)`` left out: for the command's output and the manifest.
+    Its 户编号 and reasons are kept with identity numbers masked, and the 户编号 cut short."""
 
     row: int
     household_id: str | None = None
     reasons: list[str]
+
+    @field_validator("household_id")
+    @classmethod
+    def _masked_id(cls, v: str | None) -> str | None:
+        return None if v is None else (mask_ids(v) if len(v) <= 64 else mask_ids(v)[:64] + "…")
+
+    @field_validator("reasons")
+    @classmethod
+    def _masked_reasons(cls, v: list[str]) -> list[str]:
+        return [mask_ids(r) for r in v]
 
 
 class ProblemStore:
@@ -838,7 +864,7 @@ class _Checker:
         if not is_blank(value):
             kind = self.roster.columns.get(index).kind if index in self.roster.columns else None
             text = str(value).strip()
-            shown = mask_id(text) if kind == "id" else _ID_LIKE.sub(lambda m: mask_id(m[0]), text[:60])
+            shown = mask_id(text) if kind == "id" else mask_ids(text)[:60]
         p = Problem(severity=severity, file=str(self.roster.path), row=row, column=column, column_index=index,
                     value=shown, message=message, fix=fix)
         self.report.store.add(p)
@@ -915,12 +941,17 @@ class _Checker:
                          "check the first six digits (an old county code on a real card is fine)",
                          n, self._at(key), number)
             self._check_duplicate_id(n, key, number)
+        earliest = self.as_of.replace(year=self.as_of.year - Household.MAX_YEARS_BACK, day=min(self.as_of.day, 28))
         for key in ("marriage_date", "last_birth_date"):
             when = ok.get(key)
             if when and when > self.as_of:
                 self.add("error", f"is after the as-of date {self.as_of.isoformat()}",
                          "correct the date (a date that has not happened yet cannot be recorded)",
                          n, self._at(key), when.isoformat())
+            elif when and when < earliest:
+                self.add("error", f"is more than {Household.MAX_YEARS_BACK} years before the as-of date "
+                                  f"{self.as_of.isoformat()}, which cannot be right for a couple of childbearing age",
+                         "correct the date", n, self._at(key), when.isoformat())
         married = ok.get("marriage_date")
         for key in ("husband_id", "wife_id"):
             if married and ok.get(key) and married < birth_date(ok[key]):
@@ -949,7 +980,7 @@ class _Checker:
             return
         problem = household_id_problem(hid)
         if problem:
-            self.add("error", problem, "write the 户编号 without '/' or '\\' and not starting with '.'", n,
+            self.add("error", problem, "give the household a 户编号 that can name a folder (see the reason)", n,
                      self._at("household_id"), hid)
             return
         first = self.household_rows.setdefault(hash64(hid), n)
@@ -1116,13 +1147,23 @@ _FORMATS = {"date": "yyyy-mm-dd", "id": "@", "text": "@"}
 
 
 def _atomic_save(save: Callable[[str], None], out: Path) -> Path:
-    """Write through a temporary file beside ``out``: an interrupted run leaves no half-written sheet."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    """Write through a temporary file beside ``out``: an interrupted run leaves no half-written sheet;
+    a path that cannot be written is an InputError naming it."""
+    if out.is_dir():
+        raise InputError(_("{path}: is a folder; give the .xlsx file to write, e.g. {example}", path=out,
+                           example=out / "roster.xlsx"))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as e:
+        raise InputError(cannot_write(out, e)) from None
     os.close(fd)
     try:
         save(tmp)
         os.replace(tmp, out)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(cannot_write(out, e)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,9 +1,18 @@
 """``docforge verify DIR``: re-check a bundle against its ``manifest.json``.
 
-Every file the manifest lists must exist with its sha256; every file in the folder must be listed
-(the manifest itself and the packets' ``.done`` records excepted). A leftover ``.tmp-*`` folder
-means an interrupted run. The manifest is read a piece at a time and the listed paths are kept as
-hashes, so a bundle of 100,000 households is checked in little memory.
+Every file the manifest lists must exist, as a regular file inside the bundle (not a symbolic
+link, nor reached through one), with its sha256; every file and folder in the bundle must be
+listed (the manifest, its hash and the packets' ``.done`` records excepted), so an added file or an
+added empty folder is found. ``manifest.json.sha256`` must hold the manifest's own hash, and each
+packet's ``.done`` record must list exactly the manifest's files of that packet with the same
+hashes, so an edited manifest or record is found too. A leftover ``.tmp-*`` folder means an
+interrupted run. The manifest is read a piece at a time and the listed paths are kept as hashes,
+so a bundle of 100,000 households is checked in little memory.
+
+What this proves is integrity, not authenticity: a bundle changed by accident, by a faulty copy or
+by a careless hand is found, but whoever can edit the files can also write a new manifest and new
+hashes. To prove who made a bundle, sign ``manifest.json.sha256`` (or the manifest) with a tool the
+recipients trust, e.g. ``gpg --detach-sign`` or ``ssh-keygen -Y sign``; the hash covers every file.
 """
 
 from __future__ import annotations
@@ -17,7 +26,12 @@ from typing import Any, Iterator
 
 from .compact import IdSet
 from .fsutil import sha256_file
-from .packet import DONE, MANIFEST, OLD_PREFIX, TMP_PREFIX
+from .i18n import _
+from .packet import DONE, MANIFEST, MANIFEST_HASH, OLD_PREFIX, TMP_PREFIX
+
+
+class Explained(str):
+    """A problem entry that carries its own reason (a plain entry is a path, and the report says why)."""
 
 
 @dataclass
@@ -36,8 +50,10 @@ class VerifyReport:
     def lines(self) -> list[str]:
         out = [f"error: {e}" for e in self.errors]
         out += [f"missing: {p} (listed in {MANIFEST}, not in the folder)" for p in self.missing]
-        out += [f"changed: {p} (its sha256 differs from {MANIFEST})" for p in self.changed]
-        out += [f"extra: {p} (not listed in {MANIFEST})" for p in self.extra]
+        out += [f"changed: {p}" if isinstance(p, Explained) else f"changed: {p} (its sha256 differs from {MANIFEST})"
+                for p in self.changed]
+        out += [f"extra: {p}" if isinstance(p, Explained) else f"extra: {p} (not listed in {MANIFEST})"
+                for p in self.extra]
         if self.ok:
             out.append(f"ok: {self.checked} files match {MANIFEST}")
         else:
@@ -132,18 +148,32 @@ def manifest_files(path: Path) -> Iterator[dict[str, Any]]:
         raise ValueError("no files list")
 
 
-def _walk(root: Path, rel: str, report: VerifyReport) -> Iterator[str]:
+def _walk(root: Path, rel: str, report: VerifyReport, listed: IdSet) -> Iterator[str]:
     """The files under ``root`` (paths relative to the bundle), folder by folder in name order;
-    a folder left by an interrupted run is reported, not entered."""
+    a folder left by an interrupted run is reported, not entered, and so is a folder that holds
+    no file the manifest lists (an added empty folder, say), or a symbolic link to a folder."""
     with os.scandir(root) as it:
         entries = sorted(it, key=lambda e: e.name)
+    holds_listed = False
     for e in entries:
-        if e.is_dir(follow_symlinks=False):
+        if e.is_symlink() and e.is_dir():
+            report.extra.append(Explained(_("{path}/ (a symbolic link to a folder, not part of a bundle)",
+                                            path=rel + e.name)))
+        elif e.is_dir(follow_symlinks=False):
             if e.name.startswith((TMP_PREFIX, OLD_PREFIX)):
-                report.extra.append(f"{rel}{e.name}/ (left by an interrupted run)")
+                report.extra.append(Explained(f"{rel}{e.name}/ (left by an interrupted run)"))
             else:
-                yield from _walk(Path(e.path), f"{rel}{e.name}/", report)
+                before = len(report.extra)
+                found = False
+                for path in _walk(Path(e.path), f"{rel}{e.name}/", report, listed):
+                    found = found or path in listed
+                    yield path
+                holds_listed = holds_listed or found
+                if not found and len(report.extra) == before:
+                    report.extra.append(Explained(_("{path}/ (a folder with no file that {manifest} lists)", path=rel + e.name,
+                                          manifest=MANIFEST)))
         else:
+            holds_listed = holds_listed or f"{rel}{e.name}" in listed
             yield f"{rel}{e.name}"
 
 
@@ -158,13 +188,20 @@ def verify_bundle(out: Path) -> VerifyReport:
         report.errors.append(f"{mpath}: no manifest; the bundle was not finished (re-run docforge bundle "
                              f"with the same options to finish it)")
         return report
+    _check_manifest_hash(out, report)
     listed = IdSet()
+    entries = IdSet()  # (path, sha256) of each listed file, for the .done records
+    real_out = Path(os.path.realpath(out))
     try:
-        for f in manifest_files(mpath):
+        for f in _files_and_packets(mpath, entries):
             rel, digest = f["path"], f["sha256"]
             listed.add(rel)
+            entries.add(_entry_key(f))
             path = out / rel
-            if not path.is_file():
+            if path.is_symlink() or (path.exists() and Path(os.path.realpath(path)) != real_out / rel):
+                report.changed.append(Explained(_("{path} (a symbolic link, or reached through one: a bundle holds files)",
+                                        path=rel)))
+            elif not path.is_file():
                 report.missing.append(rel)
             elif sha256_file(path) != digest:
                 report.changed.append(rel)
@@ -173,8 +210,62 @@ def verify_bundle(out: Path) -> VerifyReport:
     except (OSError, ValueError, KeyError, TypeError) as e:
         report.errors.append(f"{mpath}: unreadable manifest ({type(e).__name__}: {e})")
         return report
-    for rel in _walk(out, "", report):
-        if rel == MANIFEST or rel.rsplit("/", 1)[-1] == DONE or rel in listed:
+    for rel in _walk(out, "", report, listed):
+        if rel in (MANIFEST, MANIFEST_HASH) or rel in listed:
+            continue
+        if rel.rsplit("/", 1)[-1] == DONE:
+            _check_done(out, rel, entries, report)
             continue
         report.extra.append(rel)
     return report
+
+
+def _entry_key(entry: Any) -> str:
+    return json.dumps(entry, ensure_ascii=False, sort_keys=True)
+
+
+def _files_and_packets(path: Path, entries: IdSet) -> Iterator[dict[str, Any]]:
+    """The manifest's ``files`` entries, streamed; its ``packets`` go into ``entries`` on the way."""
+    seen = False
+    for key, entry in iter_json_lists(path):
+        if key == "packets":
+            entries.add(_entry_key({"packet": entry["name"], "key": entry["key"]}))
+        elif key == "files":
+            seen = True
+            yield entry
+    if not seen:
+        raise ValueError("no files list")
+
+
+def _check_manifest_hash(out: Path, report: VerifyReport) -> None:
+    """``manifest.json.sha256`` holds the manifest's own sha256."""
+    hpath = out / MANIFEST_HASH
+    try:
+        recorded = hpath.read_text(encoding="utf-8").split()[0] if not hpath.is_symlink() else ""
+    except (OSError, ValueError, IndexError):
+        report.errors.append(_("{path}: missing or unreadable: the manifest's own hash cannot be checked (re-run "
+                               "docforge bundle with the same options to write it)", path=hpath))
+        return
+    if recorded != sha256_file(out / MANIFEST):
+        report.changed.append(Explained(_("{manifest} (its sha256 differs from {hash}: the manifest was edited)",
+                                manifest=MANIFEST, hash=MANIFEST_HASH)))
+
+
+def _check_done(out: Path, rel: str, entries: IdSet, report: VerifyReport) -> None:
+    """A packet's ``.done`` record says what the manifest says of that packet: its name and key,
+    and each of its files' entries (path, hash, pages, contents …) exactly."""
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    try:
+        record = json.loads((out / rel).read_text(encoding="utf-8"))
+        if record["packet"] != folder or _entry_key({"packet": record["packet"], "key": record["key"]}) not in entries:
+            report.changed.append(Explained(_("{path} (its packet or key differs from {manifest})", path=rel,
+                                              manifest=MANIFEST)))
+            return
+        bad = [f["path"] for f in record["files"]
+               if _entry_key(f) not in entries or f["path"].rsplit("/", 1)[0] != folder]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        report.changed.append(Explained(_("{path} (unreadable: {why})", path=rel, why=type(e).__name__)))
+        return
+    if bad:
+        report.changed.append(Explained(_("{path} (says of {n} file(s) other than {manifest} does, e.g. {example})", path=rel,
+                                n=len(bad), manifest=MANIFEST, example=bad[0])))

@@ -27,7 +27,7 @@ from .assembly import assemble_pdf
 from .compact import IdSet
 from .errors import ConversionError, InputError
 from .fsutil import json_bytes, link_or_copy, sha256_file
-from .packet import DONE, MANIFEST, OLD_PREFIX, TMP_PREFIX, BundleOptions, Packet, Totals, record_pages
+from .packet import DONE, MANIFEST, MANIFEST_HASH, OLD_PREFIX, TMP_PREFIX, BundleOptions, Packet, Totals, record_pages
 from .progress import Reporter
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class BundleWriter:
                                  f"wait for it to finish") from None
             raise
         for p in entries:  # what an interrupted run left
-            if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name == f".{MANIFEST}.tmp":
+            if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name in (f".{MANIFEST}.tmp", f".{MANIFEST_HASH}.tmp"):
                 if p.is_dir():
                     shutil.rmtree(p, ignore_errors=True)
                 else:
@@ -91,6 +91,7 @@ class BundleWriter:
         # The old manifest no longer describes the folder once anything changes: it is written anew
         # at the end, and its absence marks an unfinished bundle.
         (out / MANIFEST).unlink(missing_ok=True)
+        (out / MANIFEST_HASH).unlink(missing_ok=True)
 
     def close(self) -> None:
         # A run that stopped early: its queued documents are dropped.

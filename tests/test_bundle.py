@@ -214,8 +214,10 @@ def test_bundle_files(bundle):
         assert (bundle / "households" / hid / DONE).is_file()
     assert not [p for p in bundle.rglob("*") if p.name.startswith(TMP_PREFIX)]
     on_disk = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*")
-               if p.is_file() and p.name != DONE and p.name != "manifest.json"}
+               if p.is_file() and p.name not in (DONE, "manifest.json", "manifest.json.sha256")}
     assert on_disk == files
+    digest = hashlib.sha256((bundle / "manifest.json").read_bytes()).hexdigest()
+    assert (bundle / "manifest.json.sha256").read_text() == f"{digest}  manifest.json\n"
 
 
 def test_manifest(bundle):

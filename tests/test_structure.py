@@ -32,7 +32,7 @@ KNOWN_PRIVATE = {
 }
 #: Modules over 600 lines, to be split.
 KNOWN_LONG = {"docforge.roster", "docforge.web.app", "docforge.resolve", "docforge.render.pdf", "docforge.cli",
-              "docforge.models"}
+              "docforge.models", "docforge.render.docx"}
 
 
 def _modules() -> dict[str, Path]:

@@ -32,8 +32,9 @@ from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
+from markupsafe import Markup, escape
 
-from ..errors import RenderError
+from ..errors import DocforgeError, InputError, RenderError, cannot_write, mask_ids, shown
 from ..fsutil import write_atomic
 from ..i18n import _
 from ..models import Document, DocumentKind
@@ -86,13 +87,59 @@ def jinja_env() -> ImmutableSandboxedEnvironment:
     return env
 
 
+def property_env() -> ImmutableSandboxedEnvironment:
+    """The environment of the core properties (title, subject …): plain text, not XML. python-docx
+    escapes what it stores, so escaping here too would print ``A&amp;B``; escaped markup from
+    `clean` is turned back into its text."""
+    env = _Environment(autoescape=False, undefined=StrictUndefined,
+                       finalize=lambda v: v.unescape() if isinstance(v, Markup) else v)
+    env.filters.update(jinja_env().filters)
+    return env
+
+
+class _DocxTemplate(DocxTemplate):
+    """docxtpl's template, its core properties rendered by `property_env`."""
+
+    def render_properties(self, context: dict[str, Any], jinja_env: Any = None) -> None:
+        super().render_properties(context, property_env())
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def check_complete(body: etree._Element, ctx: dict[str, Any], what: str, names: frozenset[str]) -> None:
+    """Fail unless every clause of the context (and its title and signature lines, where the
+    template reads them: ``names``) is in the rendered body: a document never holds less than its
+    clauses, whatever the template or the text did."""
+    paragraphs = "\n".join("".join(t.text or "" for t in p.iter(_W + "t")) for p in body.iter(_W + "p"))
+    expected: list[tuple[str, str]] = []
+    if "title" in names and isinstance(ctx.get("title"), str):
+        expected.append(("the title", ctx["title"]))
+    if "blocks" in names:
+        expected += ((f"clause {b.get('id')}", b.get("text", "")) for b in ctx.get("blocks") or ())
+    if "signature" in names:
+        expected += (("the signature lines", line) for line in ctx.get("signature") or ())
+    for where, text in expected:
+        text = text.unescape() if isinstance(text, Markup) else str(text)
+        if text and text not in paragraphs:
+            raise RenderError(_("{what}: the rendered document lacks {where} ({text}); nothing was written. The text "
+                                "or the template holds something that breaks the document", what=what, where=where,
+                                text=shown(text)))
+
+
 # Blocks set in a heading style of their own, never tightened (docforge.render.layout).
 _HEADINGS = frozenset({"title", "chapter", "section", "subsection"})
 
 
 def clean(text: str) -> str:
-    """Drop characters that would corrupt the XML or turn into docxtpl line/page breaks."""
-    return text.translate(_CLEAN)
+    """Drop characters that would corrupt the XML or turn into docxtpl line/page breaks (input
+    models refuse them; this guards plugin text). Text holding docxtpl's escaped tag markers
+    (``{_{`` ``}_}`` ``{_%`` ``%_}``, which docxtpl turns into ``{{`` … after rendering) comes back as
+    escaped markup whose ``_`` is a character reference, so it prints exactly as written."""
+    text = text.translate(_CLEAN)
+    if "{_" in text or "_}" in text:
+        return Markup(str(escape(text)).replace("{_", "{&#95;").replace("_}", "&#95;}"))
+    return text
 
 
 def context(doc: Document, copy_mark: str | None = None, page_total: bool = False,
@@ -107,7 +154,7 @@ def context(doc: Document, copy_mark: str | None = None, page_total: bool = Fals
         "parties": [{"role": p.role, "lines": [clean(x) for x in p.lines]} for p in doc.parties],
         "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": clean(b.text),
                     "display": clean(b.display), "depth": b.depth,
-                    "tight": 0 if b.type in _HEADINGS else layout.tightness(clean(b.display))}
+                    "tight": 0 if b.type in _HEADINGS else layout.tightness(b.display.translate(_CLEAN))}
                    for b in doc.blocks],
         "signature": [clean(s) for s in doc.signature],
         "copies": doc.copies,
@@ -137,7 +184,13 @@ def normalize_docx(data: bytes) -> bytes:
 def render_docx(doc: Document, template: Path | None = None, **ctx_options: Any) -> bytes:
     """Render ``doc`` with docxtpl: the straightforward path, one template load per document."""
     tpl_path = _template_of(doc, template)
-    return _rendering(tpl_path, doc.kind.value, _reference, context(doc, **ctx_options))
+    ctx = context(doc, **ctx_options)
+    data = _rendering(tpl_path, doc.kind.value, _reference, ctx)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        name = next((n for n in z.namelist() if n.endswith("document.xml")), "word/document.xml")
+        root = etree.fromstring(z.read(name), etree.XMLParser(resolve_entities=False, huge_tree=True))
+    check_complete(root, ctx, f"template {tpl_path} for {doc.kind.value}", compiled_template(tpl_path).body_names)
+    return data
 
 
 def _template_of(doc: Document, template: Path | None) -> Path:
@@ -149,11 +202,13 @@ def _rendering(tpl_path: Path, what: str | None, render: Any, ctx: dict[str, Any
     (and ``what`` it was rendering, when given)."""
     try:
         return render(tpl_path, ctx)
-    except RenderError:
+    except DocforgeError:
         raise
     except Exception as e:  # noqa: BLE001 - any template fault names the template
         failed = f"failed for {what}" if what else "failed"
-        raise RenderError(f"template {tpl_path} {failed}: {type(e).__name__}: {e}") from e
+        why = mask_ids(str(e))  # the fault may quote the whole of a value: a short prefix is enough
+        why = why if len(why) <= 300 else f"{why[:300]}… ({len(why)} characters)"
+        raise RenderError(f"template {tpl_path} {failed}: {type(e).__name__}: {why}") from e
 
 
 #: The most a template may unpack to, per part and in all (python-docx reads every part whole):
@@ -177,7 +232,7 @@ def check_template(tpl_path: Path) -> None:
 
 def _reference(tpl_path: Path, ctx: dict[str, Any]) -> bytes:
     check_template(tpl_path)
-    tpl = DocxTemplate(str(tpl_path))
+    tpl = _DocxTemplate(str(tpl_path))
     tpl.render(ctx, jinja_env=jinja_env(), autoescape=True)
     buf = io.BytesIO()
     tpl.save(buf)
@@ -326,14 +381,19 @@ def _finish(dst_xml: str) -> str:
 
 
 def _body_tree(body_xml: str) -> etree._Element:
-    """docxtpl's fix_tables: parse (recover=True) and widen/narrow table grids."""
-    if "tbl" not in body_xml:  # no table, nothing to fix: the parse alone
-        parser = getattr(_local, "recover", None)
-        if parser is None:
-            parser = _local.recover = etree.XMLParser(recover=True)
+    """docxtpl's fix_tables: parse and widen/narrow table grids. docxtpl parses with recover=True,
+    which on a character XML cannot hold silently drops the rest of the document; here the parse is
+    strict and such a body fails loudly (the same XML parses to the same tree either way)."""
+    parser = getattr(_local, "strict", None)
+    if parser is None:
+        parser = _local.strict = etree.XMLParser(resolve_entities=False, huge_tree=True)
+    try:
         tree = etree.fromstring(body_xml, parser)
-        if "w" in tree.nsmap:  # else fix_tables fails, and so should this
-            return tree
+    except (etree.XMLSyntaxError, ValueError) as e:
+        raise RenderError(_("the rendered document is not well-formed XML ({why}); nothing was written",
+                            why=mask_ids(str(e))[:200])) from None
+    if "tbl" not in body_xml and "w" in tree.nsmap:  # no table, nothing to fix; else fix_tables fails too
+        return tree
     return DocxTemplate.fix_tables(None, body_xml)  # uses nothing of the instance
 
 
@@ -422,7 +482,8 @@ class CompiledTemplate:
         self.fallback: str | None = None
         self.env = jinja_env()
         check_template(self.path)
-        tpl = DocxTemplate(str(self.path))
+        self.property_env = property_env()
+        tpl = _DocxTemplate(str(self.path))
         tpl.init_docx()
         docx = tpl.docx
         package = docx.part.package
@@ -436,7 +497,9 @@ class CompiledTemplate:
         # The body: docxtpl serialises <w:body> alone and, rendered, puts it in place of the old one.
         root = docx.element
         self.body_index = root.index(root.body)
-        self.body = self.env.from_string(tpl.patch_xml(tpl.get_xml()))
+        body_source = tpl.patch_xml(tpl.get_xml())
+        self.body = self.env.from_string(body_source)
+        self.body_names = frozenset(meta.find_undeclared_variables(self.env.parse(body_source)))
         self.shell = copy.deepcopy(root)
         self._roots = threading.local()
         placeholder = self.shell[self.body_index]
@@ -465,7 +528,7 @@ class CompiledTemplate:
             props = CoreProperties(etree.fromstring(self.core_xml, _oxml_parser()))
             for prop in _CORE_PROPERTIES:
                 text = getattr(props, prop)
-                self.core_templates.append((prop, text if _constant(text) else self.env.from_string(text)))
+                self.core_templates.append((prop, text if _constant(text) else self.property_env.from_string(text)))
                 if not _constant(text):
                     core_names |= meta.find_undeclared_variables(self.env.parse(text))
         self.core_names = tuple(sorted(core_names))
@@ -491,6 +554,7 @@ class CompiledTemplate:
         """The DOCX bytes for template context ``ctx``, as `render_docx` would write them."""
         body_xml = _finish(self.body.render(ctx))
         tree = _body_tree(body_xml)
+        check_complete(tree, ctx, f"template {self.path}", self.body_names)
         if "docPr" in body_xml:  # no docPr element without the name in the text
             DocxTemplate.fix_docpr_ids(types.SimpleNamespace(docx_ids_index=1000), tree)
         root = getattr(self._roots, "root", None)  # the document element, one per thread
@@ -570,10 +634,18 @@ def _fast(tpl_path: Path, ctx: dict[str, Any]) -> bytes:
 
 
 def write_docx(doc: Document, path: Path, **ctx_options: Any) -> Path:
-    """Render (fast path) and write atomically (a temporary file renamed into place)."""
+    """Render (fast path) and write atomically (a temporary file renamed into place); a path that
+    cannot be written is an InputError naming it, and leaves nothing behind."""
     data = render_docx_fast(doc, **ctx_options)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data, fsync=False)
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(_("-o {path}: is a folder; give the .docx file to write, e.g. {example}", path=path,
+                           example=path / "out.docx"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data, fsync=False)  # a failed write leaves no temporary file behind
+    except OSError as e:
+        raise InputError(cannot_write(path, e, len(data))) from None
     return path
 
 
