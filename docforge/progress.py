@@ -1,15 +1,20 @@
 """What a bundle run tells its user. :class:`Reporter` passes everything on as plain lines (a pipe,
 a log file, CI); on a terminal ``docforge bundle`` shows a progress bar on stderr instead
-(:class:`ProgressBar`: households done of all, documents, elapsed time; villages done of all in a
-county run).
+(:class:`ProgressBar`: households done of all, documents done and their rate, elapsed time and time
+left; villages done of all in a county run). A household counts when its packet is written and a
+document when it is (with PDF: when LibreOffice has converted it, each copy counted), not when
+they are planned.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from .i18n import _, ngettext
 
 Log = Callable[[str], None]
 
@@ -40,7 +45,10 @@ class Reporter:
         self._prefix = f"{label}: " if self._county else ""
 
     def advance(self, households: int = 0, documents: int = 0) -> None:
-        """Households planned, and their documents."""
+        """Households done (their packets written, or nothing to write), and documents written."""
+
+    def converted(self, documents: int) -> None:
+        """Documents converted to PDF (each copy counted). Called from the converters' threads."""
 
     def end(self) -> None:
         """The village's bundle is finished, or failed."""
@@ -67,12 +75,16 @@ class ProgressBar(Reporter):
     def __init__(self, console: Any = None) -> None:
         super().__init__()
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
 
         self.console = console or Console(stderr=True)
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
-            TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), console=self.console, auto_refresh=False)
+            TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), TextColumn("{task.fields[left]}"),
+            TimeRemainingColumn(), console=self.console, auto_refresh=False)
+        self._lock = threading.Lock()
+        self._started = 0.0
         self._county: Any = None
         self._village: Any = None
         self._documents = 0
@@ -132,20 +144,33 @@ class ProgressBar(Reporter):
 
     def villages(self, total: int) -> None:
         self._ensure_started()
-        self._county = self.progress.add_task("villages", total=total, unit="villages", extra="")
+        self._county = self.progress.add_task(_("villages"), total=total, unit=_("villages"), extra="",
+                                              left=_("left"))
 
     def start(self, label: str, total: int | None) -> None:
         self._ensure_started()
         self._documents = 0
         if self._village is not None:
             self.progress.remove_task(self._village)
-        self._village = self.progress.add_task(label, total=total, unit="households", extra="0 documents")
+        self._started = time.monotonic()
+        self._village = self.progress.add_task(label, total=total, unit=_("households"), extra=self._extra(),
+                                               left=_("left"))
+
+    def _extra(self) -> str:
+        seconds = time.monotonic() - self._started
+        rate = self._documents / seconds if self._documents and seconds > 0 else 0.0
+        return ngettext("{n} document, {rate} a second", "{n} documents, {rate} a second", self._documents,
+                        n=self._documents, rate=f"{rate:.1f}")
 
     def advance(self, households: int = 0, documents: int = 0) -> None:
-        if self._village is None:
-            return
-        self._documents += documents
-        self.progress.update(self._village, advance=households, extra=f"{self._documents} documents")
+        with self._lock:
+            if self._village is None:
+                return
+            self._documents += documents
+            self.progress.update(self._village, advance=households, extra=self._extra())
+
+    def converted(self, documents: int) -> None:
+        self.advance(0, documents)
 
     def end(self) -> None:
         if self._village is not None:
