@@ -129,38 +129,75 @@ _STAMP_CORE = (b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
 # --- the PDF side ---------------------------------------------------------------------------
 
 
+#: Where a page sets a line of text: ``BT`` then ``x y Td`` (LibreOffice's way).
+_TEXT_AT = re.compile(rb"BT\n(-?[\d.]+) (-?[\d.]+) Td ")
+
+
+def _blank_line(y: bytes) -> re.Pattern[bytes]:
+    """LibreOffice's block drawing the blank mark (one glyph, a hex string) on the line at ``y``."""
+    return re.compile(rb"q [^\n]*rg\nBT\n-?[\d.]+ " + re.escape(y) + rb" Td /[^\s/]+ [\d.]+ Tf<[0-9A-Fa-f]+>Tj\nET\nQ\n")
+
+
 class Stamper:
     """Stamps copy marks onto pages of one packet's writer: each stamp PDF's page becomes one
-    form XObject of the writer (its font embedded once), drawn underneath a copy's first page."""
+    form XObject of the writer (its font embedded once), drawn on a copy's first page where the
+    blank mark was, so that the page's text comes in the same order as in a copy converted whole
+    (header, mark, title …); where that block is not found, underneath the page's content."""
 
     def __init__(self, writer: PdfWriter):
         self.writer = writer
-        self._forms: dict[Path, IndirectObject] = {}
+        self._forms: dict[Path, tuple[IndirectObject, bytes | None]] = {}
+        self._parts: dict[tuple[int, bytes | None], tuple[IndirectObject, IndirectObject] | None] = {}
 
-    def _form(self, stamp_pdf: Path) -> IndirectObject:
+    def _form(self, stamp_pdf: Path) -> tuple[IndirectObject, bytes | None]:
         form = self._forms.get(stamp_pdf)
         if form is None:
             from pypdf import PdfReader
             from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
 
             page = PdfReader(stamp_pdf).pages[0]
+            data = page.get_contents().get_data()  # type: ignore[union-attr]
             stream = DecodedStreamObject()
             stream.update({
                 NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
                 NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in page.mediabox]),
                 NameObject("/Resources"): page["/Resources"].clone(self.writer),
             })
-            stream.set_data(page.get_contents().get_data())  # type: ignore[union-attr]
-            form = self._forms[stamp_pdf] = self.writer._add_object(stream)
+            stream.set_data(data)
+            at = _TEXT_AT.search(data)
+            form = self._forms[stamp_pdf] = (self.writer._add_object(stream.flate_encode()),
+                                             at.group(2) if at else None)
         return form
 
+    def _split(self, page: PageObject, y: bytes | None) -> tuple[IndirectObject, IndirectObject] | None:
+        """The page's content before and after its blank mark's block (once per conversion: its
+        copies share their pages' content), or None when the block is not found."""
+        from pypdf.generic import DecodedStreamObject
+
+        contents = page.raw_get("/Contents")
+        key = (getattr(contents, "idnum", id(contents)), y)
+        if key not in self._parts:
+            parts = None
+            data = page.get_contents().get_data()  # type: ignore[union-attr]
+            found = list(_blank_line(y).finditer(data)) if y is not None else []
+            if len(found) == 1:
+                halves = []
+                for chunk in (data[:found[0].start()], data[found[0].end():]):
+                    stream = DecodedStreamObject()
+                    stream.set_data(chunk)
+                    halves.append(self.writer._add_object(stream.flate_encode()))
+                parts = (halves[0], halves[1])
+            self._parts[key] = parts
+        return self._parts[key]
+
     def stamp(self, page: PageObject, stamp_pdf: Path) -> None:
-        """Draw the stamp underneath ``page`` (a page of this writer). The page's resources and
-        contents, shared with the other copies of the same conversion, are not changed: the page
-        gets its own resource dictionary and contents array."""
+        """Draw the stamp on ``page`` (a page of this writer). The page's resources and contents,
+        shared with the other copies of the same conversion, are not changed: the page gets its
+        own resource dictionary and contents array."""
         from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-        form = self._form(stamp_pdf)
+        form, y = self._form(stamp_pdf)
+        parts = self._split(page, y)
         resources = DictionaryObject(page["/Resources"].get_object())
         xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
         xobjects[NameObject(FORM_NAME)] = form
@@ -168,9 +205,13 @@ class Stamper:
         page[NameObject("/Resources")] = resources
         draw = DecodedStreamObject()
         draw.set_data(f"q {FORM_NAME} Do Q\n".encode("ascii"))
-        contents = page["/Contents"]
-        rest = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject([self.writer._add_object(draw), *rest])
+        ref = self.writer._add_object(draw)
+        if parts is not None:
+            page[NameObject("/Contents")] = ArrayObject([parts[0], ref, parts[1]])
+        else:
+            contents = page.raw_get("/Contents")
+            rest = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+            page[NameObject("/Contents")] = ArrayObject([ref, *rest])
 
 
 _stamps: dict[tuple[str, str], bytes] = {}
