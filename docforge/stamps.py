@@ -22,6 +22,7 @@ the mark in a header or a table, a very long holder name) is converted copy by c
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -52,9 +53,9 @@ _HEADER_FOOTER = re.compile(r"word/(header|footer)\d*\.xml")
 _PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True)
 
 
-def _members(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return {name: z.read(name) for name in z.namelist()}
+def _listing(z: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
+    """Each member's CRC and size (what tells two members apart without inflating them)."""
+    return {i.filename: (i.CRC, i.file_size) for i in z.infolist()}
 
 
 def _first_paragraph(body: etree._Element) -> etree._Element | None:
@@ -75,14 +76,15 @@ def stampable(blank: bytes, copy: bytes, mark: str) -> bool:
     paragraph and short enough to stay on one line."""
     if not mark or len(mark) > MAX_MARK or "\n" in mark:
         return False
-    a, b = _members(blank), _members(copy)
-    if a.keys() != b.keys() or any(a[n] != b[n] for n in a if n != _DOCUMENT):
-        return False
+    with zipfile.ZipFile(io.BytesIO(blank)) as za, zipfile.ZipFile(io.BytesIO(copy)) as zb:
+        la, lb = _listing(za), _listing(zb)
+        if la.keys() != lb.keys() or _DOCUMENT not in la or any(la[n] != lb[n] for n in la if n != _DOCUMENT):
+            return False
+        a, b = za.read(_DOCUMENT), zb.read(_DOCUMENT)
     escaped = str(escape(mark)).encode("utf-8")
-    swapped = b[_DOCUMENT].replace(b">" + escaped + b"</w:t>", b">" + BLANK_MARK.encode("utf-8") + b"</w:t>", 1)
-    if swapped != a[_DOCUMENT]:
+    if b.replace(b">" + escaped + b"</w:t>", b">" + BLANK_MARK.encode("utf-8") + b"</w:t>", 1) != a:
         return False
-    body = etree.fromstring(a[_DOCUMENT], _PARSER).find(f"{{{_W}}}body")
+    body = etree.fromstring(a, _PARSER).find(f"{{{_W}}}body")
     first = _first_paragraph(body) if body is not None else None
     return first is not None and _text(first) == BLANK_MARK
 
@@ -138,6 +140,16 @@ def _blank_line(y: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"q [^\n]*rg\nBT\n-?[\d.]+ " + re.escape(y) + rb" Td /[^\s/]+ [\d.]+ Tf<[0-9A-Fa-f]+>Tj\nET\nQ\n")
 
 
+@functools.lru_cache(maxsize=64)
+def _stamp_page(stamp_pdf: Path) -> tuple[PageObject, bytes]:
+    """A stamp's page and its content, read once in a process: a stamp PDF is named for its DOCX's
+    hash (see `docforge.writer`) and a DOCX always converts to the same PDF."""
+    from pypdf import PdfReader
+
+    page = PdfReader(stamp_pdf).pages[0]
+    return page, page.get_contents().get_data()  # type: ignore[union-attr]
+
+
 class Stamper:
     """Stamps copy marks onto pages of one packet's writer: each stamp PDF's page becomes one
     form XObject of the writer (its font embedded once), drawn on a copy's first page where the
@@ -152,11 +164,9 @@ class Stamper:
     def _form(self, stamp_pdf: Path) -> tuple[IndirectObject, bytes | None]:
         form = self._forms.get(stamp_pdf)
         if form is None:
-            from pypdf import PdfReader
             from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
 
-            page = PdfReader(stamp_pdf).pages[0]
-            data = page.get_contents().get_data()  # type: ignore[union-attr]
+            page, data = _stamp_page(stamp_pdf)
             stream = DecodedStreamObject()
             stream.update({
                 NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
