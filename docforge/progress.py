@@ -158,9 +158,9 @@ class ProgressBar(Reporter):
 
     def _extra(self) -> str:
         seconds = time.monotonic() - self._started
-        rate = self._documents / seconds if self._documents and seconds > 0 else 0.0
+        rate = "{:.1f}".format(self._documents / seconds if self._documents and seconds > 0 else 0.0)
         return ngettext("{n} document, {rate} a second", "{n} documents, {rate} a second", self._documents,
-                        n=self._documents, rate=f"{rate:.1f}")
+                        n=self._documents, rate=rate)
 
     def advance(self, households: int = 0, documents: int = 0) -> None:
         with self._lock:
