@@ -27,7 +27,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lxml import etree
 from markupsafe import escape
@@ -208,8 +208,9 @@ class Stamper:
 
         form, y = self._form(stamp_pdf)
         parts = self._split(page, y)
-        resources = DictionaryObject(page["/Resources"].get_object())
-        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+        resources = DictionaryObject(cast(DictionaryObject, page["/Resources"].get_object()))
+        old = resources.get("/XObject")
+        xobjects = DictionaryObject(cast(DictionaryObject, old.get_object()) if old is not None else {})
         xobjects[NameObject(FORM_NAME)] = form
         resources[NameObject("/XObject")] = xobjects
         page[NameObject("/Resources")] = resources
