@@ -6,7 +6,9 @@ Once a round holds ``round_size`` documents (and at the end), its DOCX files go 
 :class:`docforge.render.pdfpool.Pool` (``jobs`` long-lived LibreOffice instances, started with the
 first packet to convert), and each packet's PDF is merged, in order. With ``jobs`` 1 one thing
 happens at a time (a round is converted, then its packets merged); with more, packets are merged
-and the next ones planned while LibreOffice converts, at most two rounds in flight.
+and the next ones planned while LibreOffice converts, at most two rounds in flight. An agreement's
+copies are converted once, with each distinct copy mark converted once per run as a stamp and drawn
+onto its copy's first page when the packet is assembled (:mod:`docforge.stamps`).
 
 A complete packet directory is renamed into place (``os.replace``). An interrupted run (even
 ``kill -9``) leaves finished packets and temporary directories, never a half-written packet; the
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 
     from .render.pdfpool import Pool
 
+
 def conversion_stems(packet: Packet) -> dict[str, int]:
     """The packet's DOCX files to convert (their stems), each with the number of documents it
     stands for: an agreement converted once for its copies counts each copy."""
@@ -44,6 +47,10 @@ def conversion_stems(packet: Packet) -> dict[str, int]:
         stem = item.pdf_source or item.stem
         stems[stem] = stems.get(stem, 0) + 1
     return stems
+
+
+#: Documents a LibreOffice instance gets in a writer's first round.
+FIRST_ROUND = 8
 
 
 #: A packet's documents being converted: stem -> (the DOCX handed over, its PDF or failure to come).
@@ -205,7 +212,11 @@ class BundleWriter:
             return
         self._pool_started()  # LibreOffice starts while the next packets are planned
         conversions = len(conversion_stems(packet))
-        if self._pending and self._pending_docs + conversions > self.options.round_size:
+        # The first round is small, so that LibreOffice starts converting while the rest is planned
+        # (a county's villages one after the other each begin with one).
+        size = self.options.round_size if self._converted_count else min(self.options.round_size,
+                                                                          FIRST_ROUND * self.options.jobs)
+        if self._pending and self._pending_docs + conversions > size:
             self._submit_round()
         self._pending.append(packet)
         self._pending_docs += conversions
