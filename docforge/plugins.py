@@ -8,7 +8,9 @@ Environment:
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import inspect
 import os
 import sys
 from dataclasses import dataclass, field
@@ -41,12 +43,32 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     jurisdictions: list[Jurisdiction] = field(default_factory=list)
     error: str | None = None
+    # what went wrong: "import" (the module did not import), "invalid" (it imported, but its hooks or
+    # jurisdictions are wrong), "duplicate" (a second distribution under a name already taken)
+    error_kind: str | None = None
 
     def as_dict(self) -> dict:
         return {"name": self.name, "version": self.version, "module": self.module,
                 "distribution": self.distribution, "default": self.default, "hooks": self.hooks,
                 "jurisdictions": [j.model_dump(mode="json") for j in self.jurisdictions],
-                "error": self.error}
+                "error": self.error, "error_kind": self.error_kind}
+
+    def error_line(self) -> str:
+        """The failure as one line: ``Error importing plugin "X": …`` only when the import failed."""
+        if self.error_kind == "import":
+            return f'Error importing plugin "{self.name}": {self.error}'
+        return f'Invalid plugin "{self.name}": {self.error}'
+
+    def fix(self) -> str:
+        """How to get past the failure, for the kind of failure it is."""
+        exclude = "or exclude it with DOCFORGE_LOAD_PLUGINS=<the plugins to load>"
+        if self.error_kind == "import":
+            return (f"Fix or reinstall it (pip install --force-reinstall {self.distribution or self.name}), "
+                    f"{exclude}.")
+        if self.error_kind == "duplicate":
+            return f"Uninstall one of the two distributions (pip uninstall {self.distribution or self.name}), {exclude}."
+        return (f"Fix the plugin (docforge plugin check {self.name.split(' ')[0]} lists every problem), "
+                f"{exclude}.")
 
 
 class PluginManager(pluggy.PluginManager):
@@ -60,28 +82,38 @@ class PluginManager(pluggy.PluginManager):
 
     def register_plugin(self, plugin: object, name: str, version: str | None = None,
                         distribution: str | None = None, default: bool = False) -> PluginInfo:
+        """Register ``plugin`` unless its hook implementations or its jurisdictions are wrong; then it
+        is kept out and reported (``info.error``) with every problem found."""
         module = getattr(plugin, "__name__", type(plugin).__name__)
         info = PluginInfo(name=name, version=version, module=module, distribution=distribution, default=default)
+        self.infos[name] = info
+        problems = hookimpl_problems(self, plugin)
+        try:  # whom it serves, so that villages elsewhere still render (require_healthy)
+            info.jurisdictions = _declared_jurisdictions(plugin)
+        except Exception as e:  # noqa: BLE001 - a broken plugin must not break the others
+            problems.append(f"docforge_jurisdictions failed: {type(e).__name__}: {e}")
+        else:
+            if not info.jurisdictions and _implements_hooks(self, plugin):
+                problems.append("it declares no jurisdiction: implement docforge_jurisdictions() returning "
+                                "the places it speaks for, e.g. [Jurisdiction(level=\"province\", name=\"河南省\", "
+                                "code=\"410000\")]; docforge calls a plugin's hooks only for villages there")
+        if problems:
+            info.error, info.error_kind = "; ".join(problems), "invalid"
+            return info
         try:
             self.register(plugin, name=name)
             self.check_pending()
-        except pluggy.PluginValidationError as e:
+        except pluggy.PluginValidationError as e:  # what hookimpl_problems does not foresee
             self.unregister(name=name)
-            info.error = f"invalid hook implementation: {e}"
-            try:  # whom it serves, so that villages elsewhere still render (require_healthy)
-                info.jurisdictions = _declared_jurisdictions(plugin)
-            except Exception:  # noqa: BLE001 - then it may serve any village
-                pass
-            self.infos[name] = info
+            info.error, info.error_kind = f"invalid hook implementation: {e}", "invalid"
             return info
         info.hooks = sorted(c.name for c in self.get_hookcallers(plugin) or [])
-        try:
-            info.jurisdictions = _declared_jurisdictions(plugin)
-        except Exception as e:  # noqa: BLE001 - a broken plugin must not break the others
-            self.unregister(name=name)
-            info.error = f"docforge_jurisdictions failed: {type(e).__name__}: {e}"
-        self.infos[name] = info
         return info
+
+    def serves(self, plugin_name: str, places: list[Jurisdiction]) -> bool:
+        """Whether the plugin declared a jurisdiction of the place chain ``places``: only then are its
+        hooks called for that village."""
+        return any(j.matches(p) for j in self.infos[plugin_name].jurisdictions for p in places)
 
     def info_of(self, plugin_name: str) -> PluginInfo:
         return self.infos[plugin_name]
@@ -105,11 +137,59 @@ class PluginManager(pluggy.PluginManager):
         for info in self.failed:
             serves = [j for j in info.jurisdictions if any(j.matches(p) for p in places)]
             if serves or not info.jurisdictions:
-                raise PluginError(
-                    f'Error importing plugin "{info.name}": {info.error}. It may serve this village\'s '
-                    f"jurisdictions, so docforge stops here. Fix or reinstall it "
-                    f"(pip install --force-reinstall {info.distribution or info.name}), or exclude it with "
-                    f"DOCFORGE_LOAD_PLUGINS=<the plugins to load>.")
+                why = ("It serves " + "、".join(str(j) for j in serves) if serves
+                       else "It declares no jurisdiction, so it may serve this village")
+                line = info.error_line()
+                raise PluginError(f"{line}{'' if line.endswith(('.', '?')) else '.'} {why}, so docforge stops "
+                                  f"here. {info.fix()}")
+
+
+def hookimpl_problems(pm: pluggy.PluginManager, plugin: object) -> list[str]:
+    """What is wrong with ``plugin``'s hook implementations, each as a sentence with its fix: an
+    unknown hook name (with the nearest real one), an argument the hook does not have, an argument
+    with a default value (pluggy passes nothing for it, so it would silently keep its default)."""
+    problems: list[str] = []
+    hooks = sorted(n for n in dir(pm.hook) if n.startswith("docforge_"))
+    for attr in dir(plugin):
+        try:
+            opts = pm.parse_hookimpl_opts(plugin, attr)
+        except Exception:  # noqa: BLE001 - an attribute that cannot be read is no hook
+            continue
+        if opts is None:
+            continue
+        fn = getattr(plugin, attr)
+        if attr not in hooks:
+            near = difflib.get_close_matches(attr, hooks, n=1, cutoff=0.6)
+            problems.append(f"unknown hook '{attr}'" + (f" — did you mean '{near[0]}'?" if near else
+                            f" (the hooks are {', '.join(hooks)})"))
+            continue
+        spec_args = list(inspect.signature(getattr(pm.hook, attr).spec.function).parameters)
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        for prm in params:
+            if prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
+                problems.append(f"hook {attr} takes *{prm.name}: list the arguments it uses by name "
+                                f"({', '.join(spec_args)})")
+                continue
+            if prm.default is not prm.empty:
+                problems.append(f"hook {attr} gives its argument '{prm.name}' a default value "
+                                f"({prm.name}={prm.default!r}); pluggy never passes an argument that has a default, "
+                                f"so it would always be {prm.default!r}: write {attr}({', '.join(p for p in spec_args)}) "
+                                f"without defaults")
+            elif prm.name not in spec_args and prm.name != "self":
+                near = difflib.get_close_matches(prm.name, spec_args, n=1, cutoff=0.6)
+                problems.append(f"hook {attr} takes an argument '{prm.name}' the hook does not have"
+                                + (f" — did you mean '{near[0]}'?" if near else "")
+                                + f" (its arguments: {', '.join(spec_args) or 'none'})")
+    return problems
+
+
+def _implements_hooks(pm: pluggy.PluginManager, plugin: object) -> bool:
+    """Whether ``plugin`` implements a hook other than docforge_jurisdictions."""
+    return any(a != "docforge_jurisdictions" and pm.parse_hookimpl_opts(plugin, a) is not None
+               for a in dir(plugin) if a.startswith("docforge_"))
 
 
 def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
@@ -186,7 +266,7 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
             except Exception as e:  # noqa: BLE001 - report by name, keep going
                 pm.infos[key] = PluginInfo(name=key, version=version, module=ep.value, distribution=dist_name,
                                            jurisdictions=_metadata_jurisdictions(ep),
-                                           error=f"{type(e).__name__}: {e}")
+                                           error=f"{type(e).__name__}: {e}", error_kind="import")
                 continue
             if key != ep.name:
                 taken = pm.infos[ep.name]
@@ -197,7 +277,7 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
                 pm.infos[key] = PluginInfo(
                     name=key, version=version, module=ep.value, distribution=dist_name, jurisdictions=places,
                     error=f'the plugin name "{ep.name}" is already taken by {taken.distribution or taken.module}; '
-                          f"uninstall one of the two")
+                          f"uninstall one of the two", error_kind="duplicate")
                 continue
             pm.register_plugin(plugin, name=ep.name, version=version, distribution=dist_name)
     for i, plugin in enumerate(extra):

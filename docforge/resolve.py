@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ConflictError, InputError, MissingValueError, PluginError
+from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
 from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
                      Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
                      ValueUse, Village)
@@ -58,29 +58,32 @@ class Resolver:
     # ------------------------------------------------------------------ collection
 
     def collect(self, hook_name: str, model: type[T], **kwargs: Any) -> list[Contributed]:
-        """Call ``hook_name`` on each plugin separately, validate what it returns, attach provenance
-        and keep what applies to this village on ``as_of``."""
+        """Call ``hook_name`` on each plugin that serves this village (one of its declared
+        jurisdictions is in the place chain; the others are never called, so a failure stops only a
+        plugin's own villages), validate what it returns, attach provenance and keep what applies to
+        this village on ``as_of``."""
         kwargs = {"places": self.places, "as_of": self.as_of, **kwargs}
         hook = getattr(self.pm.hook, hook_name)
         out: list[Contributed] = []
         for impl in hook.get_hookimpls():
             info = self.pm.info_of(impl.plugin_name)
+            if not self.pm.serves(info.name, self.places):
+                continue
             try:
                 result = self.pm.call_one(hook_name, impl, kwargs)
+            except DocforgeError:
+                raise
             except Exception as e:  # noqa: BLE001 - name the plugin that failed
                 raise PluginError(f'plugin "{info.name}" failed in {hook_name}: {type(e).__name__}: {e}') from e
             if result is None:
                 continue
-            items = result if isinstance(result, (list, tuple)) else [result]
-            for n, raw in enumerate(items):
+            for n, raw in enumerate(_returned_items(result, model, info.name, hook_name)):
                 item = self._validate(raw, model, info.name, hook_name, n)
                 if "jurisdiction" in type(item).model_fields:
-                    jur = item.jurisdiction or self._default_jurisdiction(info, hook_name)
+                    jur = _declared(item.jurisdiction, info, hook_name, item, n) if item.jurisdiction \
+                        else self._default_jurisdiction(info, hook_name)
                 else:  # e.g. a Finding: it applies where its plugin speaks
-                    jur = next((j for j in info.jurisdictions if any(j.matches(p) for p in self.places)),
-                               None if info.jurisdictions else self.places[0])
-                    if jur is None:
-                        continue
+                    jur = next(j for j in info.jurisdictions if any(j.matches(p) for p in self.places))
                 if not any(jur.matches(p) for p in self.places):
                     continue
                 if hasattr(item, "in_force") and isinstance(item, (Amount, PolicyValue, Clause, TemplateOverride)) \
@@ -99,14 +102,15 @@ class Resolver:
             return model.model_validate(raw)
         except ValidationError as e:
             raise PluginError(f'plugin "{plugin}" returned an invalid {model.__name__} from {hook} '
-                              f"(item {n + 1}): {e}") from e
+                              f"({_item_name(raw, n)}): {_pydantic_errors(e)}") from e
 
     @staticmethod
     def _default_jurisdiction(info, hook_name: str) -> Jurisdiction:
         if len(info.jurisdictions) == 1:
             return info.jurisdictions[0]
         raise PluginError(f'plugin "{info.name}" returned a contribution from {hook_name} without a '
-                          f"jurisdiction, and it declares {len(info.jurisdictions)} jurisdictions; "
+                          f"jurisdiction, and it declares {len(info.jurisdictions)} jurisdictions "
+                          f"({'、'.join(str(j) for j in info.jurisdictions)}); "
                           f"set jurisdiction= on each contribution")
 
     def winners(self, contributed: list[Contributed], key: Callable[[Any], str],
@@ -124,10 +128,7 @@ class Resolver:
             k = key(c.item)
             prev = first.setdefault((k, c.rank), c)
             if prev is not c and value(c.item) != value(prev.item):
-                a, b = prev.provenance, c.provenance
-                raise ConflictError(
-                    f"{what} '{k}' for {a.jurisdiction}: plugin \"{a.plugin}\" says {value(prev.item)!s}, "
-                    f"plugin \"{b.plugin}\" says {value(c.item)!s}. Uninstall one of them, or make them agree.")
+                raise _conflict(f"{what} '{k}'", prev, c, value(prev.item), value(c.item))
             cur = best.get(k)
             if cur is None or c.rank > cur.rank:
                 best[k] = c
@@ -270,10 +271,102 @@ class Resolver:
         return f"{filters.blank_date()}至{filters.blank_date()}。"
 
     def legal_findings(self, doc: Document) -> list[Finding]:
-        found: list[Finding] = []
-        for c in self.collect("docforge_legal_checks", Finding, document=doc, village=self.village):
-            found.append(c.item)
-        return found
+        """Every plugin's findings for ``doc`` (see :meth:`_complete_finding`), then the warnings
+        about the village file's place names and codes."""
+        found = [self._complete_finding(c, doc)
+                 for c in self.collect("docforge_legal_checks", Finding, document=doc, village=self.village)]
+        return found + self.place_warnings()
+
+    def _complete_finding(self, c: Contributed, doc: Document) -> Finding:
+        """What a check left out, filled by the engine: ``checked_by`` is the plugin that returned the
+        finding; ``plugin`` (left empty) the plugin that supplied the clause it names, else the one
+        that returned it; ``law`` given as an instrument id becomes its name, and ``version`` the
+        version in force on the as-of date."""
+        f: Finding = c.item
+        update: dict[str, Any] = {"checked_by": c.provenance.plugin}
+        if not f.plugin:
+            block = next((b for b in doc.blocks if b.id == f.clause), None) if f.clause else None
+            update["plugin"] = block.provenance.plugin if block else c.provenance.plugin
+        if f.law:
+            inst = self.instruments().get(f.law)
+            if inst is not None:
+                version = inst.item.version_on(self.as_of)
+                update["law"] = (version.name if version and version.name else None) or inst.item.name
+                if not f.version and version:
+                    update["version"] = version.label
+        return f.model_copy(update=update)
+
+    def place_warnings(self) -> list[Finding]:
+        """A place of the village file whose name is a plugin's jurisdiction but whose code is not (or
+        the reverse): that plugin does not apply to the village, which is most likely a typo."""
+        if "place_warnings" in self._cache:
+            return self._cache["place_warnings"]
+        out: list[Finding] = []
+        for place in self.places:
+            for info in self.pm.infos.values():
+                for j in info.jurisdictions:
+                    if j.level != place.level or j.matches(place) or not j.code or not place.code:
+                        continue
+                    if j.name == place.name or j.code == place.code:
+                        field = "code" if j.name == place.name else "name"
+                        out.append(Finding(
+                            check="place.mismatch", plugin=info.name, checked_by="docforge",
+                            reason=f"the village file's {place.level.value} is {place.name} ({place.code}), but "
+                                   f"plugin \"{info.name}\" speaks for {j.name} ({j.code}): the {field}s differ, "
+                                   f"so the plugin does not apply to this village. Correct the {field} in the "
+                                   f"village file (or in the plugin) if they are the same place"))
+        self._cache["place_warnings"] = out
+        return out
+
+
+def _returned_items(result: Any, model: type[BaseModel], plugin: str, hook: str) -> list[Any]:
+    """The items a hook returned: a list (or tuple) of ``model``, or one ``model`` for a hook that
+    answers with one (``docforge_select_agreements``). Anything else is refused by its type."""
+    if isinstance(result, (list, tuple)):
+        return list(result)
+    if model is Selection:
+        return [result]
+    got = type(result).__name__
+    hint = (f"; for a dict of key → value, return [{model.__name__}(key=k, ...) for k, v in d.items()]"
+            if isinstance(result, dict) else "")
+    raise PluginError(f'plugin "{plugin}": {hook} must return a list of {model.__name__} (or None), '
+                      f"got {got}{hint}")
+
+
+def _item_name(raw: Any, n: int) -> str:
+    """``item 13, key 'deposit.outflow'``: the position and, where it has one, the key or id."""
+    for attr in ("key", "id"):
+        value = raw.get(attr) if isinstance(raw, dict) else getattr(raw, attr, None)
+        if isinstance(value, str):
+            return f"item {n + 1}, {attr} '{value}'"
+    return f"item {n + 1}"
+
+
+def _pydantic_errors(e: ValidationError) -> str:
+    """pydantic's errors, one clause each: ``amount: Input should be … (got -5)``."""
+    parts = []
+    for err in e.errors():
+        where = ".".join(str(x) for x in err["loc"]) or "value"
+        got = f" (got {err['input']!r:.60})" if err["type"] != "missing" and not isinstance(err["input"], dict) else ""
+        parts.append(f"{where}: {err['msg']}{got}")
+    return "; ".join(parts)
+
+
+def _declared(jur: Jurisdiction, info, hook_name: str, item: Any, n: int) -> Jurisdiction:
+    """The plugin's declared jurisdiction that ``jur`` (named by a contribution) stands for. A
+    contribution naming a place its plugin does not declare (a mistyped county code) would silently
+    never apply: it is refused."""
+    same = [d for d in info.jurisdictions if d.level == jur.level and d.name == jur.name
+            and (d.code == jur.code or not d.code or not jur.code)]
+    if same:
+        return same[0]
+    declared = "、".join(str(d) for d in info.jurisdictions)
+    near = [d for d in info.jurisdictions if d.level == jur.level and (d.name == jur.name or
+                                                                         (d.code and d.code == jur.code))]
+    hint = f"Did you mean {near[0]}? " if near else ""
+    raise PluginError(f'plugin "{info.name}", {hook_name} ({_item_name(item.model_dump(), n)}): names the '
+                      f"jurisdiction {jur}, which the plugin does not declare (it declares {declared}). {hint}"
+                      f"Correct the contribution's jurisdiction=, or add the place to docforge_jurisdictions().")
 
 
 _BLANK = "\u3000" * 6
@@ -291,11 +384,53 @@ def _check_layer_conflicts(layer: list[Contributed]) -> None:
         prev = seen.get(c.item.id)
         if prev and prev.provenance.plugin != c.provenance.plugin and \
                 prev.item.model_dump(exclude={"jurisdiction"}) != c.item.model_dump(exclude={"jurisdiction"}):
-            raise ConflictError(
-                f"clause '{c.item.id}' of {c.item.document.value} for {c.provenance.jurisdiction}: plugins "
-                f"\"{prev.provenance.plugin}\" and \"{c.provenance.plugin}\" both change it differently. "
-                f"Uninstall one of them, or make them agree.")
+            raise _conflict(f"clause '{c.item.id}' of {c.item.document.value}", prev, c,
+                            prev.item.model_dump(exclude={"jurisdiction"}), c.item.model_dump(exclude={"jurisdiction"}))
         seen[c.item.id] = c
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Where two values differ, field by field: ``versions[0].effective_from: 2002-12-01 vs 2002-10-01``."""
+    if isinstance(a, BaseModel):
+        a = a.model_dump()
+    if isinstance(b, BaseModel):
+        b = b.model_dump()
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for k in list(a) + [k for k in b if k not in a]:
+            out += differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")]
+    if a == b:
+        return []
+    if isinstance(a, list) and isinstance(b, list):
+        return [f"{path or 'value'}: {len(a)} entries vs {len(b)}" + ("" if a[:1] == b[:1] else f" ({_short(a)} vs {_short(b)})")]
+    return [f"{path or 'value'}: {_short(a)} vs {_short(b)}"]
+
+
+def _short(v: Any) -> str:
+    text = v.isoformat() if isinstance(v, (dt.date,)) else str(v)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _conflict(what: str, prev: Contributed, c: Contributed, va: Any, vb: Any) -> ConflictError:
+    """Two contributions for one jurisdiction that disagree: which fields differ, and how to resolve it
+    (one plugin contradicting itself, or two distributions for one place)."""
+    a, b = prev.provenance, c.provenance
+    diff = differences(va, vb)
+    shown = "; ".join(diff[:8]) + (f"; … and {len(diff) - 8} more" if len(diff) > 8 else "")
+    if a.plugin == b.plugin:
+        return ConflictError(
+            f"{what} for {a.jurisdiction}: plugin \"{a.plugin}\" returns two different values in force on the "
+            f"same date (items {prev.order + 1} and {c.order + 1}; the first vs the second: {shown}). Keep one, or "
+            f"make their effective_from/effective_to not overlap.")
+    return ConflictError(
+        f"{what} for {a.jurisdiction}: plugins \"{a.plugin}\" and \"{b.plugin}\" disagree "
+        f"(\"{a.plugin}\" vs \"{b.plugin}\": {shown}). One distribution owns a jurisdiction: a prefecture or county "
+        f"plugin depends on its province's plugin (dependencies = [\"docforge-<province>\"] in its pyproject.toml) "
+        f"instead of repeating the province's values; remove them from the one that repeats them, or uninstall "
+        f"one of the two if both are meant to be the province's plugin.")
 
 
 @dataclass
