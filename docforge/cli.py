@@ -66,7 +66,7 @@ def plugins(as_json: bool, show_all: bool) -> None:
         jur = "、".join(f"{j.name}（{j.level.value}{'，' + j.code if j.code else ''}）" for j in i.jurisdictions)
         click.echo(f"{i.name} {i.version or ''}  [{i.distribution or i.module}]")
         if i.error:
-            click.secho(f'  Error importing plugin "{i.name}": {i.error}', fg="red")
+            click.secho(f"  {i.error_line()}", fg="red")
             continue
         click.echo(f"  jurisdictions: {jur or '-'}")
         click.echo(f"  hooks: {', '.join(i.hooks)}")

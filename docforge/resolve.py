@@ -305,16 +305,20 @@ class Resolver:
         for place in self.places:
             for info in self.pm.infos.values():
                 for j in info.jurisdictions:
-                    if j.level != place.level or j.matches(place) or not j.code or not place.code:
+                    if j.level != place.level or not j.code or not place.code or place.level == Level.national:
                         continue
-                    if j.name == place.name or j.code == place.code:
-                        field = "code" if j.name == place.name else "name"
-                        out.append(Finding(
-                            check="place.mismatch", plugin=info.name, checked_by="docforge",
-                            reason=f"the village file's {place.level.value} is {place.name} ({place.code}), but "
-                                   f"plugin \"{info.name}\" speaks for {j.name} ({j.code}): the {field}s differ, "
-                                   f"so the plugin does not apply to this village. Correct the {field} in the "
-                                   f"village file (or in the plugin) if they are the same place"))
+                    if j.name == place.name and j.code != place.code:
+                        effect = ("the codes differ, so the plugin does not apply to this village. Correct the "
+                                  "code in the village file (or in the plugin) if they are the same place")
+                    elif j.code == place.code and j.name != place.name:
+                        effect = ("the names differ; the plugin applies by the code. Correct the name in the "
+                                  "village file (or in the plugin) if they are the same place, or the code if not")
+                    else:
+                        continue
+                    out.append(Finding(
+                        check="place.mismatch", plugin=info.name, checked_by="docforge",
+                        reason=f"the village file's {place.level.value} is {place.name} ({place.code}), but plugin "
+                               f"\"{info.name}\" speaks for {j.name} ({j.code}): {effect}"))
         self._cache["place_warnings"] = out
         return out
 
@@ -327,10 +331,9 @@ def _returned_items(result: Any, model: type[BaseModel], plugin: str, hook: str)
     if model is Selection:
         return [result]
     got = type(result).__name__
-    hint = (f"; for a dict of key → value, return [{model.__name__}(key=k, ...) for k, v in d.items()]"
+    hint = (f"; for a dict of key → value, return [{model.__name__}(key=k, ...) for k, v in your_dict.items()]"
             if isinstance(result, dict) else "")
-    raise PluginError(f'plugin "{plugin}": {hook} must return a list of {model.__name__} (or None), '
-                      f"got {got}{hint}")
+    raise PluginError(f'plugin "{plugin}", {hook}: expected a list of {model.__name__} (or None), got {got}{hint}')
 
 
 def _item_name(raw: Any, n: int) -> str:
@@ -553,7 +556,9 @@ class _Substitution:
         return PLACEHOLDER.sub(lambda m: self._one(m.group(1), m.group(2).strip(), m.group(3), clause_id), text)
 
     def _one(self, ns: str, key: str, fmt: str | None, clause_id: str) -> str:
-        needed_by = f"clause '{clause_id}' of {self.kind.value}"
+        block = self.blocks.get(clause_id)
+        needed_by = f"clause '{clause_id}' of {self.kind.value}" + (
+            f" (plugin \"{block.provenance.plugin}\")" if block is not None else "")
         if ns == "amount":
             c = self.r.amounts().get(key)
             if c is None:
@@ -565,7 +570,7 @@ class _Substitution:
             c = self.r.policies().get(key)
             if c is None:
                 raise self.r._missing("policy value", key, needed_by)
-            out = _format_policy(c.item.value, fmt, key, needed_by)
+            out = _format_policy(c.item.value, fmt, key, needed_by, c.provenance.plugin)
             self._use("policy", key, str(c.item.value), c.provenance)
             return out
         if ns == "cite":
@@ -629,7 +634,7 @@ class _Substitution:
         return out
 
 
-def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str:
+def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str, supplier: str = "") -> str:
     if fmt is None:
         return "、".join(value) if isinstance(value, list) else str(value)
     if fmt == "cn" and isinstance(value, int):
@@ -638,4 +643,7 @@ def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str
         return filters.cn_number(len(value))
     if fmt == "holders" and isinstance(value, list):
         return filters.holders_phrase(value)
-    raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to policy '{key}' = {value!r}")
+    fits = {"cn": "an int", "count_cn": "a list", "holders": "a list of copy holders"}.get(fmt)
+    raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to policy '{key}' = {value!r}"
+                      + (f' (from plugin "{supplier}")' if supplier else "")
+                      + (f"; '|{fmt}' takes {fits}" if fits else "; the formats are |cn, |count_cn and |holders"))
