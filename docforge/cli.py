@@ -103,16 +103,20 @@ def _load(village_file: Path, household_file: Path | None):
 @as_of_option
 @click.option("--blank", is_flag=True, help="An agreement form with the parties and term left blank to fill in.")
 @click.option("--draft", is_flag=True, help="Mark every page 征求意见稿.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The .docx to write.")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]),
+              help="docx, or pdf (converted by LibreOffice as bundle does). Default: from the -o suffix.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The .docx or .pdf to write.")
 def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt.date, blank: bool, draft: bool,
-           output: Path) -> None:
-    """Render one document as DOCX."""
-    from .render.docx import write_docx
+           fmt: str | None, output: Path) -> None:
+    """Render one document as DOCX or PDF."""
+    from .render import output_format, write_document
     from .resolve import Resolver
 
+    fmt = output_format(output, fmt)
     village, household = _load(village_file, household_file)
     doc = Resolver(village, as_of).document(kind, household, blank=blank)
-    write_docx(doc, output, draft=draft)
+    write_document(doc, output, fmt, draft=draft)
     for f in doc.findings:
         click.secho(f.line(), fg="yellow", err=True)
     click.echo(f"wrote {output}")

@@ -329,3 +329,36 @@ def load_village_dict(data):
     from docforge.models import Village
 
     return Village.model_validate(data)
+
+
+# --------------------------------------------------------------------------- 9. render -o x.pdf
+
+
+def test_9_render_writes_a_pdf_for_a_pdf_name(tmp_path, docforge_cli):
+    from pypdf import PdfReader
+
+    out = tmp_path / "charter.pdf"
+    run = docforge_cli("render", "charter", "--village", VILLAGE, "--as-of", "2006-09-01", "-o", out)
+    assert run.code == 0, run.output
+    assert out.read_bytes().startswith(b"%PDF-")
+    text = "".join(p.extract_text() for p in PdfReader(out).pages).replace(" ", "").replace("\n", "")
+    assert "某某村人口和计划生育村居民自治章程" in text and "第一章" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["charter.pdf"]  # no DOCX or temporary folder left
+
+
+@pytest.mark.parametrize("name, fmt, message", [
+    ("charter.doc", None, "the suffix '.doc' names no format docforge writes; name the file .docx or .pdf"),
+    ("charter", None, "the suffix '' names no format"),
+    ("charter.pdf", "docx", "does not end in .docx, but --format is docx: name it charter.docx"),
+])
+def test_9_a_suffix_that_names_no_format_is_an_error(tmp_path, docforge_cli, name, fmt, message):
+    args = ["render", "charter", "--village", VILLAGE, "-o", tmp_path / name] + (["--format", fmt] if fmt else [])
+    run = docforge_cli(*args)
+    assert run.code == 2 and message in run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_9_format_docx_is_the_default_for_docx(tmp_path, docforge_cli):
+    out = tmp_path / "charter.docx"
+    assert docforge_cli("render", "charter", "--village", VILLAGE, "--format", "docx", "-o", out).code == 0
+    assert docx_paragraphs(out)[0] == "某某村人口和计划生育村居民自治章程"
