@@ -246,6 +246,9 @@ class Household(Model):
     plans_another_child: bool = Field(False, description="已生育一孩、计划再生育")
     certificate_valid_from: dt.date | None = Field(None, description="《婚育证明》有效期起")
     certificate_valid_to: dt.date | None = Field(None, description="《婚育证明》有效期止")
+    arrived_on: dt.date | None = Field(None, description="到达现居住地日期: for an inflow couple the day they came "
+                                       "to live here, for an outflow couple the day they left (rules such as "
+                                       "'more than 30 days' read it)")
 
     @field_validator("id")
     @classmethod
