@@ -72,6 +72,56 @@ def plugins(as_json: bool, show_all: bool) -> None:
         click.echo(f"  hooks: {', '.join(i.hooks)}")
 
 
+@cli.group()
+def plugin() -> None:
+    """Write a plugin: start one (new), find its problems (check)."""
+
+
+@plugin.command("new")
+@click.option("--province", required=True, help="The province's name, e.g. 河南省.")
+@click.option("--code", required=True, help="The province's GB/T 2260 code, e.g. 410000.")
+@click.option("--prefecture", help="A prefecture the plugin also speaks for: NAME or NAME:CODE (许昌市:411000).")
+@click.option("--prefecture-code", help="The prefecture's GB/T 2260 code, if not given as NAME:CODE.")
+@click.option("--county", help="A county the plugin also speaks for: NAME or NAME:CODE (长葛市:411082).")
+@click.option("--county-code", help="The county's GB/T 2260 code, if not given as NAME:CODE.")
+@click.argument("directory", type=click.Path(path_type=Path))
+def plugin_new(province: str, code: str, prefecture: str | None, prefecture_code: str | None, county: str | None,
+               county_code: str | None, directory: Path) -> None:
+    """Write a new plugin distribution into DIRECTORY (named docforge-<place>, e.g. docforge-henan):
+    pyproject.toml with its entry point, the module, tests, an example village and a README."""
+    from .models import Level
+    from .scaffold import parse_place, plan, write
+
+    places = (parse_place(Level.province, province, code), parse_place(Level.prefecture, prefecture, prefecture_code),
+              parse_place(Level.county, county, county_code))
+    s = plan(directory, *places)
+    for path in write(s):
+        click.echo(f"wrote {path}")
+    click.echo(f"next: pip install -e {directory} && docforge plugin check {s.entry_point} && "
+               f"(cd {directory} && pytest)")
+
+
+@plugin.command("check")
+@click.argument("target", required=False, metavar="[NAME|PATH]")
+@as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def plugin_check(ctx: click.Context, target: str | None, as_of: dt.date, as_json: bool) -> None:
+    """Find a plugin's problems without rendering: an installed plugin by NAME, a plugin's folder by
+    PATH, or every installed plugin. Exit 2 if there are errors."""
+    from .plugincheck import check
+
+    reports = check(target, as_of)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for r in reports:
+            for n, line in enumerate(r.lines()):
+                color = "red" if line.lstrip().startswith("error") else "yellow" if line.lstrip().startswith("warning") else None
+                click.secho(line, fg=color)
+    ctx.exit(2 if any(r.errors for r in reports) else 0)
+
+
 @cli.command()
 @click.argument("name", type=click.Choice(["village", "household"]), required=False)
 @click.option("--write", "write_dir", type=click.Path(path_type=Path), help="Write every schema into this folder.")

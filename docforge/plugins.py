@@ -242,8 +242,10 @@ def _dist_of(ep: metadata.EntryPoint) -> tuple[str | None, str | None]:
     return dist.metadata["Name"], dist.version
 
 
-def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType | object, ...] = ()) -> PluginManager:
-    """A fresh manager: default plugins, entry-point plugins (unless disabled), then ``extra``."""
+def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType | object, ...] = (),
+                        exclude: tuple[str, ...] = ()) -> PluginManager:
+    """A fresh manager: default plugins, entry-point plugins (unless disabled, and but those named in
+    ``exclude``), then ``extra``."""
     pm = PluginManager()
     from . import __version__
 
@@ -256,7 +258,7 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
         wanted = None if only is None else {n.strip() for n in only.split(",") if n.strip()}
         eps = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
         for ep in eps:
-            if wanted is not None and ep.name not in wanted:
+            if (wanted is not None and ep.name not in wanted) or ep.name in exclude:
                 continue
             dist_name, version = _dist_of(ep)
             # two distributions under one plugin name: the second is reported, never registered

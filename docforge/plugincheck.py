@@ -1,0 +1,347 @@
+"""``docforge plugin check [NAME|PATH]``: what is wrong with a plugin, found without rendering.
+
+The plugin is loaded twice: alone (docforge's national layer and the plugin) and among the installed
+plugins (its own installed copy, if any, replaced by the one checked). For each place it declares,
+a sample village there (:func:`docforge.testing.villages_for`) has its six documents resolved, and
+every problem is collected rather than the first one raised:
+
+- the hook implementations (unknown hook names, unknown arguments, default values) and the
+  declared jurisdictions (none, codes not in GB/T 2260 form, a county outside the declared province,
+  a ``docforge-jurisdiction:`` keyword that disagrees with them);
+- contributions naming a jurisdiction the plugin does not declare, wrong return shapes;
+- clauses returned for another document than the one asked for (a misspelled kind never matches),
+  ``op="replace"``/``"remove"``, ``before``/``after``/``parent`` and ``{ref:}`` targets that do not
+  exist;
+- amounts, policy values and instruments the texts need that the plugin's villages would lack
+  (alone: supplied by no installed plugin either is an error, supplied by another installed plugin
+  is noted);
+- conflicts with installed plugins, field by field;
+- values still marked 待核实 (to verify) by ``docforge plugin new``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .divisions import code_problem, contains
+from .errors import DocforgeError, InputError, MissingValueError
+from .models import Clause, DocumentKind, Jurisdiction, Village
+from .plugins import ENTRY_POINT_GROUP, KEYWORD_PREFIX, PluginManager, hookimpl_problems, make_plugin_manager
+from .resolve import PLACEHOLDER, Resolver
+
+TO_VERIFY = "待核实"
+
+
+@dataclass
+class Problem:
+    severity: str  # error | warning | note
+    message: str
+
+    def line(self) -> str:
+        return f"{self.severity}: {self.message}"
+
+
+@dataclass
+class CheckReport:
+    name: str
+    source: str
+    version: str | None = None
+    villages: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, severity: str, message: str) -> None:
+        if not any(p.message == message for p in self.problems):
+            self.problems.append(Problem(severity, message))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def lines(self) -> list[str]:
+        head = f"plugin {self.name} {self.version or ''} ({self.source})".replace("  ", " ")
+        out = [head]
+        if self.villages:
+            out.append(f"  checked with sample villages of: {'; '.join(self.villages)}")
+        order = {"error": 0, "warning": 1, "note": 2}
+        out += [f"  {p.line()}" for p in sorted(self.problems, key=lambda p: order[p.severity])]
+        n_err = len(self.errors)
+        n_warn = sum(p.severity == "warning" for p in self.problems)
+        out.append(f"  {n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
+                   + (": ok" if not n_err else ""))
+        return out
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "source": self.source, "version": self.version, "villages": self.villages,
+                "problems": [{"severity": p.severity, "message": p.message} for p in self.problems]}
+
+
+@dataclass
+class _Target:
+    name: str
+    module: ModuleType | None
+    source: str
+    version: str | None
+    keywords: list[Jurisdiction] | None  # None: no metadata to compare with
+    import_error: str | None = None
+
+
+def check(target: str | None, as_of: dt.date) -> list[CheckReport]:
+    """Check the plugin ``target`` (an installed entry-point name or a distribution folder), or
+    every installed plugin when it is None."""
+    if target is None:
+        names = sorted({ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)})
+        if not names:
+            raise InputError("no plugin is installed; give a plugin's folder: docforge plugin check PATH")
+        return [check_one(_installed(n), as_of) for n in names]
+    path = Path(target)
+    if path.exists():
+        return [check_one(_from_path(path), as_of)]
+    return [check_one(_installed(target), as_of)]
+
+
+def _installed(name: str) -> _Target:
+    eps = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not eps:
+        known = sorted({ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)})
+        raise InputError(f"no installed plugin is named '{name}' (installed: {', '.join(known) or 'none'}), and "
+                         f"no file or folder has that name; give an installed plugin's name or the plugin's folder")
+    ep = eps[0]
+    dist = getattr(ep, "dist", None)
+    version = dist.version if dist else None
+    keywords = _keyword_places((dist.metadata.get("Keywords") or "") if dist else "")
+    try:
+        module = ep.load()
+    except Exception as e:  # noqa: BLE001 - it is what the check reports
+        return _Target(name, None, f"{dist.metadata['Name'] if dist else ep.value}", version, keywords,
+                       f"{type(e).__name__}: {e}")
+    return _Target(name, module, dist.metadata["Name"] if dist else ep.value, version, keywords)
+
+
+def _from_path(path: Path) -> _Target:
+    """A plugin's folder (with pyproject.toml): its entry point and keywords are read from
+    pyproject.toml and its module imported from the folder, installed or not."""
+    folder = path if path.is_dir() else path.parent
+    pyproject = folder / "pyproject.toml"
+    if not pyproject.exists():
+        raise InputError(f"{path}: no pyproject.toml there; give the plugin's folder (the one holding "
+                         f"pyproject.toml) or an installed plugin's name")
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        raise InputError("reading pyproject.toml needs Python 3.11; give the installed plugin's name instead") from None
+    try:
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{pyproject}: not valid TOML: {e}") from None
+    eps = project.get("entry-points", {}).get(ENTRY_POINT_GROUP, {})
+    if len(eps) != 1:
+        raise InputError(f"{pyproject}: [project.entry-points.{ENTRY_POINT_GROUP}] must name one plugin "
+                         f"(name = \"module\"), it names {len(eps)}")
+    (name, value), = eps.items()
+    modname = value.split(":")[0]
+    keywords = _keyword_places(",".join(project.get("keywords", [])))
+    for root in (folder / "src", folder):
+        if (root / modname).exists() or (root / f"{modname}.py").exists():
+            break
+    else:
+        raise InputError(f"{pyproject}: the entry point {name} = \"{value}\" names the module {modname}, which is "
+                         f"not in {folder} (nor in {folder / 'src'})")
+    for mod in [m for m in sys.modules if m == modname or m.startswith(modname + ".")]:
+        del sys.modules[mod]
+    sys.path.insert(0, str(root))
+    try:
+        module = importlib.import_module(modname)
+    except Exception as e:  # noqa: BLE001 - it is what the check reports
+        return _Target(name, None, str(folder), project.get("version"), keywords, f"{type(e).__name__}: {e}")
+    finally:
+        sys.path.remove(str(root))
+    return _Target(name, module, str(folder), project.get("version"), keywords)
+
+
+def _keyword_places(raw: str) -> list[Jurisdiction] | None:
+    words = [w.strip() for w in raw.replace("\n", ",").split(",") if w.strip().startswith(KEYWORD_PREFIX)]
+    out = []
+    for w in words:
+        level, _, rest = w[len(KEYWORD_PREFIX):].partition(":")
+        name, _, code = rest.partition(":")
+        try:
+            out.append(Jurisdiction(level=level, name=name, code=code or None))
+        except ValueError:
+            continue
+    return out
+
+
+def check_one(t: _Target, as_of: dt.date) -> CheckReport:
+    report = CheckReport(t.name, t.source, t.version)
+    if t.import_error:
+        report.add("error", f"the module does not import: {t.import_error}")
+        return report
+    alone = make_plugin_manager(load_entrypoints=False)
+    info = alone.register_plugin(t.module, name=t.name, version=t.version)
+    for problem in hookimpl_problems(alone, t.module):
+        report.add("error", problem)
+    if info.error and not report.errors:
+        report.add("error", info.error)
+    places = info.jurisdictions
+    _check_places(report, places, t.keywords)
+    if info.error:
+        return report
+    installed = make_plugin_manager(exclude=(t.name,))
+    installed.register_plugin(t.module, name=t.name, version=t.version)
+    for other in installed.failed:
+        if any(j.matches(p) or contains(j, p) or contains(p, j) for j in other.jurisdictions for p in places):
+            report.add("warning", f"installed plugin {other.error_line()}; it serves this plugin's places")
+    from .testing import villages_for
+
+    for village in villages_for(t.module):
+        report.villages.append(" / ".join(p.name for p in village.places()[1:]))
+        _check_village(report, t, village, alone, installed, as_of)
+    _check_unverified(report, t, alone, as_of)
+    return report
+
+
+def _check_places(report: CheckReport, places: list[Jurisdiction], keywords: list[Jurisdiction] | None) -> None:
+    for j in places:
+        problem = code_problem(j)
+        if problem:
+            report.add("error", problem)
+        elif j.code is None and j.level.value in ("province", "prefecture", "county"):
+            report.add("warning", f"{j} has no GB/T 2260 code: villages are matched by name alone; give code=")
+    for outer in places:
+        same_level = [p for p in places if p.level == outer.level]
+        for inner in places:
+            if len(same_level) == 1 and contains(outer, inner) is False:
+                report.add("error", f"{inner} does not lie in {outer}, the only {outer.level.value} the plugin "
+                                    f"declares (its code does not begin with {outer.code[:2 if outer.level.value == 'province' else 4]}); "
+                                    f"check the codes")
+    if keywords is None:
+        return
+    if not keywords:
+        report.add("warning", "pyproject.toml declares no keywords \"docforge-jurisdiction:LEVEL:NAME:CODE\": if "
+                              "the module ever fails to import, docforge cannot know whom it serves and stops every "
+                              "village's documents")
+        return
+    for j in places:
+        if not any(k.matches(j) and k.name == j.name for k in keywords):
+            report.add("error", f"{j} is declared by docforge_jurisdictions() but not in pyproject.toml's keywords "
+                                f"(add \"docforge-jurisdiction:{j.level.value}:{j.name}{':' + j.code if j.code else ''}\")")
+    for k in keywords:
+        if not any(k.matches(j) and k.name == j.name for j in places):
+            report.add("error", f"pyproject.toml's keywords declare {k}, which docforge_jurisdictions() does not "
+                                f"return; make them agree")
+
+
+def _check_village(report: CheckReport, t: _Target, village: Village, alone: PluginManager,
+                   installed: PluginManager, as_of: dt.date) -> None:
+    where = village.places()[-3].name  # the county
+    alone_r = _resolver(report, village, as_of, alone)
+    inst_r = _resolver(report, village, as_of, installed)
+    if alone_r is None or inst_r is None:
+        return
+    _asked_for_other_kinds(report, t, alone_r)
+    for kind in DocumentKind:
+        try:
+            tree = inst_r.clause_tree(kind)
+        except DocforgeError as e:
+            report.add("error", f"{kind.value} ({where}): {e}")
+            continue
+        ids = {n.clause.id for n, _d, _p in tree.walk()}
+        for node, _depth, _parent in tree.walk():
+            _placeholders(report, kind, node, ids, alone_r, inst_r, t.name, where)
+        for r, label in ((inst_r, "among the installed plugins"), (alone_r, None)):
+            try:
+                r.document(kind, blank=kind.is_agreement)
+            except MissingValueError:
+                continue  # reported per placeholder above
+            except DocforgeError as e:
+                report.add("error", f"{kind.value} ({where}){' ' + label if label else ''}: {e}")
+    for what in ("amounts", "policies", "instruments"):
+        try:
+            getattr(inst_r, what)()
+        except DocforgeError as e:
+            report.add("error", f"{where}, among the installed plugins: {e}")
+
+
+def _resolver(report: CheckReport, village: Village, as_of: dt.date, pm: PluginManager) -> Resolver | None:
+    try:
+        return Resolver(village, as_of, pm)
+    except DocforgeError as e:
+        report.add("error", str(e))
+        return None
+
+
+def _asked_for_other_kinds(report: CheckReport, t: _Target, r: Resolver) -> None:
+    """Clauses returned for another document than the one asked for are never used there."""
+    impl = next((i for i in r.pm.hook.docforge_clauses.get_hookimpls() if i.plugin_name == t.name), None)
+    if impl is None:
+        return
+    for kind in DocumentKind:
+        try:
+            got = r.collect("docforge_clauses", Clause, document=kind)
+        except DocforgeError as e:
+            report.add("error", str(e))
+            continue
+        for c in got:
+            if c.provenance.plugin == t.name and c.item.document != kind:
+                report.add("warning", f"docforge_clauses returned clause '{c.item.id}' for {c.item.document.value} "
+                                      f"when asked for {kind.value}: it is used only when docforge asks for "
+                                      f"{c.item.document.value}; return it under `if document == "
+                                      f"\"{c.item.document.value}\"`")
+
+
+def _placeholders(report: CheckReport, kind: DocumentKind, node: Any, ids: set[str], alone: Resolver,
+                  installed: Resolver, name: str, where: str) -> None:
+    text = node.clause.text or ""
+    for m in PLACEHOLDER.finditer(text):
+        ns, key = m.group(1), m.group(2).strip()
+        who = f"clause '{node.clause.id}' of {kind.value} (plugin \"{node.provenance.plugin}\")"
+        if ns == "ref" and key not in ids:
+            report.add("error", f"{who} refers to {{ref:{key}}}, which the document does not have "
+                                f"(the clause ids: docs/plugin_hooks.md)")
+        table = {"amount": "amounts", "policy": "policies", "cite": "instruments"}.get(ns)
+        if table is None:
+            continue
+        key = key.partition("#")[0]
+        try:
+            here, there = getattr(alone, table)(), getattr(installed, table)()
+        except DocforgeError:
+            continue  # reported by the document itself
+        kind_word = {"amounts": "amount", "policies": "policy value", "instruments": "instrument"}[table]
+        if key not in there:
+            report.add("error", f"{where}: {who} needs the {kind_word} '{key}', which neither this plugin nor "
+                                f"any installed one supplies; add it to docforge_{table}")
+        elif key not in here:
+            report.add("note", f"{where}: the {kind_word} '{key}' comes from installed plugin "
+                               f"\"{there[key].provenance.plugin}\" (this plugin alone lacks it)")
+
+
+def _check_unverified(report: CheckReport, t: _Target, pm: PluginManager, as_of: dt.date) -> None:
+    """Values still marked 待核实 by ``docforge plugin new``."""
+    from .testing import villages_for
+
+    marked: set[str] = set()
+    for village in villages_for(t.module):
+        try:
+            r = Resolver(village, as_of, pm)
+            tables = {"amount": r.amounts(), "policy": r.policies(), "instrument": r.instruments()}
+        except DocforgeError:
+            return
+        for what, table in tables.items():
+            for key, c in table.items():
+                if c.provenance.plugin != t.name:
+                    continue
+                item = c.item
+                labels = [v.label for v in getattr(item, "versions", [])]
+                if TO_VERIFY in (item.legal_basis or "") or any(TO_VERIFY in x for x in labels):
+                    marked.add(f"{what} {key}")
+    if marked:
+        report.add("warning", f"{len(marked)} values are still marked {TO_VERIFY} (to verify): "
+                              f"{', '.join(sorted(marked))}. Take each from the document named in its legal_basis "
+                              f"(and each instrument's versions and dates from its text), then remove the mark")
