@@ -55,6 +55,15 @@ class CheckReport:
     version: str | None = None
     villages: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # (place, what, key, hook) -> the clauses that need a value nobody supplies
+    missing: dict[tuple[str, str, str, str], list[str]] = field(default_factory=dict)
+
+    def add_missing(self) -> None:
+        for (where, what, key, table), clauses in self.missing.items():
+            used = ", ".join(dict.fromkeys(clauses))
+            self.add("error", f"{where}: the {what} '{key}' (used by {used}) is supplied neither by this plugin nor "
+                              f"by any installed one: add it to docforge_{table}")
+        self.missing.clear()
 
     def add(self, severity: str, message: str) -> None:
         if not any(p.message == message for p in self.problems):
@@ -203,6 +212,7 @@ def check_one(t: _Target, as_of: dt.date) -> CheckReport:
     for village in villages_for(t.module):
         report.villages.append(" / ".join(p.name for p in village.places()[1:]))
         _check_village(report, t, village, alone, installed, as_of)
+    report.add_missing()
     _check_unverified(report, t, alone, as_of)
     return report
 
@@ -315,8 +325,7 @@ def _placeholders(report: CheckReport, kind: DocumentKind, node: Any, ids: set[s
             continue  # reported by the document itself
         kind_word = {"amounts": "amount", "policies": "policy value", "instruments": "instrument"}[table]
         if key not in there:
-            report.add("error", f"{where}: {who} needs the {kind_word} '{key}', which neither this plugin nor "
-                                f"any installed one supplies; add it to docforge_{table}")
+            report.missing.setdefault((where, kind_word, key, table), []).append(f"{node.clause.id}")
         elif key not in here:
             report.add("note", f"{where}: the {kind_word} '{key}' comes from installed plugin "
                                f"\"{there[key].provenance.plugin}\" (this plugin alone lacks it)")

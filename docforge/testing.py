@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
-from .divisions import contains, province_of
+from .divisions import code_problem, contains, province_of
 from .errors import PluginError
 from .models import (Block, Document, DocumentKind, Household, Jurisdiction, Level, Village)
 from .plugins import PluginManager, make_plugin_manager
@@ -96,7 +96,8 @@ def villages_for(plugin: Any) -> list[Village]:
     """One sample village per most specific place a plugin declares (each county of a province
     plugin, or the province itself when it declares nothing below), with the broader places it
     declares that contain it."""
-    declared = [j for j in _jurisdictions([plugin]) if j.level != Level.national]
+    declared = [j if not code_problem(j) else j.model_copy(update={"code": None})  # a malformed code: by name
+                for j in _jurisdictions([plugin]) if j.level != Level.national]
     out = []
     for j in declared:
         below = [k for k in declared if k.level.rank > j.level.rank and contains(j, k) is not False]
