@@ -57,6 +57,7 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     # (place, what, key, hook) -> the clauses that need a value nobody supplies
     missing: dict[tuple[str, str, str, str], list[str]] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
 
     def add_missing(self) -> None:
         for (where, what, key, table), clauses in self.missing.items():
@@ -65,9 +66,13 @@ class CheckReport:
                               f"by any installed one: add it to docforge_{table}")
         self.missing.clear()
 
-    def add(self, severity: str, message: str) -> None:
-        if not any(p.message == message for p in self.problems):
-            self.problems.append(Problem(severity, message))
+    def add(self, severity: str, message: str, where: str = "") -> None:
+        """Record a problem once, however many documents or villages show it (``where`` names the
+        first that did)."""
+        if message in self._seen:
+            return
+        self._seen.add(message)
+        self.problems.append(Problem(severity, f"{where}: {message}" if where else message))
 
     @property
     def errors(self) -> list[Problem]:
@@ -260,7 +265,7 @@ def _check_village(report: CheckReport, t: _Target, village: Village, alone: Plu
         try:
             tree = inst_r.clause_tree(kind)
         except DocforgeError as e:
-            report.add("error", f"{kind.value} ({where}): {e}")
+            report.add("error", str(e), f"{kind.value} ({where})")
             continue
         ids = {n.clause.id for n, _d, _p in tree.walk()}
         for node, _depth, _parent in tree.walk():
@@ -271,12 +276,12 @@ def _check_village(report: CheckReport, t: _Target, village: Village, alone: Plu
             except MissingValueError:
                 continue  # reported per placeholder above
             except DocforgeError as e:
-                report.add("error", f"{kind.value} ({where}){' ' + label if label else ''}: {e}")
+                report.add("error", str(e), f"{kind.value} ({where}{', ' + label if label else ''})")
     for what in ("amounts", "policies", "instruments"):
         try:
             getattr(inst_r, what)()
         except DocforgeError as e:
-            report.add("error", f"{where}, among the installed plugins: {e}")
+            report.add("error", str(e), f"{where}, among the installed plugins")
 
 
 def _resolver(report: CheckReport, village: Village, as_of: dt.date, pm: PluginManager) -> Resolver | None:

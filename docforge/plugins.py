@@ -98,7 +98,9 @@ class PluginManager(pluggy.PluginManager):
                                 "the places it speaks for, e.g. [Jurisdiction(level=\"province\", name=\"河南省\", "
                                 "code=\"410000\")]; docforge calls a plugin's hooks only for villages there")
         if problems:
-            info.error, info.error_kind = "; ".join(problems), "invalid"
+            info.error = problems[0] if len(problems) == 1 else \
+                f"{len(problems)} problems: " + " ".join(f"({n}) {p}" for n, p in enumerate(problems, 1))
+            info.error_kind = "invalid"
             return info
         try:
             self.register(plugin, name=name)

@@ -321,8 +321,9 @@ class Resolver:
                     if j.level != place.level or not j.code or not place.code or place.level == Level.national:
                         continue
                     if j.name == place.name and j.code != place.code:
-                        effect = ("the codes differ, so the plugin does not apply to this village. Correct the "
-                                  "code in the village file (or in the plugin) if they are the same place")
+                        effect = (f"the codes differ, so what the plugin supplies for {j.name} does not apply to "
+                                  f"this village. Correct the code in the village file (or in the plugin) if they "
+                                  f"are the same place")
                     elif j.code == place.code and j.name != place.name:
                         effect = ("the names differ; the plugin applies by the code. Correct the name in the "
                                   "village file (or in the plugin) if they are the same place, or the code if not")
@@ -421,7 +422,10 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
     if a == b:
         return []
     if isinstance(a, list) and isinstance(b, list):
-        return [f"{path or 'value'}: {len(a)} entries vs {len(b)}" + ("" if a[:1] == b[:1] else f" ({_short(a)} vs {_short(b)})")]
+        def names(xs: list) -> str:
+            return ", ".join(str(x.get("label") or x.get("id") or x.get("key") or "…") if isinstance(x, dict)
+                             else _short(x) for x in xs)
+        return [f"{path or 'value'}: {len(a)} entries ({names(a)}) vs {len(b)} ({names(b)})"]
     return [f"{path or 'value'}: {_short(a)} vs {_short(b)}"]
 
 

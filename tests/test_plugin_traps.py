@@ -60,7 +60,7 @@ def test_1_village_place_whose_code_differs_from_a_plugin_is_a_warning(site, tmp
     run = docforge_cli("check", "--village", village, "--as-of", "2006-09-01")
     assert run.code == 0, run.output
     assert ("the village file's county is 会宁县 (620421), but plugin \"gansu_huining\" speaks for 会宁县 (620422): "
-            "the codes differ, so the plugin does not apply to this village") in run.stdout
+            "the codes differ, so what the plugin supplies for 会宁县 does not apply to this village") in run.stdout
     assert "[check place.mismatch by docforge]" in run.stdout
     data["county"] = {"name": "会宁乡", "code": "620422"}  # the reverse: the code is the plugin's, the name not
     r = Resolver(load_village_dict(data), TODAY, make_plugin_manager())
