@@ -84,17 +84,30 @@ def plugin() -> None:
 @click.option("--prefecture-code", help="The prefecture's GB/T 2260 code, if not given as NAME:CODE.")
 @click.option("--county", help="A county the plugin also speaks for: NAME or NAME:CODE (长葛市:411082).")
 @click.option("--county-code", help="The county's GB/T 2260 code, if not given as NAME:CODE.")
+@click.option("--under", metavar="PLUGIN", help="The installed plugin that owns the province: the new plugin "
+              "declares only the prefecture/county, depends on it and takes the province's values from it.")
 @click.argument("directory", type=click.Path(path_type=Path))
 def plugin_new(province: str, code: str, prefecture: str | None, prefecture_code: str | None, county: str | None,
-               county_code: str | None, directory: Path) -> None:
+               county_code: str | None, under: str | None, directory: Path) -> None:
     """Write a new plugin distribution into DIRECTORY (named docforge-<place>, e.g. docforge-henan):
     pyproject.toml with its entry point, the module, tests, an example village and a README."""
     from .models import Level
-    from .scaffold import parse_place, plan, write
+    from .scaffold import parse_place, plan, province_owner, write
 
     places = (parse_place(Level.province, province, code), parse_place(Level.prefecture, prefecture, prefecture_code),
               parse_place(Level.county, county, county_code))
-    s = plan(directory, *places)
+    owner = None if under else province_owner(places[0])
+    if owner and (prefecture or county):
+        from .errors import InputError
+
+        raise InputError(f'the installed plugin "{owner}" already speaks for {places[0]}: one distribution owns a '
+                         f"place. Add --under {owner} to write a plugin of the prefecture/county only that depends "
+                         f"on it (or uninstall {owner} if the new plugin is to replace it)")
+    if owner:
+        click.secho(f'warning: the installed plugin "{owner}" already speaks for {places[0]}; with both installed, '
+                    f"every value they give differently is a conflict. Uninstall {owner} when the new plugin "
+                    f"replaces it.", fg="yellow", err=True)
+    s = plan(directory, *places, under=under)
     for path in write(s):
         click.echo(f"wrote {path}")
     click.echo(f"next: pip install -e {directory} && docforge plugin check {s.entry_point} && "

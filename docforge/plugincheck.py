@@ -58,6 +58,8 @@ class CheckReport:
     # (place, what, key, hook) -> the clauses that need a value nobody supplies
     missing: dict[tuple[str, str, str, str], list[str]] = field(default_factory=dict)
     _seen: set[str] = field(default_factory=set)
+    # installed plugin -> the values the plugin's villages take from it
+    borrowed: dict[str, set[str]] = field(default_factory=dict)
 
     def add_missing(self) -> None:
         for (where, what, key, table), clauses in self.missing.items():
@@ -65,6 +67,11 @@ class CheckReport:
             self.add("error", f"{where}: the {what} '{key}' (used by {used}) is supplied neither by this plugin nor "
                               f"by any installed one: add it to docforge_{table}")
         self.missing.clear()
+        for plugin, values in self.borrowed.items():
+            self.add("note", f"{len(values)} values the texts need come from the installed plugin \"{plugin}\" "
+                             f"(this plugin alone lacks them; declare a dependency on its distribution): "
+                             f"{', '.join(sorted(values))}")
+        self.borrowed.clear()
 
     def add(self, severity: str, message: str, where: str = "") -> None:
         """Record a problem once, however many documents or villages show it (``where`` names the
@@ -332,8 +339,7 @@ def _placeholders(report: CheckReport, kind: DocumentKind, node: Any, ids: set[s
         if key not in there:
             report.missing.setdefault((where, kind_word, key, table), []).append(f"{node.clause.id}")
         elif key not in here:
-            report.add("note", f"{where}: the {kind_word} '{key}' comes from installed plugin "
-                               f"\"{there[key].provenance.plugin}\" (this plugin alone lacks it)")
+            report.borrowed.setdefault(there[key].provenance.plugin, set()).add(f"{kind_word} {key}")
 
 
 def _check_unverified(report: CheckReport, t: _Target, pm: PluginManager, as_of: dt.date) -> None:

@@ -41,6 +41,14 @@ class Scaffold:
     module: str  # docforge_henan
     entry_point: str  # henan
     places: list[Jurisdiction]  # province first
+    # --under: the installed plugin that owns the province (its name, distribution and module); the
+    # new plugin then declares only its prefecture/county and takes the province's values from it
+    under: tuple[str, str, str] | None = None
+
+    @property
+    def own(self) -> list[Jurisdiction]:
+        """The places the new plugin declares."""
+        return self.places[1:] if self.under else self.places
 
 
 def parse_place(level: Level, value: str | None, code: str | None) -> Jurisdiction | None:
@@ -59,8 +67,43 @@ def parse_place(level: Level, value: str | None, code: str | None) -> Jurisdicti
     return j
 
 
+def province_owner(province: Jurisdiction) -> str | None:
+    """The installed plugin that declares ``province``, if any."""
+    from .plugins import get_plugin_manager
+
+    for info in get_plugin_manager().infos.values():
+        if not info.default and any(j.matches(province) for j in info.jurisdictions):
+            return info.name
+    return None
+
+
+def _under(name: str, province: Jurisdiction) -> tuple[str, str, str]:
+    from .plugins import get_plugin_manager
+
+    info = get_plugin_manager().infos.get(name)
+    if info is None or info.default:
+        raise InputError(f"--under {name}: no installed plugin has that name (docforge plugins lists them)")
+    if info.error:
+        raise InputError(f"--under {name}: {info.error_line()}")
+    if not any(j.matches(province) for j in info.jurisdictions):
+        raise InputError(f"--under {name}: that plugin does not declare {province} (it declares "
+                         f"{'、'.join(str(j) for j in info.jurisdictions)})")
+    return name, info.distribution or name, info.module
+
+
+def _not_owned(under: str, places: list[Jurisdiction]) -> None:
+    from .plugins import get_plugin_manager
+
+    info = get_plugin_manager().infos[under]
+    taken = [p for p in places if any(j.matches(p) for j in info.jurisdictions)]
+    if taken:
+        raise InputError(f"--under {under}: that plugin already speaks for {'、'.join(str(p) for p in taken)} too; "
+                         f"one distribution owns a place, so leave it out of the new plugin (or move it out of "
+                         f"{under})")
+
+
 def plan(directory: Path, province: Jurisdiction, prefecture: Jurisdiction | None = None,
-         county: Jurisdiction | None = None) -> Scaffold:
+         county: Jurisdiction | None = None, under: str | None = None) -> Scaffold:
     m = NAME.match(directory.name)
     if not m:
         raise InputError(f"{directory}: name the folder docforge-<place> in lower-case letters and digits (e.g. "
@@ -74,16 +117,23 @@ def plan(directory: Path, province: Jurisdiction, prefecture: Jurisdiction | Non
             if contains(outer, inner) is False:
                 raise InputError(f"{inner} does not lie in {outer}: its code {inner.code} does not begin with "
                                  f"{outer.code[:2 if outer.level == Level.province else 4]}; check the codes")
+    owner = None
+    if under:
+        if len(places) == 1:
+            raise InputError(f"--under {under}: the province belongs to that plugin; give the --prefecture or "
+                             f"--county the new plugin speaks for")
+        owner = _under(under, province)
+        _not_owned(under, places[1:])
     slug = m.group(1).replace("-", "_")
-    return Scaffold(directory, f"docforge-{slug.replace('_', '-')}", f"docforge_{slug}", slug, places)
+    return Scaffold(directory, f"docforge-{slug.replace('_', '-')}", f"docforge_{slug}", slug, places, owner)
 
 
 def write(s: Scaffold) -> list[Path]:
     """Write the distribution's files; returns them."""
     files = {
         "pyproject.toml": _pyproject(s),
-        f"{s.module}/__init__.py": _module(s),
-        "tests/test_plugin.py": _tests(s),
+        f"{s.module}/__init__.py": _module_under(s) if s.under else _module(s),
+        "tests/test_plugin.py": _tests_under(s) if s.under else _tests(s),
         "examples/village.yaml": _village(s),
         "README.md": _readme(s),
     }
@@ -107,12 +157,13 @@ def _jur_literal(j: Jurisdiction) -> str:
 
 def _keywords(s: Scaffold) -> str:
     words = ['"docforge"'] + [f'"docforge-jurisdiction:{j.level.value}:{j.name}{":" + j.code if j.code else ""}"'
-                              for j in s.places]
+                              for j in s.own]
     return ", ".join(words)
 
 
 def _pyproject(s: Scaffold) -> str:
-    names = "、".join(f"{j.name}{'（' + j.code + '）' if j.code else ''}" for j in s.places)
+    names = "、".join(f"{j.name}{'（' + j.code + '）' if j.code else ''}" for j in s.own)
+    deps = f'"docforge>={__version__}"' + (f', "{s.under[1]}"' if s.under else "")
     return Template('''\
 [build-system]
 requires = ["setuptools>=61"]
@@ -124,7 +175,7 @@ version = "0.1.0"
 description = "docforge plugin: $names"
 readme = "README.md"
 requires-python = ">=3.10"
-dependencies = ["docforge>=$version"]
+dependencies = [$deps]
 # Whom the plugin serves, readable even when its module fails to import, so that a broken release
 # stops only these places' villages: docforge-jurisdiction:LEVEL:NAME:CODE (one per place declared
 # in docforge_jurisdictions()).
@@ -142,7 +193,7 @@ packages = ["$module"]
 
 [tool.pytest.ini_options]
 testpaths = ["tests"]
-''').substitute(dist=s.distribution, names=names, version=__version__, keywords=_keywords(s), ep=s.entry_point,
+''').substitute(dist=s.distribution, names=names, deps=deps, keywords=_keywords(s), ep=s.entry_point,
                 module=s.module)
 
 
@@ -339,7 +390,7 @@ def _village(s: Scaffold) -> str:
 
 
 def _readme(s: Scaffold) -> str:
-    names = "、".join(j.name for j in s.places)
+    names = "、".join(j.name for j in s.own)
     return Template('''\
 # $dist
 
@@ -362,7 +413,118 @@ pip install -e '.[test]' && pytest
 1. Every number in `$module/__init__.py` is marked 待核实 (to verify) in its `legal_basis`: take each
    from the document named there and remove the mark. `docforge plugin check $ep` lists those left.
 2. Give each instrument's versions their real dates (`docforge_instruments`).
-3. A prefecture or county plugin of the same province should depend on this one
-   (`dependencies = ["$dist"]`) instead of repeating its values: one distribution owns a place.
+3. $owner
 4. Write clauses of your own in `docforge_clauses` (the ids: docforge's docs/plugin_hooks.md).
-''').substitute(dist=s.distribution, names=names, ep=s.entry_point, module=s.module)
+''').substitute(dist=s.distribution, names=names, ep=s.entry_point, module=s.module,
+                owner=(f"The province's values come from {s.under[1]} (a dependency): supply only what differs in "
+                       f"{names}, never the province's own values (one distribution owns a place)." if s.under else
+                       f"A prefecture or county plugin of the same province should depend on this one "
+                       f"(`docforge plugin new ... --under {s.entry_point}`) instead of repeating its values: one "
+                       f"distribution owns a place."))
+
+
+def _module_under(s: Scaffold) -> str:
+    """A prefecture/county plugin under the installed province plugin: only its own places and values."""
+    name, dist, _module_name = s.under
+    province, most = s.places[0], s.places[-1]
+    consts = "\n".join(f"{_const(j)} = {_jur_literal(j)}" for j in s.own)
+    return Template('''\
+"""docforge plugin: $names, under $province_name's plugin "$under" ($dist).
+
+$province_name's regulation, amounts and policy numbers come from $dist (a dependency of this
+distribution): one distribution owns a place, so this plugin declares only $names and supplies only
+what differs there. docforge calls these hooks only for villages of $names; for them, a value this
+plugin gives wins over the province's (the more specific place wins).
+
+Each number below is marked $verify in its legal_basis: take it from the document you name there
+(a prefecture's or county's 实施方案), then remove the mark. `docforge plugin check $ep` lists the
+values still marked, and every other problem it can find.
+"""
+
+from docforge.hookspecs import hookimpl
+from docforge.models import Amount, Clause, Finding, Jurisdiction, PolicyValue, Selection  # noqa: F401
+
+$consts
+VERIFY = "（$verify）"
+PLAN = "《$most_name人口和计划生育村民自治实施方案》"
+
+
+@hookimpl
+def docforge_jurisdictions():
+    return [$all_consts]
+
+
+@hookimpl
+def docforge_amounts(places, as_of):
+    """Only the sums that differ from $province_name's (docs/plugin_hooks.md, "Amount keys")."""
+    return [Amount(key="deposit.contraception.two_child", amount=800, jurisdiction=$most_const,
+                   legal_basis=PLAN + VERIFY)]
+
+
+@hookimpl
+def docforge_clauses(document, places, as_of):
+    """Add, replace or remove clauses by id (the ids: docs/plugin_hooks.md, "Clause ids").
+    `document` is a DocumentKind: compare it with "charter", "convention", "contraception",
+    "birth-spacing" (or "birth_spacing"), "outflow", "inflow"."""
+    if document == "convention":
+        return [Clause(id="$example_id", document="convention", op="add", type="article",
+                       after="convention.entry_into_force", jurisdiction=$most_const, legal_basis=PLAN + VERIFY,
+                       text="本公约依照{cite:villagers_committee_law#charter_adoption}的规定"
+                            "报{place:township}人民政府备案。")]
+    return None
+''').substitute(names="、".join(j.name for j in s.own), province_name=province.name, under=name, dist=dist,
+                verify=TO_VERIFY, ep=s.entry_point, consts=consts, most_name=most.name,
+                all_consts=", ".join(_const(j) for j in s.own), most_const=_const(most),
+                example_id=f"{s.entry_point}.convention.filing")
+
+
+def _tests_under(s: Scaffold) -> str:
+    name, dist, under_module = s.under
+    province, most = s.places[0], s.places[-1]
+    return Template('''\
+"""The plugin's own tests: docforge's national layer, $province_name's plugin ($dist, a dependency)
+and this plugin, through the helpers of docforge.testing. Run them with: pytest"""
+
+import datetime as dt
+
+import pytest
+
+import $under_module
+import $module
+from docforge import testing
+from docforge.models import DocumentKind, Jurisdiction
+
+AS_OF = dt.date(2026, 11, 30)
+PROVINCE = $province_literal
+PLUGINS = ($under_module, $module)
+VILLAGE = testing.sample_village(PROVINCE, $own)  # a village of $most_name
+HOUSEHOLDS = testing.sample_households(VILLAGE)
+
+
+def test_the_plugin_loads_and_declares_its_places():
+    info = testing.plugin_manager(*PLUGINS).info_of("$module")
+    assert info.error is None
+    assert [j.name for j in info.jurisdictions] == $names
+
+
+@pytest.mark.parametrize("kind", [k.value for k in DocumentKind])
+def test_every_document_resolves_for_a_village_of_the_plugin(kind):
+    doc = testing.document(kind, VILLAGE, *PLUGINS, household=HOUSEHOLDS.get(kind), as_of=AS_OF)
+    assert doc.title and doc.blocks
+
+
+def test_own_amount_wins_over_the_province():
+    doc = testing.document("contraception", VILLAGE, *PLUGINS, household=HOUSEHOLDS["contraception"], as_of=AS_OF)
+    testing.assert_value(doc, "deposit.contraception.two_child", value="人民币捌佰元整（¥800.00）",
+                         plugin="$module", jurisdiction="$most_name")
+    testing.assert_value(doc, "deposit.contraception.one_child", plugin="$under_module")
+
+
+def test_convention_gets_the_filing_article():
+    doc = testing.document("convention", VILLAGE, *PLUGINS, as_of=AS_OF)
+    testing.assert_clause(doc, "$example_id", contains="人民政府备案", plugin="$module",
+                          jurisdiction="$most_name")
+''').substitute(province_name=province.name, dist=dist, under_module=under_module, module=s.module,
+                province_literal=_jur_literal(province),
+                own=", ".join(f"{s.module}.{_const(j)}" for j in s.own), most_name=most.name,
+                names=repr([j.name for j in s.own]), example_id=f"{s.entry_point}.convention.filing")

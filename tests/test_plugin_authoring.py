@@ -99,6 +99,35 @@ def test_generated_plugin_renders_its_example_village_and_checks(generated):
     assert "17 values are still marked 待核实 (to verify): amount deposit.birth_spacing.one_child" in checked.stdout
 
 
+def test_plugin_new_under_the_province_plugin(generated):
+    """A county of the same province: refused while the installed province plugin owns the province,
+    then written with --under as a plugin of the county alone that depends on it, and its tests pass."""
+    work, python, _ = generated
+    county = ["--province", "河南省", "--code", "410000", "--county", "禹州市:411081"]
+    refused = run(python, "-m", "docforge.cli", "plugin", "new", *county, "docforge-yuzhou", cwd=work)
+    assert refused.returncode == 2 and not (work / "docforge-yuzhou").exists()
+    assert ('the installed plugin "xuchang" already speaks for 河南省（province，410000）: one distribution owns a '
+            "place. Add --under xuchang") in refused.stderr
+    taken = run(python, "-m", "docforge.cli", "plugin", "new", "--province", "河南省", "--code", "410000",
+                "--county", "长葛市:411082", "--under", "xuchang", "docforge-changge", cwd=work)
+    assert taken.returncode == 2 and "that plugin already speaks for 长葛市（county，411082） too" in taken.stderr
+
+    made = run(python, "-m", "docforge.cli", "plugin", "new", *county, "--under", "xuchang", "docforge-yuzhou", cwd=work)
+    assert made.returncode == 0, made.stderr
+    d = work / "docforge-yuzhou"
+    pyproject = (d / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dependencies = ["docforge>=' in pyproject and '"docforge-xuchang"]' in pyproject
+    assert 'keywords = ["docforge", "docforge-jurisdiction:county:禹州市:411081"]' in pyproject
+    pip = run(Path(sys.executable), "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+              "--no-build-isolation", "--disable-pip-version-check", "-e", str(d), cwd=work)
+    assert pip.returncode == 0, pip.stderr
+    tests = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(d / "tests"), cwd=work)
+    assert tests.returncode == 0 and "9 passed" in tests.stdout, tests.stdout + tests.stderr
+    checked = run(python, "-m", "docforge.cli", "plugin", "check", "yuzhou", "--as-of", "2026-11-30", cwd=work)
+    assert checked.returncode == 0, checked.stdout
+    assert 'note: 15 values the texts need come from the installed plugin "xuchang"' in checked.stdout
+
+
 @pytest.mark.parametrize("args, folder, message", [
     (HENAN, "henan", "name the folder docforge-<place>"),
     (["--province", "河南省", "--code", "41000"], "docforge-henan", "the code '41000' is not a GB/T 2260 province code"),
@@ -237,7 +266,7 @@ def test_plugin_check_finds_conflicts_with_installed_plugins(tmp_path):
     assert ("amount 'deposit.contraception.one_child' for 甘肃省（province，620000）: plugins \"gansu\" and \"gansu2\" "
             "disagree (\"gansu\" vs \"gansu2\": value: 200 vs 350)") in r.stdout
     # what the installed plugins supply is a note, not an error
-    assert "note: 会宁县" not in r.stdout and "comes from installed plugin \"gansu\"" in r.stdout
+    assert "values the texts need come from the installed plugin \"gansu\"" in r.stdout
 
 
 def test_plugin_check_of_installed_plugins_by_name(docforge_cli):
