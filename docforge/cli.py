@@ -89,8 +89,11 @@ def plugin() -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def plugin_new(province: str, code: str, prefecture: str | None, prefecture_code: str | None, county: str | None,
                county_code: str | None, under: str | None, directory: Path) -> None:
-    """Write a new plugin distribution into DIRECTORY (named docforge-<place>, e.g. docforge-henan):
-    pyproject.toml with its entry point, the module, tests, an example village and a README."""
+    """Write a new plugin distribution into DIRECTORY.
+
+    DIRECTORY is named docforge-<place> (e.g. docforge-henan); it gets pyproject.toml with the entry
+    point, the module, tests, an example village and a README, and installs and passes its tests as
+    written."""
     from .models import Level
     from .scaffold import parse_place, plan, province_owner, write
 
@@ -120,8 +123,9 @@ def plugin_new(province: str, code: str, prefecture: str | None, prefecture_code
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def plugin_check(ctx: click.Context, target: str | None, as_of: dt.date, as_json: bool) -> None:
-    """Find a plugin's problems without rendering: an installed plugin by NAME, a plugin's folder by
-    PATH, or every installed plugin. Exit 2 if there are errors."""
+    """Find a plugin's problems without rendering (exit 2 on errors).
+
+    Checks an installed plugin by NAME, a plugin's folder by PATH, or every installed plugin."""
     from .plugincheck import check
 
     reports = check(target, as_of)
