@@ -199,7 +199,17 @@ def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
     if fn is None:
         return []
     result = fn() or []
-    return [j if isinstance(j, Jurisdiction) else Jurisdiction.model_validate(j) for j in result]
+    if not isinstance(result, (list, tuple)):
+        raise TypeError(f"expected a list of Jurisdiction, got {type(result).__name__}: return [{result!r:.80}]")
+    out = []
+    for n, j in enumerate(result, 1):
+        try:
+            out.append(j if isinstance(j, Jurisdiction) else Jurisdiction.model_validate(j))
+        except ValueError as e:
+            errors = getattr(e, "errors", lambda: [])()
+            detail = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'value'}: {x['msg']}" for x in errors) or str(e)
+            raise ValueError(f"item {n} ({j!r:.80}) is not a Jurisdiction: {detail}") from None
+    return out
 
 
 KEYWORD_PREFIX = "docforge-jurisdiction:"

@@ -340,10 +340,13 @@ class Resolver:
 def _returned_items(result: Any, model: type[BaseModel], plugin: str, hook: str) -> list[Any]:
     """The items a hook returned: a list (or tuple) of ``model``, or one ``model`` for a hook that
     answers with one (``docforge_select_agreements``). Anything else is refused by its type."""
+    if model is Selection:  # one answer per plugin
+        if isinstance(result, (list, tuple)):
+            raise PluginError(f'plugin "{plugin}", {hook}: expected one Selection (or None), got a list; '
+                              f"return Selection(agreements=[...], reasons={{...}})")
+        return [result]
     if isinstance(result, (list, tuple)):
         return list(result)
-    if model is Selection:
-        return [result]
     got = type(result).__name__
     hint = (f"; for a dict of key → value, return [{model.__name__}(key=k, ...) for k, v in your_dict.items()]"
             if isinstance(result, dict) else "")

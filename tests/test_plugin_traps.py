@@ -362,3 +362,42 @@ def test_9_format_docx_is_the_default_for_docx(tmp_path, docforge_cli):
     out = tmp_path / "charter.docx"
     assert docforge_cli("render", "charter", "--village", VILLAGE, "--format", "docx", "-o", out).code == 0
     assert docx_paragraphs(out)[0] == "某某村人口和计划生育村居民自治章程"
+
+
+def test_7_jurisdictions_and_selection_of_the_wrong_shape_are_named():
+    class One:
+        __name__ = "one"
+
+        @hookimpl
+        def docforge_jurisdictions(self):
+            return Jurisdiction(level="county", name="某某县")
+
+    class City:
+        __name__ = "city"
+
+        @hookimpl
+        def docforge_jurisdictions(self):
+            return [{"level": "city", "name": "某某市"}]
+
+    class Listed:
+        __name__ = "listed"
+
+        @hookimpl
+        def docforge_jurisdictions(self):
+            return [Jurisdiction(level="county", name="某某县")]
+
+        @hookimpl
+        def docforge_select_agreements(self, household, village, places, as_of, policies):
+            return [{"agreements": ["inflow"]}]
+
+    pm = make_plugin_manager(load_entrypoints=False, extra=(One(), City()))
+    assert pm.info_of("one").error.startswith("docforge_jurisdictions failed: TypeError: expected a list of "
+                                              "Jurisdiction, got Jurisdiction")
+    assert pm.info_of("city").error == (
+        "docforge_jurisdictions failed: ValueError: item 1 ({'level': 'city', 'name': '某某市'}) is not a "
+        "Jurisdiction: level: Input should be 'national', 'province', 'prefecture', 'county', 'township' or 'village'")
+    import docforge_sample_county
+
+    with pytest.raises(PluginError, match=r'plugin "listed", docforge_select_agreements: expected one Selection '
+                                          r"\(or None\), got a list"):
+        resolver(VILLAGE, docforge_sample_county, Listed()).selection(household("inflow"))
