@@ -337,6 +337,18 @@ class Resolver:
         return out
 
 
+def _did_you_mean(asked: list[str], ids: Iterable[str]) -> str:
+    """`` — did you mean 'charter.incentives'?`` for the first of ``asked`` with a near id, or ''."""
+    import difflib
+
+    ids = list(ids)
+    for x in asked:
+        near = difflib.get_close_matches(x, ids, n=1, cutoff=0.75)
+        if near:
+            return f" — did you mean '{near[0]}'?"
+    return ""
+
+
 def _returned_items(result: Any, model: type[BaseModel], plugin: str, hook: str) -> list[Any]:
     """The items a hook returned: a list (or tuple) of ``model``, or one ``model`` for a hook that
     answers with one (``docforge_select_agreements``). Anything else is refused by its type."""
@@ -475,6 +487,9 @@ class ClauseTree:
         self.children: dict[str, list[str]] = {self.ROOT: []}
 
     def _fail(self, c: Contributed, msg: str) -> DocforgeError:
+        if "does not have" in msg:  # a target that is not there: the nearest id it has
+            asked = re.findall(r"'([a-z0-9_.\-]+)'", msg) + ([c.item.id] if c.item.op != "add" else [])
+            msg += _did_you_mean([x for x in asked if x not in self.nodes], self.nodes)
         if c.provenance.plugin == VILLAGE_FILE:
             return InputError(f"village file, clauses.{c.order} ('{c.item.id}' of {self.kind.value}): "
                               f"{msg}. Fix the item in the village file's clauses: list.")
@@ -643,7 +658,7 @@ class _Substitution:
             target = self.blocks.get(key)
             if target is None:
                 raise PluginError(f"{needed_by} refers to clause '{key}', which the document does not have "
-                                  f"(removed by a plugin?)")
+                                  f"(removed by a plugin?){_did_you_mean([key], self.blocks)}")
             return target.label.rstrip("、")
         if ns == "place":
             try:

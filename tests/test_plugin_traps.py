@@ -401,3 +401,33 @@ def test_7_jurisdictions_and_selection_of_the_wrong_shape_are_named():
     with pytest.raises(PluginError, match=r'plugin "listed", docforge_select_agreements: expected one Selection '
                                           r"\(or None\), got a list"):
         resolver(VILLAGE, docforge_sample_county, Listed()).selection(household("inflow"))
+
+
+def test_7_a_mistyped_clause_id_gets_the_nearest_one():
+    import docforge_sample_county
+
+    def plugin(clause):
+        class Typo:
+            __name__ = "typo"
+
+            @hookimpl
+            def docforge_jurisdictions(self):
+                return [Jurisdiction(level="county", name="某某县")]
+
+            @hookimpl
+            def docforge_clauses(self, document, places, as_of):
+                return [clause] if document == "charter" else None
+
+        return Typo()
+
+    anchor = Clause(id="county.note", document="charter", type="article", text="注。", after="charter.incentive")
+    with pytest.raises(PluginError, match=r"is placed after 'charter.incentive', which the document does not have "
+                                          r"— did you mean 'charter.incentives'\?"):
+        resolver(VILLAGE, docforge_sample_county, plugin(anchor)).document("charter")
+    ref = Clause(id="county.note", document="charter", type="article", text="见{ref:charter.hearing}。")
+    with pytest.raises(PluginError, match=r"refers to clause 'charter.hearing', .* did you mean 'charter.hearings'\?"):
+        resolver(VILLAGE, docforge_sample_county, plugin(ref)).document("charter")
+    gone = Clause(id="charter.incentive", document="charter", op="remove")
+    with pytest.raises(PluginError, match=r"is to be removed, but the document does not have it — did you mean "
+                                          r"'charter.incentives'\?"):
+        resolver(VILLAGE, docforge_sample_county, plugin(gone)).document("charter")
