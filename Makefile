@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: setup system-deps demo test bench schemas templates docs clean
+.PHONY: setup system-deps demo test bench schemas templates docs i18n clean
 
 $(STAMP): pyproject.toml docforge/render/_eexec.c $(PLUGINS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ schemas: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python tools/plugin_docs.py
+
+# Re-extract the user-facing messages and update docforge/locale/*/LC_MESSAGES/docforge.po.
+i18n: $(STAMP)
+	$(BIN)/python tools/i18n.py
 
 templates: $(STAMP)
 	$(BIN)/python tools/build_templates.py
