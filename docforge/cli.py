@@ -224,18 +224,19 @@ def plugin_new(province: str, code: str, prefecture: str | None, prefecture_code
     if owner and (prefecture or county):
         from .errors import InputError
 
-        raise InputError(f'the installed plugin "{owner}" already speaks for {places[0]}: one distribution owns a '
-                         f"place. Add --under {owner} to write a plugin of the prefecture/county only that depends "
-                         f"on it (or uninstall {owner} if the new plugin is to replace it)")
+        raise InputError(_('the installed plugin "{owner}" already speaks for {province}: one distribution owns a '
+                           "place. Add --under {owner} to write a plugin of the prefecture/county only that depends "
+                           "on it (or uninstall {owner} if the new plugin is to replace it)",
+                           owner=owner, province=places[0]))
     if owner:
-        click.secho(f'warning: the installed plugin "{owner}" already speaks for {places[0]}; with both installed, '
-                    f"every value they give differently is a conflict. Uninstall {owner} when the new plugin "
-                    f"replaces it.", fg="yellow", err=True)
+        click.secho(_('warning: the installed plugin "{owner}" already speaks for {province}; with both '
+                      "installed, every value they give differently is a conflict. Uninstall {owner} when the new "
+                      "plugin replaces it.", owner=owner, province=places[0]), fg="yellow", err=True)
     s = plan(directory, *places, under=under)
     for path in write(s):
-        click.echo(f"wrote {path}")
-    click.echo(f"next: pip install -e {directory} && docforge plugin check {s.entry_point} && "
-               f"(cd {directory} && pytest)")
+        click.echo(_("wrote {path}", path=path))
+    click.echo(_("next: {commands}", commands=f"pip install -e {directory} && docforge plugin check "
+                                              f"{s.entry_point} && (cd {directory} && pytest)"))
 
 
 @plugin.command("check")

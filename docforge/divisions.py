@@ -8,6 +8,7 @@ prefectures and counties change every year, and docforge checks their form, not 
 
 from __future__ import annotations
 
+from .i18n import N_, _
 from .models import Jurisdiction, Level
 
 PROVINCES = {
@@ -35,11 +36,11 @@ def code_problem(j: Jurisdiction) -> str | None:
     code, level = j.code, j.level
     if level == Level.national or code is None:
         return None
-    form = {Level.province: "six digits ending in 0000 (河南省: 410000)",
-            Level.prefecture: "six digits ending in 00 but not 0000 (许昌市: 411000)",
-            Level.county: "six digits not ending in 00 (长葛市: 411082)",
-            Level.township: "nine digits beginning with its county's code (GB/T 10114)",
-            Level.village: "twelve digits beginning with its township's code"}[level]
+    form = {Level.province: N_("a province code is six digits ending in 0000 (河南省: 410000)"),
+            Level.prefecture: N_("a prefecture code is six digits ending in 00 but not 0000 (许昌市: 411000)"),
+            Level.county: N_("a county code is six digits not ending in 00 (长葛市: 411082)"),
+            Level.township: N_("a township code is nine digits beginning with its county's code (GB/T 10114)"),
+            Level.village: N_("a village code is twelve digits beginning with its township's code")}[level]
     digits = {Level.township: 9, Level.village: 12}.get(level, 6)
     ok = code.isdigit() and len(code) == digits
     if ok and level == Level.province:
@@ -49,12 +50,15 @@ def code_problem(j: Jurisdiction) -> str | None:
     elif ok and level == Level.county:
         ok = not code.endswith("00")
     if not ok:
-        return f"{j}: the code '{code}' is not a GB/T 2260 {level.value} code; a {level.value} code is {form}"
+        return _("{place}: the code '{code}' is not a GB/T 2260 {level} code; {form}", place=j, code=code,
+                 level=level.value, form=_(form))
     province = province_of(code)
     if province is None:
-        return f"{j}: the code '{code}' begins with {code[:2]}, which is no province's code (GB/T 2260)"
+        return _("{place}: the code '{code}' begins with {prefix}, which is no province's code (GB/T 2260)",
+                 place=j, code=code, prefix=code[:2])
     if level == Level.province and province.name != j.name:
-        return f"{j}: the code {code} is {province.name}'s; check the name or the code"
+        return _("{place}: the code {code} is {province}'s; check the name or the code", place=j, code=code,
+                 province=province.name)
     return None
 
 

@@ -321,8 +321,13 @@ class DocumentKind(str, Enum):
 
             kinds = [k.value for k in cls]
             near = difflib.get_close_matches(str(value).replace("_", "-"), kinds, n=1, cutoff=0.6)
-            raise ValueError(f"'{value}' is not a document kind" + (f" — did you mean '{near[0]}'?" if near else "")
-                             + f" (the kinds: {', '.join(kinds)})") from None
+            from .i18n import _
+
+            if near:
+                raise ValueError(_("'{value}' is not a document kind — did you mean '{near}'? (the kinds: {kinds})",
+                                   value=value, near=near[0], kinds=", ".join(kinds))) from None
+            raise ValueError(_("'{value}' is not a document kind (the kinds: {kinds})", value=value,
+                               kinds=", ".join(kinds))) from None
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DocumentKind):

@@ -32,11 +32,16 @@ from typing import Any
 
 from .divisions import code_problem, contains
 from .errors import DocforgeError, InputError, MissingValueError
+from .i18n import N_, _, ngettext
 from .models import Clause, DocumentKind, Jurisdiction, Village
 from .plugins import ENTRY_POINT_GROUP, KEYWORD_PREFIX, PluginManager, hookimpl_problems, make_plugin_manager
 from .resolve import PLACEHOLDER, Resolver
 
 TO_VERIFY = "待核实"
+
+
+SEVERITY = {"error": N_("error"), "warning": N_("warning"), "note": N_("note")}
+WHAT = {"amounts": N_("amount"), "policies": N_("policy value"), "instruments": N_("instrument")}
 
 
 @dataclass
@@ -45,7 +50,7 @@ class Problem:
     message: str
 
     def line(self) -> str:
-        return f"{self.severity}: {self.message}"
+        return f"{_(SEVERITY[self.severity])}: {self.message}"
 
 
 @dataclass
@@ -63,14 +68,14 @@ class CheckReport:
 
     def add_missing(self) -> None:
         for (where, what, key, table), clauses in self.missing.items():
-            used = ", ".join(dict.fromkeys(clauses))
-            self.add("error", f"{where}: the {what} '{key}' (used by {used}) is supplied neither by this plugin nor "
-                              f"by any installed one: add it to docforge_{table}")
+            self.add("error", _("{place}: the {what} '{key}' (used by {clauses}) is supplied neither by this "
+                                "plugin nor by any installed one: add it to docforge_{hook}", place=where,
+                                what=_(what), key=key, clauses=", ".join(dict.fromkeys(clauses)), hook=table))
         self.missing.clear()
         for plugin, values in self.borrowed.items():
-            self.add("note", f"{len(values)} values the texts need come from the installed plugin \"{plugin}\" "
-                             f"(this plugin alone lacks them; declare a dependency on its distribution): "
-                             f"{', '.join(sorted(values))}")
+            self.add("note", _('{n} values the texts need come from the installed plugin "{plugin}" (this plugin '
+                               "alone lacks them; declare a dependency on its distribution): {values}",
+                               n=len(values), plugin=plugin, values=", ".join(sorted(values))))
         self.borrowed.clear()
 
     def add(self, severity: str, message: str, where: str = "") -> None:
@@ -86,16 +91,18 @@ class CheckReport:
         return [p for p in self.problems if p.severity == "error"]
 
     def lines(self) -> list[str]:
-        head = f"plugin {self.name} {self.version or ''} ({self.source})".replace("  ", " ")
+        head = _("plugin {name} {version} ({source})", name=self.name, version=self.version or "",
+                 source=self.source).replace("  ", " ")
         out = [head]
         if self.villages:
-            out.append(f"  checked with sample villages of: {'; '.join(self.villages)}")
+            out.append("  " + _("checked with sample villages of: {villages}", villages="; ".join(self.villages)))
         order = {"error": 0, "warning": 1, "note": 2}
         out += [f"  {p.line()}" for p in sorted(self.problems, key=lambda p: order[p.severity])]
         n_err = len(self.errors)
         n_warn = sum(p.severity == "warning" for p in self.problems)
-        out.append(f"  {n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
-                   + (": ok" if not n_err else ""))
+        summary = (ngettext("{n} error", "{n} errors", n_err, n=n_err) + ", "
+                   + ngettext("{n} warning", "{n} warnings", n_warn, n=n_warn))
+        out.append("  " + (_("{summary}: ok", summary=summary) if not n_err else summary))
         return out
 
     def as_dict(self) -> dict:
@@ -119,7 +126,7 @@ def check(target: str | None, as_of: dt.date) -> list[CheckReport]:
     if target is None:
         names = sorted({ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)})
         if not names:
-            raise InputError("no plugin is installed; give a plugin's folder: docforge plugin check PATH")
+            raise InputError(_("no plugin is installed; give a plugin's folder: docforge plugin check PATH"))
         return [check_one(_installed(n), as_of) for n in names]
     path = Path(target)
     if path.exists():
@@ -131,8 +138,9 @@ def _installed(name: str) -> _Target:
     eps = [ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
     if not eps:
         known = sorted({ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)})
-        raise InputError(f"no installed plugin is named '{name}' (installed: {', '.join(known) or 'none'}), and "
-                         f"no file or folder has that name; give an installed plugin's name or the plugin's folder")
+        raise InputError(_("no installed plugin is named '{name}' (installed: {known}), and no file or folder has "
+                           "that name; give an installed plugin's name or the plugin's folder",
+                           name=name, known=", ".join(known) or "-"))
     ep = eps[0]
     dist = getattr(ep, "dist", None)
     version = dist.version if dist else None
@@ -151,20 +159,21 @@ def _from_path(path: Path) -> _Target:
     folder = path if path.is_dir() else path.parent
     pyproject = folder / "pyproject.toml"
     if not pyproject.exists():
-        raise InputError(f"{path}: no pyproject.toml there; give the plugin's folder (the one holding "
-                         f"pyproject.toml) or an installed plugin's name")
+        raise InputError(_("{path}: no pyproject.toml there; give the plugin's folder (the one holding "
+                           "pyproject.toml) or an installed plugin's name", path=path))
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
-        raise InputError("reading pyproject.toml needs Python 3.11; give the installed plugin's name instead") from None
+        raise InputError(_("reading pyproject.toml needs Python 3.11; give the installed plugin's name "
+                           "instead")) from None
     try:
         project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
     except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{pyproject}: not valid TOML: {e}") from None
+        raise InputError(_("{path}: not valid TOML: {error}", path=pyproject, error=e)) from None
     eps = project.get("entry-points", {}).get(ENTRY_POINT_GROUP, {})
     if len(eps) != 1:
-        raise InputError(f"{pyproject}: [project.entry-points.{ENTRY_POINT_GROUP}] must name one plugin "
-                         f"(name = \"module\"), it names {len(eps)}")
+        raise InputError(_('{path}: [project.entry-points.docforge] must name one plugin (name = "module"), it '
+                           "names {n}", path=pyproject, n=len(eps)))
     (name, value), = eps.items()
     modname = value.split(":")[0]
     keywords = _keyword_places(",".join(project.get("keywords", [])))
@@ -172,8 +181,9 @@ def _from_path(path: Path) -> _Target:
         if (root / modname).exists() or (root / f"{modname}.py").exists():
             break
     else:
-        raise InputError(f"{pyproject}: the entry point {name} = \"{value}\" names the module {modname}, which is "
-                         f"not in {folder} (nor in {folder / 'src'})")
+        raise InputError(_('{path}: the entry point {name} = "{value}" names the module {module}, which is not in '
+                           "{folder} (nor in {src})", path=pyproject, name=name, value=value, module=modname,
+                           folder=folder, src=folder / "src"))
     for mod in [m for m in sys.modules if m == modname or m.startswith(modname + ".")]:
         del sys.modules[mod]
     sys.path.insert(0, str(root))
@@ -202,7 +212,7 @@ def _keyword_places(raw: str) -> list[Jurisdiction] | None:
 def check_one(t: _Target, as_of: dt.date) -> CheckReport:
     report = CheckReport(t.name, t.source, t.version)
     if t.import_error:
-        report.add("error", f"the module does not import: {t.import_error}")
+        report.add("error", _("the module does not import: {error}", error=t.import_error))
         return report
     alone = make_plugin_manager(load_entrypoints=False)
     info = alone.register_plugin(t.module, name=t.name, version=t.version)
@@ -218,7 +228,8 @@ def check_one(t: _Target, as_of: dt.date) -> CheckReport:
     installed.register_plugin(t.module, name=t.name, version=t.version)
     for other in installed.failed:
         if any(j.matches(p) or contains(j, p) or contains(p, j) for j in other.jurisdictions for p in places):
-            report.add("warning", f"installed plugin {other.error_line()}; it serves this plugin's places")
+            report.add("warning", _("installed plugin {problem}; it serves this plugin's places",
+                                    problem=other.error_line()))
     from .testing import villages_for
 
     for village in villages_for(t.module):
@@ -235,29 +246,32 @@ def _check_places(report: CheckReport, places: list[Jurisdiction], keywords: lis
         if problem:
             report.add("error", problem)
         elif j.code is None and j.level.value in ("province", "prefecture", "county"):
-            report.add("warning", f"{j} has no GB/T 2260 code: villages are matched by name alone; give code=")
+            report.add("warning", _("{place} has no GB/T 2260 code: villages are matched by name alone; give "
+                                    "code=", place=j))
     for outer in places:
         same_level = [p for p in places if p.level == outer.level]
         for inner in places:
             if len(same_level) == 1 and contains(outer, inner) is False:
-                report.add("error", f"{inner} does not lie in {outer}, the only {outer.level.value} the plugin "
-                                    f"declares (its code does not begin with {outer.code[:2 if outer.level.value == 'province' else 4]}); "
-                                    f"check the codes")
+                report.add("error", _("{inner} does not lie in {outer}, the only {level} the plugin declares (its "
+                                      "code does not begin with {prefix}); check the codes", inner=inner,
+                                      outer=outer, level=outer.level.value,
+                                      prefix=outer.code[:2 if outer.level.value == "province" else 4]))
     if keywords is None:
         return
     if not keywords:
-        report.add("warning", "pyproject.toml declares no keywords \"docforge-jurisdiction:LEVEL:NAME:CODE\": if "
-                              "the module ever fails to import, docforge cannot know whom it serves and stops every "
-                              "village's documents")
+        report.add("warning", _('pyproject.toml declares no keywords "docforge-jurisdiction:LEVEL:NAME:CODE": if '
+                                "the module ever fails to import, docforge cannot know whom it serves and stops "
+                                "every village's documents"))
         return
     for j in places:
         if not any(k.matches(j) and k.name == j.name for k in keywords):
-            report.add("error", f"{j} is declared by docforge_jurisdictions() but not in pyproject.toml's keywords "
-                                f"(add \"docforge-jurisdiction:{j.level.value}:{j.name}{':' + j.code if j.code else ''}\")")
+            report.add("error", _('{place} is declared by docforge_jurisdictions() but not in pyproject.toml\'s '
+                                  'keywords (add "{keyword}")', place=j,
+                                  keyword=f"docforge-jurisdiction:{j.level.value}:{j.name}{':' + j.code if j.code else ''}"))
     for k in keywords:
         if not any(k.matches(j) and k.name == j.name for j in places):
-            report.add("error", f"pyproject.toml's keywords declare {k}, which docforge_jurisdictions() does not "
-                                f"return; make them agree")
+            report.add("error", _("pyproject.toml's keywords declare {place}, which docforge_jurisdictions() does "
+                                  "not return; make them agree", place=k))
 
 
 def _check_village(report: CheckReport, t: _Target, village: Village, alone: PluginManager,
@@ -277,18 +291,18 @@ def _check_village(report: CheckReport, t: _Target, village: Village, alone: Plu
         ids = {n.clause.id for n, _d, _p in tree.walk()}
         for node, _depth, _parent in tree.walk():
             _placeholders(report, kind, node, ids, alone_r, inst_r, t.name, where)
-        for r, label in ((inst_r, "among the installed plugins"), (alone_r, None)):
+        for r, label in ((inst_r, N_("among the installed plugins")), (alone_r, None)):
             try:
                 r.document(kind, blank=kind.is_agreement)
             except MissingValueError:
                 continue  # reported per placeholder above
             except DocforgeError as e:
-                report.add("error", str(e), f"{kind.value} ({where}{', ' + label if label else ''})")
+                report.add("error", str(e), f"{kind.value} ({where}{', ' + _(label) if label else ''})")
     for what in ("amounts", "policies", "instruments"):
         try:
             getattr(inst_r, what)()
         except DocforgeError as e:
-            report.add("error", str(e), f"{where}, among the installed plugins")
+            report.add("error", str(e), f"{where}, {_('among the installed plugins')}")
 
 
 def _resolver(report: CheckReport, village: Village, as_of: dt.date, pm: PluginManager) -> Resolver | None:
@@ -312,10 +326,10 @@ def _asked_for_other_kinds(report: CheckReport, t: _Target, r: Resolver) -> None
             continue
         for c in got:
             if c.provenance.plugin == t.name and c.item.document != kind:
-                report.add("warning", f"docforge_clauses returned clause '{c.item.id}' for {c.item.document.value} "
-                                      f"when asked for {kind.value}: it is used only when docforge asks for "
-                                      f"{c.item.document.value}; return it under `if document == "
-                                      f"\"{c.item.document.value}\"`")
+                report.add("warning", _("docforge_clauses returned clause '{id}' for {document} when asked for "
+                                        "{asked}: it is used only when docforge asks for {document}; return it "
+                                        'under `if document == "{document}"`', id=c.item.id,
+                                        document=c.item.document.value, asked=kind.value))
 
 
 def _placeholders(report: CheckReport, kind: DocumentKind, node: Any, ids: set[str], alone: Resolver,
@@ -323,10 +337,11 @@ def _placeholders(report: CheckReport, kind: DocumentKind, node: Any, ids: set[s
     text = node.clause.text or ""
     for m in PLACEHOLDER.finditer(text):
         ns, key = m.group(1), m.group(2).strip()
-        who = f"clause '{node.clause.id}' of {kind.value} (plugin \"{node.provenance.plugin}\")"
         if ns == "ref" and key not in ids:
-            report.add("error", f"{who} refers to {{ref:{key}}}, which the document does not have "
-                                f"(the clause ids: docs/plugin_hooks.md)")
+            report.add("error", _('clause \'{id}\' of {document} (plugin "{plugin}") refers to {ref}, which the '
+                                  "document does not have (the clause ids: docs/plugin_hooks.md)",
+                                  id=node.clause.id, document=kind.value, plugin=node.provenance.plugin,
+                                  ref="{ref:" + key + "}"))
         table = {"amount": "amounts", "policy": "policies", "cite": "instruments"}.get(ns)
         if table is None:
             continue
@@ -335,11 +350,11 @@ def _placeholders(report: CheckReport, kind: DocumentKind, node: Any, ids: set[s
             here, there = getattr(alone, table)(), getattr(installed, table)()
         except DocforgeError:
             continue  # reported by the document itself
-        kind_word = {"amounts": "amount", "policies": "policy value", "instruments": "instrument"}[table]
+        kind_word = WHAT[table]
         if key not in there:
             report.missing.setdefault((where, kind_word, key, table), []).append(f"{node.clause.id}")
         elif key not in here:
-            report.borrowed.setdefault(there[key].provenance.plugin, set()).add(f"{kind_word} {key}")
+            report.borrowed.setdefault(there[key].provenance.plugin, set()).add(f"{_(kind_word)} {key}")
 
 
 def _check_unverified(report: CheckReport, t: _Target, pm: PluginManager, as_of: dt.date) -> None:
@@ -350,7 +365,8 @@ def _check_unverified(report: CheckReport, t: _Target, pm: PluginManager, as_of:
     for village in villages_for(t.module):
         try:
             r = Resolver(village, as_of, pm)
-            tables = {"amount": r.amounts(), "policy": r.policies(), "instrument": r.instruments()}
+            tables = {_(WHAT["amounts"]): r.amounts(), _(WHAT["policies"]): r.policies(),
+                      _(WHAT["instruments"]): r.instruments()}
         except DocforgeError:
             return
         for what, table in tables.items():
@@ -362,6 +378,7 @@ def _check_unverified(report: CheckReport, t: _Target, pm: PluginManager, as_of:
                 if TO_VERIFY in (item.legal_basis or "") or any(TO_VERIFY in x for x in labels):
                     marked.add(f"{what} {key}")
     if marked:
-        report.add("warning", f"{len(marked)} values are still marked {TO_VERIFY} (to verify): "
-                              f"{', '.join(sorted(marked))}. Take each from the document named in its legal_basis "
-                              f"(and each instrument's versions and dates from its text), then remove the mark")
+        report.add("warning", _("{n} values are still marked {mark} (to verify): {values}. Take each from the "
+                                "document named in its legal_basis (and each instrument's versions and dates from "
+                                "its text), then remove the mark", n=len(marked), mark=TO_VERIFY,
+                                values=", ".join(sorted(marked))))

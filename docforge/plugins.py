@@ -21,6 +21,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginError
+from .i18n import _
 from .models import Jurisdiction
 
 ENTRY_POINT_GROUP = "docforge"
@@ -56,19 +57,19 @@ class PluginInfo:
     def error_line(self) -> str:
         """The failure as one line: ``Error importing plugin "X": …`` only when the import failed."""
         if self.error_kind == "import":
-            return f'Error importing plugin "{self.name}": {self.error}'
-        return f'Invalid plugin "{self.name}": {self.error}'
+            return _('Error importing plugin "{name}": {error}', name=self.name, error=self.error)
+        return _('Invalid plugin "{name}": {error}', name=self.name, error=self.error)
 
     def fix(self) -> str:
         """How to get past the failure, for the kind of failure it is."""
-        exclude = "or exclude it with DOCFORGE_LOAD_PLUGINS=<the plugins to load>"
         if self.error_kind == "import":
-            return (f"Fix or reinstall it (pip install --force-reinstall {self.distribution or self.name}), "
-                    f"{exclude}.")
+            return _("Fix or reinstall it (pip install --force-reinstall {dist}), or exclude it with "
+                     "DOCFORGE_LOAD_PLUGINS=<the plugins to load>.", dist=self.distribution or self.name)
         if self.error_kind == "duplicate":
-            return f"Uninstall one of the two distributions (pip uninstall {self.distribution or self.name}), {exclude}."
-        return (f"Fix the plugin (docforge plugin check {self.name.split(' ')[0]} lists every problem), "
-                f"{exclude}.")
+            return _("Uninstall one of the two distributions (pip uninstall {dist}), or exclude it with "
+                     "DOCFORGE_LOAD_PLUGINS=<the plugins to load>.", dist=self.distribution or self.name)
+        return _("Fix the plugin (docforge plugin check {name} lists every problem), or exclude it with "
+                 "DOCFORGE_LOAD_PLUGINS=<the plugins to load>.", name=self.name.split(" ")[0])
 
 
 class PluginManager(pluggy.PluginManager):
@@ -91,15 +92,17 @@ class PluginManager(pluggy.PluginManager):
         try:  # whom it serves, so that villages elsewhere still render (require_healthy)
             info.jurisdictions = _declared_jurisdictions(plugin)
         except Exception as e:  # noqa: BLE001 - a broken plugin must not break the others
-            problems.append(f"docforge_jurisdictions failed: {type(e).__name__}: {e}")
+            problems.append(_("docforge_jurisdictions failed: {error}", error=f"{type(e).__name__}: {e}"))
         else:
             if not info.jurisdictions and _implements_hooks(self, plugin):
-                problems.append("it declares no jurisdiction: implement docforge_jurisdictions() returning "
-                                "the places it speaks for, e.g. [Jurisdiction(level=\"province\", name=\"河南省\", "
-                                "code=\"410000\")]; docforge calls a plugin's hooks only for villages there")
+                problems.append(_("it declares no jurisdiction: implement docforge_jurisdictions() returning the "
+                                  "places it speaks for, e.g. {example}; docforge calls a plugin's hooks only for "
+                                  "villages there",
+                                  example='[Jurisdiction(level="province", name="河南省", code="410000")]'))
         if problems:
             info.error = problems[0] if len(problems) == 1 else \
-                f"{len(problems)} problems: " + " ".join(f"({n}) {p}" for n, p in enumerate(problems, 1))
+                _("{n} problems: {problems}", n=len(problems),
+                  problems=" ".join(f"({n}) {p}" for n, p in enumerate(problems, 1)))
             info.error_kind = "invalid"
             return info
         try:
@@ -139,11 +142,13 @@ class PluginManager(pluggy.PluginManager):
         for info in self.failed:
             serves = [j for j in info.jurisdictions if any(j.matches(p) for p in places)]
             if serves or not info.jurisdictions:
-                why = ("It serves " + "、".join(str(j) for j in serves) if serves
-                       else "It declares no jurisdiction, so it may serve this village")
                 line = info.error_line()
-                raise PluginError(f"{line}{'' if line.endswith(('.', '?')) else '.'} {why}, so docforge stops "
-                                  f"here. {info.fix()}")
+                line += "" if line.endswith((".", "?", "。", "？")) else "."
+                if serves:
+                    why = _("It serves {places}, so docforge stops here.", places="、".join(str(j) for j in serves))
+                else:
+                    why = _("It declares no jurisdiction, so it may serve this village: docforge stops here.")
+                raise PluginError(f"{line} {why} {info.fix()}")
 
 
 def hookimpl_problems(pm: pluggy.PluginManager, plugin: object) -> list[str]:
@@ -162,8 +167,8 @@ def hookimpl_problems(pm: pluggy.PluginManager, plugin: object) -> list[str]:
         fn = getattr(plugin, attr)
         if attr not in hooks:
             near = difflib.get_close_matches(attr, hooks, n=1, cutoff=0.6)
-            problems.append(f"unknown hook '{attr}'" + (f" — did you mean '{near[0]}'?" if near else
-                            f" (the hooks are {', '.join(hooks)})"))
+            problems.append(_("unknown hook '{hook}' — did you mean '{near}'?", hook=attr, near=near[0]) if near
+                            else _("unknown hook '{hook}' (the hooks are {hooks})", hook=attr, hooks=", ".join(hooks)))
             continue
         spec_args = list(inspect.signature(getattr(pm.hook, attr).spec.function).parameters)
         try:
@@ -172,19 +177,22 @@ def hookimpl_problems(pm: pluggy.PluginManager, plugin: object) -> list[str]:
             continue
         for prm in params:
             if prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
-                problems.append(f"hook {attr} takes *{prm.name}: list the arguments it uses by name "
-                                f"({', '.join(spec_args)})")
+                problems.append(_("hook {hook} takes *{arg}: list the arguments it uses by name ({args})",
+                                  hook=attr, arg=prm.name, args=", ".join(spec_args)))
                 continue
             if prm.default is not prm.empty:
-                problems.append(f"hook {attr} gives its argument '{prm.name}' a default value "
-                                f"({prm.name}={prm.default!r}); pluggy never passes an argument that has a default, "
-                                f"so it would always be {prm.default!r}: write {attr}({', '.join(p for p in spec_args)}) "
-                                f"without defaults")
+                problems.append(_("hook {hook} gives its argument '{arg}' a default value ({arg}={default}); "
+                                  "pluggy never passes an argument that has a default, so it would always be "
+                                  "{default}: write {hook}({args}) without defaults",
+                                  hook=attr, arg=prm.name, default=repr(prm.default), args=", ".join(spec_args)))
             elif prm.name not in spec_args and prm.name != "self":
                 near = difflib.get_close_matches(prm.name, spec_args, n=1, cutoff=0.6)
-                problems.append(f"hook {attr} takes an argument '{prm.name}' the hook does not have"
-                                + (f" — did you mean '{near[0]}'?" if near else "")
-                                + f" (its arguments: {', '.join(spec_args) or 'none'})")
+                args = ", ".join(spec_args) or "-"
+                problems.append(_("hook {hook} takes an argument '{arg}' the hook does not have — did you mean "
+                                  "'{near}'? (its arguments: {args})", hook=attr, arg=prm.name, near=near[0], args=args)
+                                if near else
+                                _("hook {hook} takes an argument '{arg}' the hook does not have (its arguments: "
+                                  "{args})", hook=attr, arg=prm.name, args=args))
     return problems
 
 
@@ -200,7 +208,8 @@ def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
         return []
     result = fn() or []
     if not isinstance(result, (list, tuple)):
-        raise TypeError(f"expected a list of Jurisdiction, got {type(result).__name__}: return [{result!r:.80}]")
+        raise TypeError(_("expected a list of Jurisdiction, got {type}: return [{value}]",
+                          type=type(result).__name__, value=f"{result!r:.80}"))
     out = []
     for n, j in enumerate(result, 1):
         try:
@@ -208,7 +217,8 @@ def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
         except ValueError as e:
             errors = getattr(e, "errors", lambda: [])()
             detail = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'value'}: {x['msg']}" for x in errors) or str(e)
-            raise ValueError(f"item {n} ({j!r:.80}) is not a Jurisdiction: {detail}") from None
+            raise ValueError(_("item {n} ({value}) is not a Jurisdiction: {detail}", n=n, value=f"{j!r:.80}",
+                               detail=detail)) from None
     return out
 
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
+from .i18n import N_, _, both
 from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
                      Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
                      ValueUse, Village)
@@ -104,17 +105,18 @@ class Resolver:
         try:
             return model.model_validate(raw)
         except ValidationError as e:
-            raise PluginError(f'plugin "{plugin}" returned an invalid {model.__name__} from {hook} '
-                              f"({_item_name(raw, n)}): {_pydantic_errors(e)}") from e
+            raise PluginError(_('plugin "{plugin}" returned an invalid {model} from {hook} ({item}): {errors}',
+                                plugin=plugin, model=model.__name__, hook=hook, item=_item_name(raw, n),
+                                errors=_pydantic_errors(e))) from e
 
     @staticmethod
     def _default_jurisdiction(info, hook_name: str) -> Jurisdiction:
         if len(info.jurisdictions) == 1:
             return info.jurisdictions[0]
-        raise PluginError(f'plugin "{info.name}" returned a contribution from {hook_name} without a '
-                          f"jurisdiction, and it declares {len(info.jurisdictions)} jurisdictions "
-                          f"({'、'.join(str(j) for j in info.jurisdictions)}); "
-                          f"set jurisdiction= on each contribution")
+        raise PluginError(_('plugin "{plugin}" returned a contribution from {hook} without a jurisdiction, and it '
+                            "declares {n} jurisdictions ({places}); set jurisdiction= on each contribution",
+                            plugin=info.name, hook=hook_name, n=len(info.jurisdictions),
+                            places="、".join(str(j) for j in info.jurisdictions)))
 
     def winners(self, contributed: list[Contributed], key: Callable[[Any], str],
                 value: Callable[[Any], Any], what: str) -> dict[str, Contributed]:
@@ -321,20 +323,28 @@ class Resolver:
                     if j.level != place.level or not j.code or not place.code or place.level == Level.national:
                         continue
                     if j.name == place.name and j.code != place.code:
-                        effect = (f"the codes differ, so what the plugin supplies for {j.name} does not apply to "
-                                  f"this village. Correct the code in the village file (or in the plugin) if they "
-                                  f"are the same place")
+                        effect = "code"
                     elif j.code == place.code and j.name != place.name:
-                        effect = ("the names differ; the plugin applies by the code. Correct the name in the "
-                                  "village file (or in the plugin) if they are the same place, or the code if not")
+                        effect = "name"
                     else:
                         continue
-                    out.append(Finding(
-                        check="place.mismatch", plugin=info.name, checked_by="docforge",
-                        reason=f"the village file's {place.level.value} is {place.name} ({place.code}), but plugin "
-                               f"\"{info.name}\" speaks for {j.name} ({j.code}): {effect}"))
+                    values = dict(level=place.level.value, name=place.name, code=place.code, plugin=info.name,
+                                  its_name=j.name, its_code=j.code)
+                    msgid = (N_CODES_DIFFER if effect == "code" else N_NAMES_DIFFER)
+                    text = both(msgid, **values)
+                    out.append(Finding(check="place.mismatch", plugin=info.name, checked_by="docforge",
+                                       reason=text["en"], reason_zh=text["zh"]))
         self._cache["place_warnings"] = out
         return out
+
+
+# i18n: a warning about the village file, when a place's name is a plugin's but its code is not
+N_CODES_DIFFER = N_("the village file's {level} is {name} ({code}), but plugin \"{plugin}\" speaks for {its_name} "
+                    "({its_code}): the codes differ, so what the plugin supplies for {its_name} does not apply to this "
+                    "village. Correct the code in the village file (or in the plugin) if they are the same place")
+N_NAMES_DIFFER = N_("the village file's {level} is {name} ({code}), but plugin \"{plugin}\" speaks for {its_name} "
+                    "({its_code}): the names differ; the plugin applies by the code. Correct the name in the village "
+                    "file (or in the plugin) if they are the same place, or the code if not")
 
 
 def _did_you_mean(asked: list[str], ids: Iterable[str]) -> str:
@@ -345,7 +355,7 @@ def _did_you_mean(asked: list[str], ids: Iterable[str]) -> str:
     for x in asked:
         near = difflib.get_close_matches(x, ids, n=1, cutoff=0.75)
         if near:
-            return f" — did you mean '{near[0]}'?"
+            return _(" — did you mean '{id}'?", id=near[0])
     return ""
 
 
@@ -354,15 +364,16 @@ def _returned_items(result: Any, model: type[BaseModel], plugin: str, hook: str)
     answers with one (``docforge_select_agreements``). Anything else is refused by its type."""
     if model is Selection:  # one answer per plugin
         if isinstance(result, (list, tuple)):
-            raise PluginError(f'plugin "{plugin}", {hook}: expected one Selection (or None), got a list; '
-                              f"return Selection(agreements=[...], reasons={{...}})")
+            raise PluginError(_('plugin "{plugin}", {hook}: expected one Selection (or None), got a list; return '
+                                'Selection(agreements=[...], reasons={{...}})', plugin=plugin, hook=hook))
         return [result]
     if isinstance(result, (list, tuple)):
         return list(result)
     got = type(result).__name__
     hint = (f"; for a dict of key → value, return [{model.__name__}(key=k, ...) for k, v in your_dict.items()]"
             if isinstance(result, dict) else "")
-    raise PluginError(f'plugin "{plugin}", {hook}: expected a list of {model.__name__} (or None), got {got}{hint}')
+    raise PluginError(_('plugin "{plugin}", {hook}: expected a list of {model} (or None), got {got}',
+                        plugin=plugin, hook=hook, model=model.__name__, got=got) + hint)
 
 
 def _item_name(raw: Any, n: int) -> str:
@@ -395,10 +406,12 @@ def _declared(jur: Jurisdiction, info, hook_name: str, item: Any, n: int) -> Jur
     declared = "、".join(str(d) for d in info.jurisdictions)
     near = [d for d in info.jurisdictions if d.level == jur.level and (d.name == jur.name or
                                                                          (d.code and d.code == jur.code))]
-    hint = f"Did you mean {near[0]}? " if near else ""
-    raise PluginError(f'plugin "{info.name}", {hook_name} ({_item_name(item.model_dump(), n)}): names the '
-                      f"jurisdiction {jur}, which the plugin does not declare (it declares {declared}). {hint}"
-                      f"Correct the contribution's jurisdiction=, or add the place to docforge_jurisdictions().")
+    hint = _("Did you mean {place}? ", place=near[0]) if near else ""
+    raise PluginError(_('plugin "{plugin}", {hook} ({item}): names the jurisdiction {place}, which the plugin does '
+                        "not declare (it declares {declared}). ", plugin=info.name, hook=hook_name,
+                        item=_item_name(item.model_dump(), n), place=jur, declared=declared)
+                      + hint + _("Correct the contribution's jurisdiction=, or add the place to "
+                                 "docforge_jurisdictions()."))
 
 
 _BLANK = "\u3000" * 6
@@ -456,16 +469,17 @@ def _conflict(what: str, prev: Contributed, c: Contributed, va: Any, vb: Any) ->
     diff = differences(va, vb)
     shown = "; ".join(diff[:8]) + (f"; … and {len(diff) - 8} more" if len(diff) > 8 else "")
     if a.plugin == b.plugin:
-        return ConflictError(
-            f"{what} for {a.jurisdiction}: plugin \"{a.plugin}\" returns two different values in force on the "
-            f"same date (items {prev.order + 1} and {c.order + 1}; the first vs the second: {shown}). Keep one, or "
-            f"make their effective_from/effective_to not overlap.")
-    return ConflictError(
-        f"{what} for {a.jurisdiction}: plugins \"{a.plugin}\" and \"{b.plugin}\" disagree "
-        f"(\"{a.plugin}\" vs \"{b.plugin}\": {shown}). One distribution owns a jurisdiction: a prefecture or county "
-        f"plugin depends on its province's plugin (dependencies = [\"docforge-<province>\"] in its pyproject.toml) "
-        f"instead of repeating the province's values; remove them from the one that repeats them, or uninstall "
-        f"one of the two if both are meant to be the province's plugin.")
+        return ConflictError(_(
+            '{what} for {place}: plugin "{plugin}" returns two different values in force on the same date (items '
+            "{first} and {second}; the first vs the second: {differences}). Keep one, or make their "
+            "effective_from/effective_to not overlap.", what=what, place=a.jurisdiction, plugin=a.plugin,
+            first=prev.order + 1, second=c.order + 1, differences=shown))
+    return ConflictError(_(
+        '{what} for {place}: plugins "{a}" and "{b}" disagree ("{a}" vs "{b}": {differences}). One distribution '
+        "owns a jurisdiction: a prefecture or county plugin depends on its province's plugin "
+        '(dependencies = ["docforge-<province>"] in its pyproject.toml) instead of repeating the province\'s '
+        "values; remove them from the one that repeats them, or uninstall one of the two if both are meant to be "
+        "the province's plugin.", what=what, place=a.jurisdiction, a=a.plugin, b=b.plugin, differences=shown))
 
 
 @dataclass

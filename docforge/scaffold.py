@@ -18,6 +18,7 @@ from string import Template
 from . import __version__
 from .divisions import code_problem, contains
 from .errors import InputError
+from .i18n import _
 from .models import Jurisdiction, Level
 
 TO_VERIFY = "待核实"
@@ -55,11 +56,12 @@ def parse_place(level: Level, value: str | None, code: str | None) -> Jurisdicti
     """``长葛市`` with ``--county-code 411082``, or ``长葛市:411082``."""
     if not value:
         if code:
-            raise InputError(f"--{level.value}-code {code} needs --{level.value} NAME")
+            raise InputError(_("--{level}-code {code} needs --{level} NAME", level=level.value, code=code))
         return None
-    name, _, inline = value.partition(":")
+    name, inline = (value.split(":", 1) + [""])[:2]
     if inline and code and inline != code:
-        raise InputError(f"--{level.value} {value} and --{level.value}-code {code} give two codes; give one")
+        raise InputError(_("--{level} {value} and --{level}-code {code} give two codes; give one",
+                           level=level.value, value=value, code=code))
     j = Jurisdiction(level=level, name=name.strip(), code=(inline or code or "").strip() or None)
     problem = code_problem(j)
     if problem:
@@ -82,12 +84,13 @@ def _under(name: str, province: Jurisdiction) -> tuple[str, str, str]:
 
     info = get_plugin_manager().infos.get(name)
     if info is None or info.default:
-        raise InputError(f"--under {name}: no installed plugin has that name (docforge plugins lists them)")
+        raise InputError(_("--under {name}: no installed plugin has that name (docforge plugins lists them)",
+                           name=name))
     if info.error:
         raise InputError(f"--under {name}: {info.error_line()}")
     if not any(j.matches(province) for j in info.jurisdictions):
-        raise InputError(f"--under {name}: that plugin does not declare {province} (it declares "
-                         f"{'、'.join(str(j) for j in info.jurisdictions)})")
+        raise InputError(_("--under {name}: that plugin does not declare {province} (it declares {places})",
+                           name=name, province=province, places="、".join(str(j) for j in info.jurisdictions)))
     return name, info.distribution or name, info.module
 
 
@@ -97,31 +100,33 @@ def _not_owned(under: str, places: list[Jurisdiction]) -> None:
     info = get_plugin_manager().infos[under]
     taken = [p for p in places if any(j.matches(p) for j in info.jurisdictions)]
     if taken:
-        raise InputError(f"--under {under}: that plugin already speaks for {'、'.join(str(p) for p in taken)} too; "
-                         f"one distribution owns a place, so leave it out of the new plugin (or move it out of "
-                         f"{under})")
+        raise InputError(_("--under {name}: that plugin already speaks for {places} too; one distribution owns "
+                           "a place, so leave it out of the new plugin (or move it out of {name})",
+                           name=under, places="、".join(str(p) for p in taken)))
 
 
 def plan(directory: Path, province: Jurisdiction, prefecture: Jurisdiction | None = None,
          county: Jurisdiction | None = None, under: str | None = None) -> Scaffold:
     m = NAME.match(directory.name)
     if not m:
-        raise InputError(f"{directory}: name the folder docforge-<place> in lower-case letters and digits (e.g. "
-                         f"docforge-henan, docforge-xuchang-changge): it becomes the distribution's name "
-                         f"(docforge-henan), its module (docforge_henan) and the plugin's name (henan)")
+        raise InputError(_("{folder}: name the folder docforge-<place> in lower-case letters and digits (e.g. "
+                           "docforge-henan, docforge-xuchang-changge): it becomes the distribution's name "
+                           "(docforge-henan), its module (docforge_henan) and the plugin's name (henan)",
+                           folder=directory))
     if directory.exists() and any(directory.iterdir()):
-        raise InputError(f"{directory} exists and is not empty; give a new folder")
+        raise InputError(_("{folder} exists and is not empty; give a new folder", folder=directory))
     places = [p for p in (province, prefecture, county) if p is not None]
     for outer in places:
         for inner in places:
             if contains(outer, inner) is False:
-                raise InputError(f"{inner} does not lie in {outer}: its code {inner.code} does not begin with "
-                                 f"{outer.code[:2 if outer.level == Level.province else 4]}; check the codes")
+                raise InputError(_("{inner} does not lie in {outer}: its code {code} does not begin with {prefix}; "
+                                   "check the codes", inner=inner, outer=outer, code=inner.code,
+                                   prefix=outer.code[:2 if outer.level == Level.province else 4]))
     owner = None
     if under:
         if len(places) == 1:
-            raise InputError(f"--under {under}: the province belongs to that plugin; give the --prefecture or "
-                             f"--county the new plugin speaks for")
+            raise InputError(_("--under {name}: the province belongs to that plugin; give the --prefecture or "
+                               "--county the new plugin speaks for", name=under))
         owner = _under(under, province)
         _not_owned(under, places[1:])
     slug = m.group(1).replace("-", "_")

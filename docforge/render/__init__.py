@@ -15,16 +15,18 @@ def output_format(path: Path, fmt: str | None) -> str:
     names no format, or names another one than ``fmt``, is refused (a DOCX under a .pdf name would
     otherwise be written without a word)."""
     from ..errors import InputError
+    from ..i18n import _
 
     by_suffix = FORMATS.get(path.suffix.lower())
     if fmt is None:
         if by_suffix is None:
-            raise InputError(f"-o {path}: the suffix '{path.suffix}' names no format docforge writes; name the "
-                             f"file .docx or .pdf (or give --format docx|pdf with a name ending in it)")
+            raise InputError(_("-o {path}: the suffix '{suffix}' names no format docforge writes; name the file "
+                               ".docx or .pdf (or give --format docx|pdf with a name ending in it)",
+                               path=path, suffix=path.suffix))
         return by_suffix
     if by_suffix != fmt:
-        raise InputError(f"-o {path} does not end in .{fmt}, but --format is {fmt}: name it "
-                         f"{path.with_suffix('.' + fmt).name}")
+        raise InputError(_("-o {path} does not end in .{format}, but --format is {format}: name it {name}",
+                           path=path, format=fmt, name=path.with_suffix("." + fmt).name))
     return fmt
 
 
@@ -33,6 +35,7 @@ def write_document(doc: Any, path: Path, fmt: str, **ctx_options: Any) -> Path:
     converts (``pdfpool.convert_many``: the same checks and the same bytes). Nothing is left at
     ``path`` when the conversion fails."""
     from ..errors import ConversionError
+    from ..i18n import _
     from . import pdfpool
     from .docx import write_docx
 
@@ -44,7 +47,7 @@ def write_document(doc: Any, path: Path, fmt: str, **ctx_options: Any) -> Path:
         docx = write_docx(doc, Path(tmp) / f"{path.stem}.docx", **ctx_options)
         result = pdfpool.convert_many([docx], Path(tmp) / "pdf")
         if docx in result.failures:
-            raise ConversionError(f"{path}: LibreOffice could not convert the document to PDF: "
-                                  f"{result.failures[docx]}. Write it as .docx to look at it.")
+            raise ConversionError(_("{path}: LibreOffice could not convert the document to PDF: {reason}. Write "
+                                    "it as .docx to look at it.", path=path, reason=result.failures[docx]))
         os.replace(result.pdfs[docx], path)
     return path
