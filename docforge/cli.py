@@ -193,7 +193,7 @@ def plugins(as_json: bool, show_all: bool) -> None:
         click.echo(f"  hooks: {', '.join(i.hooks)}")
 
 
-@cli.group()
+@cli.group(cls=DocforgeGroup)
 def plugin() -> None:
     """Write a plugin: start one (new), find its problems (check)."""
 

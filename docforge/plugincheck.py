@@ -50,7 +50,7 @@ class Problem:
     message: str
 
     def line(self) -> str:
-        return f"{_(SEVERITY[self.severity])}: {self.message}"
+        return _("{severity}: {message}", severity=_(SEVERITY[self.severity]), message=self.message)
 
 
 @dataclass
@@ -100,8 +100,8 @@ class CheckReport:
         out += [f"  {p.line()}" for p in sorted(self.problems, key=lambda p: order[p.severity])]
         n_err = len(self.errors)
         n_warn = sum(p.severity == "warning" for p in self.problems)
-        summary = (ngettext("{n} error", "{n} errors", n_err, n=n_err) + ", "
-                   + ngettext("{n} warning", "{n} warnings", n_warn, n=n_warn))
+        summary = _("{errors}, {warnings}", errors=ngettext("{n} error", "{n} errors", n_err, n=n_err),
+                    warnings=ngettext("{n} warning", "{n} warnings", n_warn, n=n_warn))
         out.append("  " + (_("{summary}: ok", summary=summary) if not n_err else summary))
         return out
 

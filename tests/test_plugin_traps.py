@@ -334,6 +334,7 @@ def load_village_dict(data):
 # --------------------------------------------------------------------------- 9. render -o x.pdf
 
 
+@pytest.mark.slow  # LibreOffice
 def test_9_render_writes_a_pdf_for_a_pdf_name(tmp_path, docforge_cli):
     from pypdf import PdfReader
 
