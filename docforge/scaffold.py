@@ -171,7 +171,7 @@ def _pyproject(s: Scaffold) -> str:
     deps = f'"docforge>={__version__}"' + (f', "{s.under[1]}"' if s.under else "")
     return Template('''\
 [build-system]
-requires = ["setuptools>=61"]
+requires = ["setuptools>=64"]  # 64: editable installs (pip install -e)
 build-backend = "setuptools.build_meta"
 
 [project]
