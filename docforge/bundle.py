@@ -80,7 +80,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConversionError, InputError, RenderError
-from .models import Document, DocumentKind, Household, Village
+from .models import Document, DocumentKind, Finding, Household, Village
 from .compact import IdSet
 from .explain import provenance_dict
 from .resolve import Resolver
@@ -278,6 +278,8 @@ def adoption_sheet_context(village: Village, documents: Sequence[Document], draf
     filing = [f"报送单位：{village.committee_name}", f"备案机关：{village.township.name}人民政府"]
     for n, doc in enumerate(documents, 1):
         adoption = getattr(village, doc.kind.value)
+        if any(n.check == "adoption.new_draft" for n in doc.notices):  # a new text: adopted and filed anew
+            adoption = adoption.model_copy(update={"adopted_on": None, "filed_with_township_on": None})
         if adoption.adopted_on or "adopted_by" in adoption.model_fields_set:
             meeting = adoption.adopted_by
         else:
@@ -894,7 +896,11 @@ class _Planned:
 
 
 def _findings(docs: Iterable[Document]) -> list[dict[str, Any]]:
-    return [{**f.model_dump(mode="json", exclude_none=True), "message": f.line()} for d in docs for f in d.findings]
+    def message(f: Finding, notice: bool) -> str:  # a notice is not a legal finding: say so
+        return f"notice: {f.document or '-'} {f.clause or ''}: {f.reason}" if notice else f.line()
+
+    return [{**f.model_dump(mode="json", exclude_none=True), "message": message(f, notice)}
+            for d in docs for f, notice in [*((x, False) for x in d.findings), *((x, True) for x in d.notices)]]
 
 
 def _packet_entry(p: Packet) -> dict[str, Any]:

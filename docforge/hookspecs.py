@@ -76,7 +76,9 @@ def docforge_clauses(document: DocumentKind, places: list[Jurisdiction], as_of: 
       | `op="move"` | moves an existing id, with everything under it, right `before` / `after` another id (into that id's parent), or to the end of `parent`. It keeps the clause's id, text, type, tags and provenance and records who moved it (`explain` shows `moved here by …`); it takes no `text`, `type` or `tags` (add an `op="replace"` of the same id to change those too). A clause cannot be moved under itself. |
       | `type` | `title`, `chapter` (第一章), `article` (第一条), `section` (一、), `subsection` (（一）), `item` (（一） under an article or chapter, else 1、), `para` (no number) |
       | `text` | the clause's text, with [placeholders](#clause-text-placeholders); never a number of its own: the engine numbers |
-      | `tags` | what legal checks look for, e.g. `deposit`, `deposit_forfeit`, `contraception_duty`, `sanction` |
+      | `tags` | what legal checks look for, e.g. `deposit`, `deposit_forfeit`, `contraception_duty`, `sanction`; the national checks read the text as well, so tags refine and are never the only way a clause is checked ([law.md](law.md#legal-checks)) |
+      | `basis` | the legal basis of the text: a list of `Basis(instrument=ID, version=LABEL, article=ID, note=…)` (registry ids; `from docforge.models import Basis`); `explain` and the 修订对照表 show it |
+      | `reviewed` | `{check_id: reason}`: a check you have reviewed for this clause and found not to apply; that check leaves the clause alone |
       | `jurisdiction`, `effective_from`, `effective_to`, `legal_basis` | as for every contribution |
 
       Return a clause only when docforge asks for its document: a clause whose `document` is not the
@@ -252,16 +254,20 @@ def docforge_legal_checks(document: Document, village: Village, places: list[Jur
     """Findings for a resolved document: clauses that no longer agree with the law on `as_of`.
 
     - **Arguments:** `document`, the resolved `docforge.models.Document` (numbered `blocks`, each with
-      `id`, `label`, `text`, `tags` and `provenance`; the `values` used; `kind`, `as_of`); `village`;
+      `id`, `label`, `text`, `tags`, `basis`, `reviewed` and `provenance`; the `values` used; `kind`,
+      `as_of`); `village`;
       `places`; `as_of`.
     - **Returns:** a list of `Finding` (`from docforge.models import Finding`) or `None`. A `Finding`
       has a `check` id (printed with it: `[check county.deposit by henan]`), `severity` (`warning`, the
-      default, or `error`), the `document` and `clause` it concerns, a `reason`, and the `law`,
-      `version` and `article` it rests on. Give `law` as an instrument id (`population_law`,
+      default, or `error`), the `document` and `clause` it concerns, a `reason` in English and, best,
+      a `reason_zh` in Chinese citing the law as it is written
+      (《中华人民共和国人口与计划生育法》（2021年修正）第十八条), and the `law`, `version` and `article` it
+      rests on. Give `law` as an instrument id (`population_law`,
       `province.population_regulation`): the engine prints the instrument's name in the version in
       force and fills `version` if you leave it out; any other text is printed as it is. Leave
       `plugin` out: the engine sets it to the plugin that supplied the clause (or yours, for a finding
-      about no clause) and `checked_by` to your plugin.
+      about no clause) and `checked_by` to your plugin. A block that marks itself `reviewed` for your
+      check id should be left alone (`check_id in block.reviewed`).
     - **Precedence:** none: every check of every jurisdiction in the chain runs and the findings add
       up (a plugin's checks run only for villages of its jurisdictions). Findings are printed by
       `render`, listed by `explain` and `check`, and are errors under `check --strict`.

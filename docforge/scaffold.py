@@ -363,10 +363,11 @@ def test_amounts_come_from_the_plugin():
 
 def test_convention_gets_the_filing_article():
     doc = testing.document("convention", VILLAGE, $module, as_of=AS_OF)
-    testing.assert_clause(doc, "$example_id", label="第九条", contains="人民政府备案",
-                          plugin="$module", jurisdiction="$most_name")
+    article = testing.assert_clause(doc, "$example_id", contains="人民政府备案", plugin="$module",
+                                    jurisdiction="$most_name")
+    assert doc.blocks[-1] is article  # the last article, numbered after the national ones
     text = testing.render_text("convention", VILLAGE, $module, as_of=AS_OF)
-    assert text[-1].startswith("第九条　本公约依照《中华人民共和国村民委员会组织法》第二十七条的规定报")
+    assert text[-1] == f"{article.label}　本公约依照《中华人民共和国村民委员会组织法》第二十七条的规定报示例镇人民政府备案。"
 
 
 def test_charter_cites_the_province_regulation():
