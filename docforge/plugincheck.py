@@ -282,7 +282,16 @@ def _check_village(report: CheckReport, t: _Target, village: Village, alone: Plu
     if alone_r is None or inst_r is None:
         return
     _asked_for_other_kinds(report, t, alone_r)
+    from .testing import offered_on
+
+    by_day = {as_of: (alone_r, inst_r)}
     for kind in DocumentKind:
+        day = offered_on(kind, as_of)  # an agreement no longer offered: checked on its last day
+        if day not in by_day:
+            by_day[day] = (_resolver(report, village, day, alone), _resolver(report, village, day, installed))
+        alone_r, inst_r = by_day[day]
+        if alone_r is None or inst_r is None:
+            continue
         try:
             tree = inst_r.clause_tree(kind)
         except DocforgeError as e:
@@ -300,7 +309,7 @@ def _check_village(report: CheckReport, t: _Target, village: Village, alone: Plu
                 report.add("error", str(e), f"{kind.value} ({where}{', ' + _(label) if label else ''})")
     for what in ("amounts", "policies", "instruments"):
         try:
-            getattr(inst_r, what)()
+            getattr(by_day[as_of][1], what)()
         except DocforgeError as e:
             report.add("error", str(e), f"{where}, {_('among the installed plugins')}")
 

@@ -351,12 +351,14 @@ def test_the_plugin_loads_and_declares_its_places():
 @pytest.mark.parametrize("kind", [k.value for k in DocumentKind])
 def test_every_document_resolves_for_a_village_of_the_plugin(kind):
     """Every amount, policy number and citation the national texts need is there."""
-    doc = testing.document(kind, VILLAGE, $module, household=HOUSEHOLDS.get(kind), as_of=AS_OF)
+    as_of = testing.offered_on(kind, AS_OF)  # the agreements are not offered after 2021-08-19
+    doc = testing.document(kind, VILLAGE, $module, household=HOUSEHOLDS.get(kind), as_of=as_of)
     assert doc.title and doc.blocks
 
 
 def test_amounts_come_from_the_plugin():
-    doc = testing.document("contraception", VILLAGE, $module, household=HOUSEHOLDS["contraception"], as_of=AS_OF)
+    doc = testing.document("contraception", VILLAGE, $module, household=HOUSEHOLDS["contraception"],
+                           as_of=testing.offered_on("contraception", AS_OF))
     testing.assert_value(doc, "deposit.contraception.one_child", value="人民币贰佰元整（¥200.00）",
                          plugin="$module", jurisdiction="$province_name")
 
@@ -515,12 +517,14 @@ def test_the_plugin_loads_and_declares_its_places():
 
 @pytest.mark.parametrize("kind", [k.value for k in DocumentKind])
 def test_every_document_resolves_for_a_village_of_the_plugin(kind):
-    doc = testing.document(kind, VILLAGE, *PLUGINS, household=HOUSEHOLDS.get(kind), as_of=AS_OF)
+    as_of = testing.offered_on(kind, AS_OF)  # the agreements are not offered after 2021-08-19
+    doc = testing.document(kind, VILLAGE, *PLUGINS, household=HOUSEHOLDS.get(kind), as_of=as_of)
     assert doc.title and doc.blocks
 
 
 def test_own_amount_wins_over_the_province():
-    doc = testing.document("contraception", VILLAGE, *PLUGINS, household=HOUSEHOLDS["contraception"], as_of=AS_OF)
+    doc = testing.document("contraception", VILLAGE, *PLUGINS, household=HOUSEHOLDS["contraception"],
+                           as_of=testing.offered_on("contraception", AS_OF))
     testing.assert_value(doc, "deposit.contraception.two_child", value="人民币捌佰元整（¥800.00）",
                          plugin="$module", jurisdiction="$most_name")
     testing.assert_value(doc, "deposit.contraception.one_child", plugin="$under_module")

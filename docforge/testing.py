@@ -143,6 +143,16 @@ def sample_households(village: Village | None = None) -> dict[str, Household]:
     return {"contraception": planned, "birth-spacing": planned, "outflow": outflow, "inflow": inflow}
 
 
+def offered_on(kind: str | DocumentKind, as_of: dt.date = AS_OF) -> dt.date:
+    """``as_of`` if the national layer offers ``kind`` then, else the last day it did: the four
+    agreements are not offered from 2021-08-20 (docs/law.md), so a test of their text signs them on
+    2021-08-19 at the latest."""
+    from .default_plugins.national import document_withdrawn
+
+    gone = document_withdrawn(kind, as_of)
+    return as_of if gone is None else gone["effective_from"] - dt.timedelta(days=1)
+
+
 def resolver(village: Village, *plugins: Any, as_of: dt.date = AS_OF, installed: bool = False) -> Resolver:
     """A :class:`Resolver` for ``village`` with the national layer and ``plugins``."""
     return Resolver(village, as_of, plugin_manager(*plugins, installed=installed))
