@@ -492,21 +492,32 @@ class Workbench:
         v = self.version_of(d, which)
         return v.state, f"第 {v.number} 版（{v.author}，{v.created_at[:16].replace('T', ' ')}）"
 
+    @staticmethod
+    def _differs(ra, rb, kind: str) -> bool:
+        try:
+            return bool(E.compare(E.document(ra, kind), E.document(rb, kind)))
+        except (E.VillageInvalid, DocforgeError):  # e.g. an agreement not signed on that date
+            return False
+
     async def compare(self, request: Request) -> Response:
         d = self.draft_or_404(request)
         q = request.query_params
         kind = self.kind_or_404(q.get("kind", "charter"))
         a, b = q.get("a", "default"), q.get("b", "draft")
         (sa, la), (sb, lb) = self._state_of(d, a), self._state_of(d, b)
+        others: list[str] = []
         try:
-            old = E.document(E.resolver(sa), kind)
-            new = E.document(E.resolver(sb), kind)
+            ra, rb = E.resolver(sa), E.resolver(sb)
+            old = E.document(ra, kind)
+            new = E.document(rb, kind)
             rows = E.compare(old, new)
+            if not rows:  # say where the two do differ, so that "the same" is not misread for the whole draft
+                others = [k for k in KINDS if k != kind and self._differs(ra, rb, k)]
         except (E.VillageInvalid, DocforgeError) as e:
             return self.page(request, "compare.html", draft=d, error=str(e), kind=kind, kinds=KINDS,
                              versions=self.store.versions(d.id), a=a, b=b)
         return self.page(request, "compare.html", draft=d, rows=rows, kind=kind, kinds=KINDS, a=a, b=b,
-                         la=la, lb=lb, versions=self.store.versions(d.id))
+                         la=la, lb=lb, versions=self.store.versions(d.id), others=others)
 
     # ---------------------------------------------------------------- downloads
 
