@@ -667,7 +667,7 @@ class Workbench:
             self._bundle_in_lang(bid, folder, state, adopted, draft, village, data, kind, skip, store)
 
     def _bundle_in_lang(self, bid, folder, state, adopted, draft, village, data, kind, skip, store) -> None:
-        from ..bundle import BundleOptions, InputFile, Reporter, write_bundle
+        from ..bundle import BundleOptions, InputFile, Reporter, RosterRefusedError, write_bundle
         from ..roster import iter_households
 
         class Progress(Reporter):
@@ -709,6 +709,11 @@ class Workbench:
                                   _("Done: {households} households, {packets} packets, {documents} documents, {pages} pages",
                                     households=t.households, packets=t.packets, documents=t.documents, pages=t.pages)
                                   + (_(", {rows} rows skipped", rows=t.skipped_rows) if t.skipped_rows else ""), status="done")
+        except RosterRefusedError as e:  # the CLI's words name a server path and a command-line flag
+            store.bundle_progress(bid, 0, None, _(
+                "Not generated: the roster has {errors} errors. Download the problems sheet on the roster page, "
+                "correct it and upload it again, or tick 跳过户花名册中有错误的行 to leave those rows out.",
+                errors=len(e.report.errors)), status="failed")
         except DocforgeError as e:
             first = str(e).splitlines()[0]
             store.bundle_progress(bid, 0, None, _("Not generated: {reason}", reason=first), status="failed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from docforge.web import engine as E
 
@@ -22,3 +23,33 @@ def test_identical_document_in_a_comparison_names_the_documents_that_did_change(
     # nothing changed anywhere: it says so
     page = client.get(f"/drafts/{did}/compare?kind=charter&a={v1.id}&b={v1.id}").text
     assert "其他文件也没有改动" in page
+
+
+def test_field_errors_say_in_chinese_what_to_do_before_the_cli_words(client):
+    did = new_draft(client, {"village": {}, "as_of": "2026-11-30", "edits": []})
+    page = client.post(f"/drafts/{did}/village/check", headers={"X-CSRF-Token": client.cookies.get("docforge_csrf") or ""},
+                       data={"province.name": "甘肃省", "county.name": "会宁县", "township.name": "会师镇",
+                             "township.code": "6204", "village.name": "", "committee.legal_representative": "马志强",
+                             "as_of": "2026-11-30"}).text
+    span = re.search(r'id="err-f-township-code"[^>]*>(.*?)</span>', page, re.S).group(1)
+    assert span.startswith("格式不对：GB/T 2260 代码") and "township.code: String should match pattern" in span
+    village = re.search(r'id="err-f-village-name"[^>]*>(.*?)</span>', page, re.S).group(1)
+    assert village.startswith("必填，请填写。") and "Field required" in village
+
+
+def test_a_bundle_refused_for_roster_errors_says_what_to_do_on_the_page(client, tmp_path):
+    from .test_browser import roster_xlsx
+
+    did = new_draft(client)
+    tok = client.cookies.get("docforge_csrf") or ""
+    data = roster_xlsx(tmp_path / "花名册.xlsx", bad=True).read_bytes()
+    client.post(f"/drafts/{did}/roster", data={"csrf": tok}, files={"file": ("花名册.xlsx", data)})
+    r = client.post(f"/drafts/{did}/bundle", headers={"X-CSRF-Token": tok}, data={"csrf": tok, "version": "draft"})
+    bid = re.search(r"/bundle/(\d+)", r.text).group(1)
+    for _ in range(200):
+        status = client.get(f"/drafts/{did}/bundle/{bid}").text
+        if "未能生成" in status:
+            break
+        time.sleep(0.1)
+    assert "户花名册有 3 处错误" in status and "问题表" in status and "跳过户花名册中有错误的行" in status
+    assert "--skip-bad-rows" not in status and "/inputs/" not in status
