@@ -53,3 +53,12 @@ def test_a_bundle_refused_for_roster_errors_says_what_to_do_on_the_page(client, 
         time.sleep(0.1)
     assert "户花名册有 3 处错误" in status and "问题表" in status and "跳过户花名册中有错误的行" in status
     assert "--skip-bad-rows" not in status and "/inputs/" not in status
+
+
+def test_the_not_filed_finding_names_the_form_field_a_committee_fills_in(client):
+    state = gansu_state()
+    state["village"].pop("charter", None)  # not adopted, not filed
+    did = new_draft(client, state)
+    page = client.get(f"/drafts/{did}/doc/charter").text
+    assert "尚未报" in page and "工作台「村情」第四步" in page and "报乡镇备案日期" in page
+    assert "截至2026年11月30日" in page
