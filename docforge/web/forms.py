@@ -22,6 +22,8 @@ STEPS: list[tuple[str, str, list[str]]] = [
     ("签订", "签订地点和日期决定适用的法律条文", ["signing_place"]),
     ("通过与备案（可选）", "章程和公约经村民会议通过、报乡镇备案后填写", ["charter", "convention"]),
 ]
+#: The two adoption groups have the same fields: their labels say which document they are about.
+_ADOPTED = {"charter": "自治章程", "convention": "自治公约"}
 AS_OF = "as_of"  # the signing date: not a field of the village file, the --as-of of the CLI
 
 
@@ -85,7 +87,7 @@ def specs() -> dict[str, list[Spec]]:
                         for sub, sp in node["properties"].items()]
             for s in out[key]:
                 s.label = f"{title}{s.label}" if key in ("province", "prefecture", "county", "township", "village") \
-                    else s.label
+                    else f"{_ADOPTED[key]}{s.label}" if key in _ADOPTED else s.label
         else:
             out[key] = [_leaf(key, prop, schema, key in required)]
     return out

@@ -62,3 +62,11 @@ def test_the_not_filed_finding_names_the_form_field_a_committee_fills_in(client)
     page = client.get(f"/drafts/{did}/doc/charter").text
     assert "尚未报" in page and "工作台「村情」第四步" in page and "报乡镇备案日期" in page
     assert "截至2026年11月30日" in page
+
+
+def test_the_adoption_step_says_which_document_each_date_is_for(client):
+    did = new_draft(client)
+    page = client.get(f"/drafts/{did}/village").text
+    labels = re.findall(r'<label for="f-(?:charter|convention)-[^"]*">([^<]*)', page)
+    assert labels == ["自治章程通过日期", "自治章程通过会议", "自治章程报乡镇备案日期",
+                      "自治公约通过日期", "自治公约通过会议", "自治公约报乡镇备案日期"], labels
