@@ -531,8 +531,20 @@ class Workbench:
     async def downloads(self, request: Request) -> Response:
         d = self.draft_or_404(request)
         bundle = self.store.latest_bundle(d.id)
-        return self.page(request, "downloads.html", draft=d, kinds=KINDS, versions=self.store.versions(d.id),
+        versions = self.store.versions(d.id)
+        # an agreement with no text on the signing date (withdrawn by the law layer): say so, not a dead link
+        unsigned = {col: self._not_offered(state) for col, state in
+                    [("draft", d.state)] + [(str(v.id), v.state) for v in versions]}
+        return self.page(request, "downloads.html", draft=d, kinds=KINDS, versions=versions, unsigned=unsigned,
                          roster=self.store.roster(d.id), bundle=bundle, files=self._bundle_files(bundle))
+
+    @staticmethod
+    def _not_offered(state) -> set[str]:
+        try:
+            r = E.resolver(state)
+        except (E.VillageInvalid, DocforgeError):
+            return set()
+        return {k for k in KINDS if DocumentKind(k).is_agreement and not r.clause_tree(DocumentKind(k)).numbered()}
 
     async def download(self, request: Request) -> Response:
         d = self.draft_or_404(request)

@@ -70,3 +70,18 @@ def test_the_adoption_step_says_which_document_each_date_is_for(client):
     labels = re.findall(r'<label for="f-(?:charter|convention)-[^"]*">([^<]*)', page)
     assert labels == ["自治章程通过日期", "自治章程通过会议", "自治章程报乡镇备案日期",
                       "自治公约通过日期", "自治公约通过会议", "自治公约报乡镇备案日期"], labels
+
+
+def test_downloads_page_says_an_agreement_is_no_longer_signed_instead_of_a_dead_link(client):
+    state = gansu_state()  # signed 2026-11-30: the four agreements are withdrawn from 2021-08-20
+    did = new_draft(client, state)
+    client.app.workbench.store.save_version(did, "张秘书")
+    page = client.get(f"/drafts/{did}/downloads").text
+    assert f'/download/contraception.docx"' not in page and "download/contraception.docx?version" not in page
+    assert page.count("签订日期起不再签订") == 8  # 4 agreements × (draft, 第 1 版)
+    assert f'/drafts/{did}/download/charter.docx"' in page
+    old = gansu_state()
+    old["as_of"] = "2019-06-30"  # still signed then
+    did = new_draft(client, old)
+    page = client.get(f"/drafts/{did}/downloads").text
+    assert "签订日期起不再签订" not in page and f'/drafts/{did}/download/contraception.docx"' in page
