@@ -85,3 +85,15 @@ def test_downloads_page_says_an_agreement_is_no_longer_signed_instead_of_a_dead_
     did = new_draft(client, old)
     page = client.get(f"/drafts/{did}/downloads").text
     assert "签订日期起不再签订" not in page and f'/drafts/{did}/download/contraception.docx"' in page
+
+
+def test_the_comparison_table_shows_the_articles_text_not_the_engines_objects(client):
+    store = client.app.workbench.store
+    did = new_draft(client)
+    v1 = store.save_version(did, "张秘书")
+    edits, _ = E.add_after([], "charter", "charter.binding", "本村补充的一条。", "article", [])
+    store.update_draft(did, gansu_state(edits))
+    page = client.get(f"/drafts/{did}/compare?kind=charter&a={v1.id}&b=draft").text
+    cells = re.findall(r"<td>(.*?)</td>", page, re.S)
+    assert cells and not any("segments" in c or "{&#39;" in c for c in cells)
+    assert any(c.startswith("第四条") and "本村补充的一条。" in c for c in cells)
