@@ -198,10 +198,78 @@ def plugins(as_json: bool, show_all: bool) -> None:
         jur = "、".join(f"{j.name}（{j.level.value}{'，' + j.code if j.code else ''}）" for j in i.jurisdictions)
         click.echo(f"{i.name} {i.version or ''}  [{i.distribution or i.module}]")
         if i.error:
-            click.secho(f'  Error importing plugin "{i.name}": {i.error}', fg="red")
+            click.secho(f"  {i.error_line()}", fg="red")
             continue
         click.echo(f"  jurisdictions: {jur or '-'}")
         click.echo(f"  hooks: {', '.join(i.hooks)}")
+
+
+@cli.group(cls=DocforgeGroup)
+def plugin() -> None:
+    """Write a plugin: start one (new), find its problems (check)."""
+
+
+@plugin.command("new")
+@click.option("--province", required=True, help="The province's name, e.g. 河南省.")
+@click.option("--code", required=True, help="The province's GB/T 2260 code, e.g. 410000.")
+@click.option("--prefecture", help="A prefecture the plugin also speaks for: NAME or NAME:CODE (许昌市:411000).")
+@click.option("--prefecture-code", help="The prefecture's GB/T 2260 code, if not given as NAME:CODE.")
+@click.option("--county", help="A county the plugin also speaks for: NAME or NAME:CODE (长葛市:411082).")
+@click.option("--county-code", help="The county's GB/T 2260 code, if not given as NAME:CODE.")
+@click.option("--under", metavar="PLUGIN", help="The installed plugin that owns the province: the new plugin "
+              "declares only the prefecture/county, depends on it and takes the province's values from it.")
+@click.argument("directory", type=click.Path(path_type=Path))
+def plugin_new(province: str, code: str, prefecture: str | None, prefecture_code: str | None, county: str | None,
+               county_code: str | None, under: str | None, directory: Path) -> None:
+    """Write a new plugin distribution into DIRECTORY.
+
+    DIRECTORY is named docforge-<place> (e.g. docforge-henan); it gets pyproject.toml with the entry
+    point, the module, tests, an example village and a README, and installs and passes its tests as
+    written."""
+    from .models import Level
+    from .scaffold import parse_place, plan, province_owner, write
+
+    places = (parse_place(Level.province, province, code), parse_place(Level.prefecture, prefecture, prefecture_code),
+              parse_place(Level.county, county, county_code))
+    owner = None if under else province_owner(places[0])
+    if owner and (prefecture or county):
+        from .errors import InputError
+
+        raise InputError(_('the installed plugin "{owner}" already speaks for {province}: one distribution owns a '
+                           "place. Add --under {owner} to write a plugin of the prefecture/county only that depends "
+                           "on it (or uninstall {owner} if the new plugin is to replace it)",
+                           owner=owner, province=places[0]))
+    if owner:
+        click.secho(_('warning: the installed plugin "{owner}" already speaks for {province}; with both '
+                      "installed, every value they give differently is a conflict. Uninstall {owner} when the new "
+                      "plugin replaces it.", owner=owner, province=places[0]), fg="yellow", err=True)
+    s = plan(directory, *places, under=under)
+    for path in write(s):
+        click.echo(_("wrote {path}", path=path))
+    click.echo(_("next: {commands}", commands=f"pip install -e {directory} && docforge plugin check "
+                                              f"{s.entry_point} && (cd {directory} && pytest)"))
+
+
+@plugin.command("check")
+@click.argument("target", required=False, metavar="[NAME|PATH]")
+@as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def plugin_check(ctx: click.Context, target: str | None, as_of: dt.date, as_json: bool) -> None:
+    """Find a plugin's problems without rendering (exit 2 on errors).
+
+    Checks an installed plugin by NAME, a plugin's folder by PATH, or every installed plugin."""
+    from .plugincheck import check
+
+    reports = check(target, as_of)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for r in reports:
+            for n, line in enumerate(r.lines()):
+                color = "red" if line.lstrip().startswith("error") else "yellow" if line.lstrip().startswith("warning") else None
+                click.secho(line, fg=color)
+    ctx.exit(2 if any(r.errors for r in reports) else 0)
 
 
 @cli.command()
@@ -235,16 +303,20 @@ def _load(village_file: Path, household_file: Path | None):
 @as_of_option
 @click.option("--blank", is_flag=True, help="An agreement form with the parties and term left blank to fill in.")
 @click.option("--draft", is_flag=True, help="Mark every page 征求意见稿.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The .docx to write.")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]),
+              help="docx, or pdf (converted by LibreOffice as bundle does). Default: from the -o suffix.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The .docx or .pdf to write.")
 def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt.date, blank: bool, draft: bool,
-           output: Path) -> None:
-    """Render one document as DOCX."""
-    from .render.docx import write_docx
+           fmt: str | None, output: Path) -> None:
+    """Render one document as DOCX or PDF."""
+    from .render import output_format, write_document
     from .resolve import Resolver
 
+    fmt = output_format(output, fmt)
     village, household = _load(village_file, household_file)
     doc = Resolver(village, as_of).document(kind, household, blank=blank)
-    write_docx(doc, output, draft=draft)
+    write_document(doc, output, fmt, draft=draft)
     for f in doc.findings:
         click.secho(f.line(), fg="yellow", err=True)
     for f in doc.notices:

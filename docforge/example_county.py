@@ -259,6 +259,7 @@ def roster_row(h: Household, english: bool = False) -> dict[str, Any]:
         "registered_address": h.husband.registered_address, "current_address": h.husband.current_address,
         "phone": h.husband.phone, "origin": h.origin, "destination": h.destination,
         "certificate_valid_from": h.certificate_valid_from, "certificate_valid_to": h.certificate_valid_to,
+        "arrived_on": h.arrived_on,
     }
 
 

@@ -544,6 +544,9 @@ class Household(Model):
     plans_another_child: bool = Field(False, description="已生育一孩、计划再生育")
     certificate_valid_from: dt.date | None = Field(None, description="《婚育证明》有效期起")
     certificate_valid_to: dt.date | None = Field(None, description="《婚育证明》有效期止")
+    arrived_on: dt.date | None = Field(None, description="到达现居住地日期: for an inflow couple the day they came "
+                                       "to live here, for an outflow couple the day they left (rules such as "
+                                       "'more than 30 days' read it)")
 
     @field_validator("id")
     @classmethod
@@ -617,12 +620,55 @@ class Household(Model):
 
 
 class DocumentKind(str, Enum):
+    """The six documents. The value is spelled with ``-`` (``birth-spacing``), clause ids and Python
+    names with ``_`` (``birth_spacing``): both spellings are accepted, in ``DocumentKind("…")`` and in
+    a comparison (``document == "birth_spacing"`` is true for the birth-spacing agreement). Comparing
+    a kind with a string that names no kind (``document == "charterr"``) raises ``ValueError``
+    instead of being silently false."""
+
     charter = "charter"
     convention = "convention"
     contraception = "contraception"
     birth_spacing = "birth-spacing"
     outflow = "outflow"
     inflow = "inflow"
+
+    @classmethod
+    def _missing_(cls, value: object) -> "DocumentKind | None":
+        if isinstance(value, str):
+            return cls._value2member_map_.get(value.strip().replace("_", "-"))
+        return None
+
+    @classmethod
+    def parse(cls, value: str) -> "DocumentKind":
+        """The kind ``value`` names, or a ``ValueError`` listing the kinds (and the nearest one)."""
+        try:
+            return cls(value)
+        except ValueError:
+            import difflib
+
+            kinds = [k.value for k in cls]
+            near = difflib.get_close_matches(str(value).replace("_", "-"), kinds, n=1, cutoff=0.6)
+            from .i18n import _
+
+            if near:
+                raise ValueError(_("'{value}' is not a document kind — did you mean '{near}'? (the kinds: {kinds})",
+                                   value=value, near=near[0], kinds=", ".join(kinds))) from None
+            raise ValueError(_("'{value}' is not a document kind (the kinds: {kinds})", value=value,
+                               kinds=", ".join(kinds))) from None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DocumentKind):
+            return self is other
+        if isinstance(other, str):
+            return self is DocumentKind.parse(other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = str.__hash__
 
     @property
     def is_agreement(self) -> bool:
@@ -882,14 +928,21 @@ class ValueUse(Model):
 
 
 class Finding(Model):
-    """A legal-check result: a clause that no longer agrees with the law on the as-of date."""
+    """A legal-check result: a clause that no longer agrees with the law on the as-of date.
+
+    ``plugin`` is the plugin that supplied the clause the finding is about; a check may leave it out
+    and the engine fills it (the clause's plugin, else the plugin that returned the finding, which it
+    records in ``checked_by``). ``law`` is an instrument id (``population_law``: the engine prints its
+    name, and fills ``version`` with the version in force) or a name as printed.
+    """
 
     check: str
     severity: Literal["warning", "error"] = "warning"
     document: str | None = None
     clause: str | None = None
-    plugin: str | None = None
-    law: str | None = None
+    plugin: str | None = Field(None, description="the plugin that supplied the clause; filled by the engine")
+    checked_by: str | None = Field(None, description="the plugin whose check returned it; filled by the engine")
+    law: str | None = Field(None, description="an instrument id (resolved to its name and version) or a name")
     version: str | None = None
     article: str | None = None
     reason: str
@@ -899,7 +952,9 @@ class Finding(Model):
         where = " ".join(x for x in (self.document, self.clause) if x)
         law = " ".join(x for x in (self.law, self.version, self.article) if x)
         src = f" [{self.plugin}]" if self.plugin else ""
-        return f"{self.severity}: {where or '-'}{src}: {self.reason}" + (f" ({law})" if law else "")
+        by = f" by {self.checked_by}" if self.checked_by and self.checked_by != self.plugin else ""
+        return (f"{self.severity}: {where or '-'}{src}: {self.reason}" + (f" ({law})" if law else "")
+                + f" [check {self.check}{by}]")
 
 
 class Removal(Model):

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
-from .i18n import _
+from .i18n import N_, _, both
 from .models import (LAYOUT_FIELDS, NATIONAL, Amount, Block, Clause, Document, DocumentKind, Finding, Household,
                      Instrument, Jurisdiction, Layout, Level, Party, Person, PolicyValue, Provenance, Removal,
                      Selection, TemplateOverride, ValueUse, Village)
@@ -76,29 +76,32 @@ class Resolver:
     # ------------------------------------------------------------------ collection
 
     def collect(self, hook_name: str, model: type[T], **kwargs: Any) -> list[Contributed]:
-        """Call ``hook_name`` on each plugin separately, validate what it returns, attach provenance
-        and keep what applies to this village on ``as_of``."""
+        """Call ``hook_name`` on each plugin that serves this village (one of its declared
+        jurisdictions is in the place chain; the others are never called, so a failure stops only a
+        plugin's own villages), validate what it returns, attach provenance and keep what applies to
+        this village on ``as_of``."""
         kwargs = {"places": self.places, "as_of": self.as_of, **kwargs}
         hook = getattr(self.pm.hook, hook_name)
         out: list[Contributed] = []
         for impl in hook.get_hookimpls():
             info = self.pm.info_of(impl.plugin_name)
+            if not self.pm.serves(info.name, self.places):
+                continue
             try:
                 result = self.pm.call_one(hook_name, impl, kwargs)
+            except DocforgeError:
+                raise
             except Exception as e:  # noqa: BLE001 - name the plugin that failed
                 raise PluginError(f'plugin "{info.name}" failed in {hook_name}: {type(e).__name__}: {e}') from e
             if result is None:
                 continue
-            items = result if isinstance(result, (list, tuple)) else [result]
-            for n, raw in enumerate(items):
+            for n, raw in enumerate(_returned_items(result, model, info.name, hook_name)):
                 item = self._validate(raw, model, info.name, hook_name, n)
                 if "jurisdiction" in type(item).model_fields:
-                    jur = item.jurisdiction or self._default_jurisdiction(info, hook_name)
+                    jur = _declared(item.jurisdiction, info, hook_name, item, n) if item.jurisdiction \
+                        else self._default_jurisdiction(info, hook_name)
                 else:  # e.g. a Finding: it applies where its plugin speaks
-                    jur = next((j for j in info.jurisdictions if any(j.matches(p) for p in self.places)),
-                               None if info.jurisdictions else self.places[0])
-                    if jur is None:
-                        continue
+                    jur = next(j for j in info.jurisdictions if any(j.matches(p) for p in self.places))
                 if not any(jur.matches(p) for p in self.places):
                     continue
                 if hasattr(item, "in_force") and isinstance(item, (Amount, PolicyValue, Clause, TemplateOverride)) \
@@ -116,16 +119,18 @@ class Resolver:
         try:
             return model.model_validate(raw)
         except ValidationError as e:
-            raise PluginError(f'plugin "{plugin}" returned an invalid {model.__name__} from {hook} '
-                              f"(item {n + 1}): {e}") from e
+            raise PluginError(_('plugin "{plugin}" returned an invalid {model} from {hook} ({item}): {errors}',
+                                plugin=plugin, model=model.__name__, hook=hook, item=_item_name(raw, n),
+                                errors=_pydantic_errors(e))) from e
 
     @staticmethod
     def _default_jurisdiction(info, hook_name: str) -> Jurisdiction:
         if len(info.jurisdictions) == 1:
             return info.jurisdictions[0]
-        raise PluginError(f'plugin "{info.name}" returned a contribution from {hook_name} without a '
-                          f"jurisdiction, and it declares {len(info.jurisdictions)} jurisdictions; "
-                          f"set jurisdiction= on each contribution")
+        raise PluginError(_('plugin "{plugin}" returned a contribution from {hook} without a jurisdiction, and it '
+                            "declares {n} jurisdictions ({places}); set jurisdiction= on each contribution",
+                            plugin=info.name, hook=hook_name, n=len(info.jurisdictions),
+                            places="、".join(str(j) for j in info.jurisdictions)))
 
     def winners(self, contributed: list[Contributed], key: Callable[[Any], str],
                 value: Callable[[Any], Any], what: str) -> dict[str, Contributed]:
@@ -142,10 +147,7 @@ class Resolver:
             k = key(c.item)
             prev = first.setdefault((k, c.rank), c)
             if prev is not c and value(c.item) != value(prev.item):
-                a, b = prev.provenance, c.provenance
-                raise ConflictError(
-                    f"{what} '{k}' for {a.jurisdiction}: plugin \"{a.plugin}\" says {value(prev.item)!s}, "
-                    f"plugin \"{b.plugin}\" says {value(c.item)!s}. Uninstall one of them, or make them agree.")
+                raise _conflict(f"{what} '{k}'", prev, c, value(prev.item), value(c.item))
             cur = best.get(k)
             if cur is None or c.rank > cur.rank:
                 best[k] = c
@@ -464,10 +466,132 @@ class Resolver:
         return f"{filters.blank_date()}至{filters.blank_date()}。"
 
     def legal_findings(self, doc: Document) -> list[Finding]:
-        found: list[Finding] = []
-        for c in self.collect("docforge_legal_checks", Finding, document=doc, village=self.village):
-            found.append(c.item)
-        return found
+        """Every plugin's findings for ``doc`` (see :meth:`_complete_finding`), then the warnings
+        about the village file's place names and codes."""
+        found = [self._complete_finding(c, doc)
+                 for c in self.collect("docforge_legal_checks", Finding, document=doc, village=self.village)]
+        return found + self.place_warnings()
+
+    def _complete_finding(self, c: Contributed, doc: Document) -> Finding:
+        """What a check left out, filled by the engine: ``checked_by`` is the plugin that returned the
+        finding; ``plugin`` (left empty) the plugin that supplied the clause it names, else the one
+        that returned it; ``law`` given as an instrument id becomes its name, and ``version`` the
+        version in force on the as-of date."""
+        f: Finding = c.item
+        update: dict[str, Any] = {"checked_by": c.provenance.plugin}
+        if not f.plugin:
+            block = next((b for b in doc.blocks if b.id == f.clause), None) if f.clause else None
+            update["plugin"] = block.provenance.plugin if block else c.provenance.plugin
+        if f.law:
+            inst = self.instruments().get(f.law)
+            if inst is not None:
+                version = inst.item.version_on(self.as_of)
+                update["law"] = (version.name if version and version.name else None) or inst.item.name
+                if not f.version and version:
+                    update["version"] = version.label
+        return f.model_copy(update=update)
+
+    def place_warnings(self) -> list[Finding]:
+        """A place of the village file whose name is a plugin's jurisdiction but whose code is not (or
+        the reverse): that plugin does not apply to the village, which is most likely a typo."""
+        if "place_warnings" in self._cache:
+            return self._cache["place_warnings"]
+        out: list[Finding] = []
+        for place in self.places:
+            for info in self.pm.infos.values():
+                for j in info.jurisdictions:
+                    if j.level != place.level or not j.code or not place.code or place.level == Level.national:
+                        continue
+                    if j.name == place.name and j.code != place.code:
+                        effect = "code"
+                    elif j.code == place.code and j.name != place.name:
+                        effect = "name"
+                    else:
+                        continue
+                    values = dict(level=place.level.value, name=place.name, code=place.code, plugin=info.name,
+                                  its_name=j.name, its_code=j.code)
+                    msgid = (N_CODES_DIFFER if effect == "code" else N_NAMES_DIFFER)
+                    text = both(msgid, **values)
+                    out.append(Finding(check="place.mismatch", plugin=info.name, checked_by="docforge",
+                                       reason=text["en"], reason_zh=text["zh"]))
+        self._cache["place_warnings"] = out
+        return out
+
+
+# i18n: a warning about the village file, when a place's name is a plugin's but its code is not
+N_CODES_DIFFER = N_("the village file's {level} is {name} ({code}), but plugin \"{plugin}\" speaks for {its_name} "
+                    "({its_code}): the codes differ, so what the plugin supplies for {its_name} does not apply to this "
+                    "village. Correct the code in the village file (or in the plugin) if they are the same place")
+N_NAMES_DIFFER = N_("the village file's {level} is {name} ({code}), but plugin \"{plugin}\" speaks for {its_name} "
+                    "({its_code}): the names differ; the plugin applies by the code. Correct the name in the village "
+                    "file (or in the plugin) if they are the same place, or the code if not")
+
+
+def _did_you_mean(asked: list[str], ids: Iterable[str]) -> str:
+    """`` — did you mean 'charter.incentives'?`` for the first of ``asked`` with a near id, or ''."""
+    import difflib
+
+    ids = list(ids)
+    for x in asked:
+        near = difflib.get_close_matches(x, ids, n=1, cutoff=0.75)
+        if near:
+            return _(" — did you mean '{id}'?", id=near[0])
+    return ""
+
+
+def _returned_items(result: Any, model: type[BaseModel], plugin: str, hook: str) -> list[Any]:
+    """The items a hook returned: a list (or tuple) of ``model``, or one ``model`` for a hook that
+    answers with one (``docforge_select_agreements``). Anything else is refused by its type."""
+    if model is Selection:  # one answer per plugin
+        if isinstance(result, (list, tuple)):
+            raise PluginError(_('plugin "{plugin}", {hook}: expected one Selection (or None), got a list; return '
+                                'Selection(agreements=[...], reasons={{...}})', plugin=plugin, hook=hook))
+        return [result]
+    if isinstance(result, (list, tuple)):
+        return list(result)
+    got = type(result).__name__
+    hint = (f"; for a dict of key → value, return [{model.__name__}(key=k, ...) for k, v in your_dict.items()]"
+            if isinstance(result, dict) else "")
+    raise PluginError(_('plugin "{plugin}", {hook}: expected a list of {model} (or None), got {got}',
+                        plugin=plugin, hook=hook, model=model.__name__, got=got) + hint)
+
+
+def _item_name(raw: Any, n: int) -> str:
+    """``item 13, key 'deposit.outflow'``: the position and, where it has one, the key or id."""
+    for attr in ("key", "id"):
+        value = raw.get(attr) if isinstance(raw, dict) else getattr(raw, attr, None)
+        if isinstance(value, str):
+            return f"item {n + 1}, {attr} '{value}'"
+    return f"item {n + 1}"
+
+
+def _pydantic_errors(e: ValidationError) -> str:
+    """pydantic's errors, one clause each: ``amount: Input should be … (got -5)``."""
+    parts = []
+    for err in e.errors():
+        where = ".".join(str(x) for x in err["loc"]) or "value"
+        got = f" (got {err['input']!r:.60})" if err["type"] != "missing" and not isinstance(err["input"], dict) else ""
+        parts.append(f"{where}: {err['msg']}{got}")
+    return "; ".join(parts)
+
+
+def _declared(jur: Jurisdiction, info, hook_name: str, item: Any, n: int) -> Jurisdiction:
+    """The plugin's declared jurisdiction that ``jur`` (named by a contribution) stands for. A
+    contribution naming a place its plugin does not declare (a mistyped county code) would silently
+    never apply: it is refused."""
+    same = [d for d in info.jurisdictions if d.level == jur.level and d.name == jur.name
+            and (d.code == jur.code or not d.code or not jur.code)]
+    if same:
+        return same[0]
+    declared = "、".join(str(d) for d in info.jurisdictions)
+    near = [d for d in info.jurisdictions if d.level == jur.level and (d.name == jur.name or
+                                                                         (d.code and d.code == jur.code))]
+    hint = _("Did you mean {place}? ", place=near[0]) if near else ""
+    raise PluginError(_('plugin "{plugin}", {hook} ({item}): names the jurisdiction {place}, which the plugin does '
+                        "not declare (it declares {declared}). ", plugin=info.name, hook=hook_name,
+                        item=_item_name(item.model_dump(), n), place=jur, declared=declared)
+                      + hint + _("Correct the contribution's jurisdiction=, or add the place to "
+                                 "docforge_jurisdictions()."))
 
 
 _BLANK = "\u3000" * 6
@@ -527,11 +651,57 @@ def _check_layer_conflicts(layer: list[Contributed]) -> None:
         prev = seen.get(c.item.id)
         if prev and prev.provenance.plugin != c.provenance.plugin and \
                 prev.item.model_dump(exclude={"jurisdiction"}) != c.item.model_dump(exclude={"jurisdiction"}):
-            raise ConflictError(
-                f"clause '{c.item.id}' of {c.item.document.value} for {c.provenance.jurisdiction}: plugins "
-                f"\"{prev.provenance.plugin}\" and \"{c.provenance.plugin}\" both change it differently. "
-                f"Uninstall one of them, or make them agree.")
+            raise _conflict(f"clause '{c.item.id}' of {c.item.document.value}", prev, c,
+                            prev.item.model_dump(exclude={"jurisdiction"}), c.item.model_dump(exclude={"jurisdiction"}))
         seen[c.item.id] = c
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Where two values differ, field by field: ``versions[0].effective_from: 2002-12-01 vs 2002-10-01``."""
+    if isinstance(a, BaseModel):
+        a = a.model_dump()
+    if isinstance(b, BaseModel):
+        b = b.model_dump()
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for k in list(a) + [k for k in b if k not in a]:
+            out += differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")]
+    if a == b:
+        return []
+    if isinstance(a, list) and isinstance(b, list):
+        def names(xs: list) -> str:
+            return ", ".join(str(x.get("label") or x.get("id") or x.get("key") or "…") if isinstance(x, dict)
+                             else _short(x) for x in xs)
+        return [f"{path or 'value'}: {len(a)} entries ({names(a)}) vs {len(b)} ({names(b)})"]
+    return [f"{path or 'value'}: {_short(a)} vs {_short(b)}"]
+
+
+def _short(v: Any) -> str:
+    text = v.isoformat() if isinstance(v, (dt.date,)) else str(v)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _conflict(what: str, prev: Contributed, c: Contributed, va: Any, vb: Any) -> ConflictError:
+    """Two contributions for one jurisdiction that disagree: which fields differ, and how to resolve it
+    (one plugin contradicting itself, or two distributions for one place)."""
+    a, b = prev.provenance, c.provenance
+    diff = differences(va, vb)
+    shown = "; ".join(diff[:8]) + (f"; … and {len(diff) - 8} more" if len(diff) > 8 else "")
+    if a.plugin == b.plugin:
+        return ConflictError(_(
+            '{what} for {place}: plugin "{plugin}" returns two different values in force on the same date (items '
+            "{first} and {second}; the first vs the second: {differences}). Keep one, or make their "
+            "effective_from/effective_to not overlap.", what=what, place=a.jurisdiction, plugin=a.plugin,
+            first=prev.order + 1, second=c.order + 1, differences=shown))
+    return ConflictError(_(
+        '{what} for {place}: plugins "{a}" and "{b}" disagree ("{a}" vs "{b}": {differences}). One distribution '
+        "owns a jurisdiction: a prefecture or county plugin depends on its province's plugin "
+        '(dependencies = ["docforge-<province>"] in its pyproject.toml) instead of repeating the province\'s '
+        "values; remove them from the one that repeats them, or uninstall one of the two if both are meant to be "
+        "the province's plugin.", what=what, place=a.jurisdiction, a=a.plugin, b=b.plugin, differences=shown))
 
 
 @dataclass
@@ -557,6 +727,9 @@ class ClauseTree:
         self.as_of = as_of
 
     def _fail(self, c: Contributed, msg: str) -> DocforgeError:
+        if "does not have" in msg:  # a target that is not there: the nearest id it has
+            asked = re.findall(r"'([a-z0-9_.\-]+)'", msg) + ([c.item.id] if c.item.op != "add" else [])
+            msg += _did_you_mean([x for x in asked if x not in self.nodes], self.nodes)
         if c.provenance.plugin == VILLAGE_FILE:
             return InputError(_("village file, clauses.{index} ('{clause}' of {document}): {problem}. Fix the item "
                                 "in the village file's clauses: list.", index=c.order, clause=c.item.id,
@@ -735,7 +908,9 @@ class _Substitution:
         return PLACEHOLDER.sub(lambda m: self._one(m.group(1), m.group(2).strip(), m.group(3), clause_id), text)
 
     def _one(self, ns: str, key: str, fmt: str | None, clause_id: str) -> str:
-        needed_by = f"clause '{clause_id}' of {self.kind.value}"
+        block = self.blocks.get(clause_id)
+        needed_by = f"clause '{clause_id}' of {self.kind.value}" + (
+            f" (plugin \"{block.provenance.plugin}\")" if block is not None else "")
         if ns == "amount":
             c = self.r.amounts().get(key)
             if c is None:
@@ -747,7 +922,7 @@ class _Substitution:
             c = self.r.policies().get(key)
             if c is None:
                 return self.r._lack("policy value", key, needed_by, f"{{policy:{key}}}")
-            out = _format_policy(c.item.value, fmt, key, needed_by)
+            out = _format_policy(c.item.value, fmt, key, needed_by, c.provenance.plugin)
             self._use("policy", key, str(c.item.value), c.provenance)
             return out
         if ns == "cite":
@@ -756,7 +931,7 @@ class _Substitution:
             target = self.blocks.get(key)
             if target is None:
                 raise PluginError(f"{needed_by} refers to clause '{key}', which the document does not have "
-                                  f"(removed by a plugin?)")
+                                  f"(removed by a plugin?){_did_you_mean([key], self.blocks)}")
             return target.label.rstrip("、")
         if ns == "place":
             try:
@@ -917,7 +1092,7 @@ def _cn_int(numeral: str) -> int:
     return int(cn2an.cn2an(numeral.replace("〇", "零"), "smart"))
 
 
-def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str:
+def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str, supplier: str = "") -> str:
     if fmt is None:
         return "、".join(value) if isinstance(value, list) else str(value)
     if fmt == "cn" and isinstance(value, int):
@@ -926,4 +1101,7 @@ def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str
         return filters.cn_number(len(value))
     if fmt == "holders" and isinstance(value, list):
         return filters.holders_phrase(value)
-    raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to policy '{key}' = {value!r}")
+    fits = {"cn": "an int", "count_cn": "a list", "holders": "a list of copy holders"}.get(fmt)
+    raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to policy '{key}' = {value!r}"
+                      + (f' (from plugin "{supplier}")' if supplier else "")
+                      + (f"; '|{fmt}' takes {fits}" if fits else "; the formats are |cn, |count_cn and |holders"))

@@ -146,6 +146,8 @@ COLUMNS: tuple[Column, ...] = (
            "date", "《婚育证明》有效期的第一天（流动人口协议期限）", width=12),
     Column("certificate_valid_to", "婚育证明有效期止", ("婚育证明截止日期", "婚育证明到期日期", "婚育证明止"), "date",
            "《婚育证明》有效期的最后一天（流动人口协议期限）", width=12),
+    Column("arrived_on", "到达现居住地日期", ("到达日期", "流入日期", "外出日期", "来本地日期"), "date",
+           "流入人口来本村居住之日，流出人口外出之日（如 2026-03-01）", width=12),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 
@@ -1051,6 +1053,7 @@ class _Checker:
             "origin": cells.get("origin"), "destination": cells.get("destination"),
             "certificate_valid_from": cells.get("certificate_valid_from"),
             "certificate_valid_to": cells.get("certificate_valid_to"),
+            "arrived_on": cells.get("arrived_on"),
         }
         try:
             return Household.model_validate({k: v for k, v in data.items() if v is not None})

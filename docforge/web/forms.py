@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ..i18n import _
 from ..models import Village
 
 #: The steps of the form, as the committee fills it in: top-level fields of the village file.
@@ -21,6 +22,8 @@ STEPS: list[tuple[str, str, list[str]]] = [
     ("签订", "签订地点和日期决定适用的法律条文", ["signing_place"]),
     ("通过与备案（可选）", "章程和公约经村民会议通过、报乡镇备案后填写", ["charter", "convention"]),
 ]
+#: The two adoption groups have the same fields: their labels say which document they are about.
+_ADOPTED = {"charter": "自治章程", "convention": "自治公约"}
 AS_OF = "as_of"  # the signing date: not a field of the village file, the --as-of of the CLI
 
 
@@ -84,7 +87,7 @@ def specs() -> dict[str, list[Spec]]:
                         for sub, sp in node["properties"].items()]
             for s in out[key]:
                 s.label = f"{title}{s.label}" if key in ("province", "prefecture", "county", "township", "village") \
-                    else s.label
+                    else f"{_ADOPTED[key]}{s.label}" if key in _ADOPTED else s.label
         else:
             out[key] = [_leaf(key, prop, schema, key in required)]
     return out
@@ -162,5 +165,18 @@ def errors_by_field(errors: dict[str, list[str]]) -> dict[str, list[str]]:
                 key = next((s.name for s in group if s.required), group[0].name)
                 break
             key = key.rsplit(".", 1)[0] if "." in key else ""
-        out.setdefault(key or "(top level)", []).extend(f"{loc}: {m}" for m in msgs)
+        spec = next((x for fs in specs().values() for x in fs if x.name == key), None)
+        out.setdefault(key or "(top level)", []).extend(plain(m, spec) + f"（{loc}: {m}）" for m in msgs)
     return out
+
+
+def plain(msg: str, spec: Spec | None) -> str:
+    """What the committee should do, before the CLI's words for the same problem."""
+    if msg == "Field required":
+        return _("Required: fill this in.")
+    if msg.startswith("String should match pattern"):
+        return _("Wrong format: {rule}", rule=spec.help) if spec and spec.help else _("Wrong format.")
+    if msg.startswith("Input should be a valid date"):
+        return _("Not a date: choose it in the calendar or write it as 2026-11-30.")
+    return ""
+
