@@ -24,8 +24,11 @@ Import the helpers and wrap the English text; put every variable part in a *name
 - ``N_(msgid)``: marks a literal for extraction without translating it (a table of texts defined at
   import time, translated later with ``_(text)`` where it is shown).
 - ``lazy(msgid, **values)``: a text translated when it is turned into ``str`` (module-level constants
-  shown later, after ``--lang`` is known).
+  shown later, after ``--lang`` is known); ``.text("zh")`` gives one language. Values may be lazy
+  texts too (a phrase inside a sentence). Data that keeps both languages (a roster problem) takes
+  lazy texts and stores ``in_language(text, "en")`` and ``in_language(text, "zh")``.
 - ``both(msgid, **values)``: ``{"en": ..., "zh": ...}``, for JSON output and the manifest.
+- ``pair(en, zh)``: a text whose two languages are data already (``Finding.reason``/``reason_zh``).
 - ``date_text(d)``: a date in prose: 2026年12月3日 in Chinese, 2026-12-03 in English.
 - A comment starting ``# i18n:`` on the line above a call goes into the catalog as a note for the
   translator.
@@ -186,7 +189,12 @@ class LazyText:
         self.values = values
 
     def __str__(self) -> str:
-        return gettext(self.msgid, **self.values)
+        return gettext(self.msgid, **{k: str(v) if isinstance(v, LazyText) else v for k, v in self.values.items()})
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``zh`` or ``en``), whatever the language in force."""
+        with using(lang):
+            return str(self)
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
@@ -201,18 +209,35 @@ class LazyText:
         return hash(self.msgid)
 
 
+class _Pair(LazyText):
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return (self.values["zh"] or self.msgid) if language() == "zh" else self.msgid
+
+
+def pair(en: str, zh: str | None) -> LazyText:
+    """A text whose two languages are already written (data, such as a finding's ``reason`` and
+    ``reason_zh``, or a library's English message beside our Chinese one): shown like a lazy text."""
+    return _Pair(en, {"zh": zh})
+
+
 def lazy(msgid: str, /, **values) -> LazyText:
     """``msgid`` translated when it is shown, in the language in force then."""
     return LazyText(msgid, values)
 
 
-def both(msgid: str, /, **values) -> dict[str, str]:
-    """The message in every language, for machine-readable output: ``{"en": ..., "zh": ...}``."""
-    out = {}
-    for lang in LANGUAGES:
-        with using(lang):
-            out[lang] = gettext(msgid, **values)
-    return out
+def both(msgid: "str | LazyText", /, **values) -> dict[str, str]:
+    """The message in every language, for machine-readable output: ``{"en": ..., "zh": ...}``.
+    ``msgid`` may be a :func:`lazy` text (its own values are used); a plain ``str`` that is not a
+    message id stays as it is."""
+    text = msgid if isinstance(msgid, LazyText) else LazyText(msgid, values)
+    return {lang: text.text(lang) for lang in LANGUAGES}
+
+
+def in_language(text: "str | LazyText", lang: str) -> str:
+    """A :func:`lazy` text in ``lang``; anything else as ``str``."""
+    return text.text(lang) if isinstance(text, LazyText) else str(text)
 
 
 def date_text(d: dt.date | None) -> str:

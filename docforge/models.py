@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
-from .errors import mask_id
+from .errors import Invalid, mask_id
+from .i18n import LazyText, lazy
 
 
 class Model(BaseModel):
@@ -133,6 +134,7 @@ def validate_id_number(value: str) -> str:
     here: county codes change, so a stale code is a warning elsewhere, never a refusal."""
     s = str(value).strip().upper()
     masked = mask_id(s)
+    fix = None
     try:
         ric.compact(s)
         if len(s) != 18:
@@ -143,14 +145,19 @@ def validate_id_number(value: str) -> str:
         if ric.calc_check_digit(s) != s[-1]:
             raise InvalidChecksum()
     except InvalidChecksum:
-        raise ValueError(f"identity number {masked} has a wrong check digit (MOD 11-2); copy it again from the ID card")
+        reason, fix = lazy("has a wrong check digit (MOD 11-2)"), lazy("copy it again from the ID card")
     except InvalidLength:
-        raise ValueError(f"identity number {masked} must have 18 characters, it has {len(s)}")
+        reason = lazy("must have 18 characters, it has {n}", n=len(s))
     except InvalidComponent:
-        raise ValueError(f"identity number {masked} holds an impossible birth date")
+        reason = lazy("holds an impossible birth date")
     except (InvalidFormat, ValidationError):
-        raise ValueError(f"identity number {masked} must be 17 digits and a digit or X")
-    return s
+        reason = lazy("must be 17 digits and a digit or X")
+    else:
+        return s
+    if fix is not None:
+        raise Invalid(lazy("identity number {number} {reason}; {fix}", number=masked, reason=reason, fix=fix),
+                      reason=reason)
+    raise Invalid(lazy("identity number {number} {reason}", number=masked, reason=reason), reason=reason)
 
 
 def id_sex(number: str) -> Literal["male", "female"]:
@@ -220,12 +227,12 @@ class Migration(str, Enum):
     inflow = "inflow"  # 流入
 
 
-def household_id_problem(hid: str) -> str | None:
+def household_id_problem(hid: str) -> LazyText | None:
     """Why ``hid`` cannot be a 户编号 (it names the household's folder in a bundle), or None."""
     if (not hid or hid.startswith(".") or any(c in hid for c in "/\\\0") or hid != hid.strip()
             or len(hid) > 100 or any(ord(c) < 32 for c in hid)):
-        return (f"household id {hid!r} cannot name a folder of the bundle: use letters, digits, Chinese "
-                f"characters, '-' or '_' (no '/', no leading '.')")
+        return lazy("household id {hid} cannot name a folder of the bundle: use letters, digits, Chinese "
+                    "characters, '-' or '_' (no '/', no leading '.')", hid=repr(hid))
     return None
 
 
@@ -252,20 +259,20 @@ class Household(Model):
     def _check_household_id(cls, v: str) -> str:
         problem = household_id_problem(v)
         if problem:
-            raise ValueError(problem)
+            raise Invalid(problem)
         return v
 
     @model_validator(mode="after")
     def _check(self) -> "Household":
         if self.husband.id_number and id_sex(self.husband.id_number) != "male":
-            raise ValueError(f"husband.id_number {mask_id(self.husband.id_number)} records a woman; "
-                             "check that husband and wife are not swapped")
+            raise Invalid(lazy("husband.id_number {number} records a woman; check that husband and wife are not "
+                               "swapped", number=mask_id(self.husband.id_number)))
         if self.wife.id_number and id_sex(self.wife.id_number) != "female":
-            raise ValueError(f"wife.id_number {mask_id(self.wife.id_number)} records a man; "
-                             "check that husband and wife are not swapped")
+            raise Invalid(lazy("wife.id_number {number} records a man; check that husband and wife are not swapped",
+                               number=mask_id(self.wife.id_number)))
         if (self.certificate_valid_from and self.certificate_valid_to
                 and self.certificate_valid_to < self.certificate_valid_from):
-            raise ValueError("certificate_valid_to is before certificate_valid_from")
+            raise Invalid(lazy("certificate_valid_to is before certificate_valid_from"))
         return self
 
     @property
@@ -334,11 +341,11 @@ class Clause(Contribution):
     @model_validator(mode="after")
     def _check(self) -> "Clause":
         if self.op == "add" and (self.type is None or self.text is None):
-            raise ValueError(f"clause {self.id}: an added clause needs 'type' and 'text'")
+            raise Invalid(lazy("clause {id}: an added clause needs 'type' and 'text'", id=self.id))
         if self.op == "replace" and self.text is None and self.type is None:
-            raise ValueError(f"clause {self.id}: a replacement needs 'text' or 'type'")
+            raise Invalid(lazy("clause {id}: a replacement needs 'text' or 'type'", id=self.id))
         if self.before and self.after:
-            raise ValueError(f"clause {self.id}: give 'before' or 'after', not both")
+            raise Invalid(lazy("clause {id}: give 'before' or 'after', not both", id=self.id))
         return self
 
 
