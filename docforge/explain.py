@@ -23,7 +23,8 @@ def explain_document(village: Village, kind: str, household: Household | None, a
     report = {
         "document": doc.kind.value, "title": doc.title, "village": doc.village, "as_of": as_of.isoformat(),
         "household": doc.household,
-        "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": b.text, **provenance_dict(b.provenance)}
+        "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": b.text, **provenance_dict(b.provenance),
+                    "moved_by": provenance_dict(b.moved_by) if b.moved_by else None}
                    for b in doc.blocks],
         "values": [{"kind": u.kind, "key": u.key, "value": u.value, **provenance_dict(u.provenance)}
                    for u in doc.values],
@@ -51,6 +52,8 @@ def explain_text(report: dict) -> str:
     for b in report["blocks"]:
         label = b["label"] or "·"
         lines.append(f"  {label:<6} {b['id']:<42} {_src(b)}")
+        if b.get("moved_by"):
+            lines.append(f"  {'':<6} {'':<42} moved here by {_src(b['moved_by'])}")
     lines.append("")
     lines.append("Values:")
     for v in report["values"]:

@@ -48,9 +48,11 @@ def docforge_clauses(document: DocumentKind, places: list[Jurisdiction], as_of: 
     The national layer adds the base text of each document. A more specific jurisdiction changes it:
     ``Clause(op="add", id=..., type="article", parent="charter.organisation", after="charter.benefits",
     text=...)`` inserts an article, ``op="replace"`` swaps an id's text in place, ``op="remove"``
-    deletes an id and its children. The engine applies changes from the least to the most specific
-    jurisdiction, then numbers chapters, articles and items (第一章, 第十一条, （一）), so a clause that
-    writes ``{ref:ID}`` shows the number its target ends up with.
+    deletes an id and its children, ``op="move"`` puts an id (with its children) ``before``/``after``
+    another id or at the end of ``parent``, keeping its text, tags and provenance and recording who
+    moved it. The engine applies changes from the least to the most specific jurisdiction (the
+    village file's own ``clauses:`` last), then numbers chapters, articles and items (第一章,
+    第十一条, （一）), so a clause that writes ``{ref:ID}`` shows the number its target ends up with.
 
     Placeholders in ``text``: ``{amount:KEY}``, ``{policy:KEY}`` (``|cn``, ``|count_cn``,
     ``|holders`` formats), ``{cite:INSTRUMENT}`` (``|short``) or ``{cite:INSTRUMENT#ARTICLE}``,

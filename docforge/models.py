@@ -107,6 +107,18 @@ class Village(Model):
     groups: list[str] = Field(default_factory=list, description="村民小组 names")
     charter: Adoption = Field(default_factory=Adoption)
     convention: Adoption = Field(default_factory=Adoption)
+    clauses: list["Clause"] = Field(
+        default_factory=list,
+        description="The village's own clause operations (add, replace, remove, move), applied after every "
+                    "plugin's as the most specific layer, with provenance 'village file'")
+
+    @model_validator(mode="after")
+    def _check_clauses(self) -> "Village":
+        for n, cl in enumerate(self.clauses):
+            if cl.jurisdiction is not None:
+                raise ValueError(f"clauses.{n} ('{cl.id}'): leave out 'jurisdiction'; the village "
+                                 f"file's clauses are the village's own")
+        return self
 
     def places(self) -> list[Jurisdiction]:
         """The place chain from national to village (the prefecture is optional)."""
@@ -315,12 +327,28 @@ class Contribution(Model):
                 and (self.effective_to is None or on <= self.effective_to))
 
 
+class Basis(Model):
+    """The legal basis of a clause's text: why a national (or plugin) clause reads as it does on a date.
+
+    ``instrument`` is a registry instrument id (``docforge_instruments``), ``version`` the label of the
+    version relied on (e.g. '2021年修正'), ``article`` an article id of that version's map, and ``note`` a
+    short reason in Chinese (e.g. '删除社会抚养费'). ``explain``, the manifest and the 修订对照表 show it.
+    """
+
+    instrument: str = Field(..., pattern=r"^[a-z0-9_.\-]+$", description="registry instrument id")
+    version: str | None = Field(None, description="version label, e.g. '2021年修正'")
+    article: str | None = Field(None, description="article id in that version's map")
+    note: str | None = Field(None, description="short reason, in Chinese")
+
+
 class Clause(Contribution):
     """A clause of a document, by stable id.
 
     ``op='add'`` adds a clause: at the end of its parent, or ``before``/``after`` another id.
     ``op='replace'`` swaps the text (and optionally type) of an existing id in place.
     ``op='remove'`` deletes an id and everything under it.
+    ``op='move'`` moves an existing id (with everything under it) ``before``/``after`` another id, or
+    to the end of ``parent``; it keeps the clause's text, tags and provenance and records who moved it.
 
     ``text`` may hold placeholders: ``{amount:KEY}``, ``{policy:KEY}`` (``{policy:KEY|cn}`` for
     Chinese numerals), ``{cite:INSTRUMENT}`` or ``{cite:INSTRUMENT#ARTICLE}``, ``{ref:CLAUSE_ID}``
@@ -330,13 +358,16 @@ class Clause(Contribution):
 
     id: str = Field(..., pattern=r"^[a-z0-9_.\-]+$")
     document: DocumentKind
-    op: Literal["add", "replace", "remove"] = "add"
+    op: Literal["add", "replace", "remove", "move"] = "add"
     type: BlockType | None = None
     text: str | None = None
     parent: str | None = None
     before: str | None = None
     after: str | None = None
     tags: list[str] = Field(default_factory=list, description="what legal checks look for, e.g. 'deposit_forfeit_birth'")
+    basis: list[Basis] = Field(default_factory=list, description="the legal basis of this text (why it reads so)")
+    reviewed: dict[str, str] = Field(default_factory=dict,
+                                     description="check id -> reason: a reviewed false positive that check skips")
 
     @model_validator(mode="after")
     def _check(self) -> "Clause":
@@ -346,6 +377,13 @@ class Clause(Contribution):
             raise Invalid(lazy("clause {id}: a replacement needs 'text' or 'type'", id=self.id))
         if self.before and self.after:
             raise Invalid(lazy("clause {id}: give 'before' or 'after', not both", id=self.id))
+        if self.op == "move":
+            if not (self.before or self.after or self.parent):
+                raise Invalid(lazy("clause {id}: a move needs 'before' or 'after' (another id), or 'parent' "
+                                   "(to move it to the end of that clause)", id=self.id))
+            if self.text is not None or self.type is not None or self.tags:
+                raise Invalid(lazy("clause {id}: a move keeps the clause's text, type and tags; to change "
+                                   "them as well, add an op 'replace' of the same id", id=self.id))
         return self
 
 
@@ -444,7 +482,10 @@ class Block(Model):
     text: str
     depth: int = 0
     tags: list[str] = Field(default_factory=list)
+    basis: list[Basis] = Field(default_factory=list, description="the winning clause's legal basis")
+    reviewed: dict[str, str] = Field(default_factory=dict, description="the winning clause's reviewed checks")
     provenance: Provenance
+    moved_by: Provenance | None = Field(None, description="who moved it (op='move'), if anyone did")
 
     @property
     def display(self) -> str:
@@ -475,6 +516,7 @@ class Finding(Model):
     version: str | None = None
     article: str | None = None
     reason: str
+    reason_zh: str | None = Field(None, description="the reason in Chinese, citing the law as it is written")
 
     def line(self) -> str:
         where = " ".join(x for x in (self.document, self.clause) if x)
@@ -512,3 +554,6 @@ class Document(Model):
         lines.extend(b.display for b in self.blocks)
         lines.extend(self.signature)
         return lines
+
+
+Village.model_rebuild()

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ConflictError, InputError, MissingValueError, PluginError
+from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
 from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
                      Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
                      ValueUse, Village)
@@ -23,6 +23,9 @@ from .plugins import PluginManager, get_plugin_manager
 from .render import filters
 
 T = TypeVar("T", bound=BaseModel)
+
+#: The provenance name of what a village file supplies itself (its ``clauses:``).
+VILLAGE_FILE = "village file"
 
 PLACEHOLDER = re.compile(r"\{(amount|policy|cite|ref|place|doc):([^{}|]+?)(?:\|(\w+))?\}")
 
@@ -210,7 +213,17 @@ class Resolver:
             _check_layer_conflicts(layer)
             for c in layer:
                 tree.apply(c)
+        for c in self.village_clauses(kind):  # the village's own layer, after every plugin's
+            tree.apply(c)
         return tree
+
+    def village_clauses(self, kind: DocumentKind) -> list[Contributed]:
+        """The village file's own ``clauses:`` for ``kind`` in force on ``as_of``, in file order, each
+        with provenance "village file" at the village's jurisdiction (``order``: its index in the file)."""
+        village = self.places[-1]
+        return [Contributed(cl, Provenance(plugin=VILLAGE_FILE, jurisdiction=village, legal_basis=cl.legal_basis), n)
+                for n, cl in enumerate(self.village.clauses)
+                if cl.document == kind and cl.in_force(self.as_of)]
 
     def document(self, kind: DocumentKind | str, household: Household | None = None,
                  blank: bool = False) -> Document:
@@ -303,6 +316,7 @@ class _Node:
     clause: Clause
     provenance: Provenance
     children: list[str] = field(default_factory=list)
+    moved_by: Provenance | None = None
 
 
 class ClauseTree:
@@ -315,16 +329,22 @@ class ClauseTree:
         self.nodes: dict[str, _Node] = {}
         self.children: dict[str, list[str]] = {self.ROOT: []}
 
-    def _fail(self, c: Contributed, msg: str) -> PluginError:
+    def _fail(self, c: Contributed, msg: str) -> DocforgeError:
+        if c.provenance.plugin == VILLAGE_FILE:
+            return InputError(f"village file, clauses.{c.order} ('{c.item.id}' of {self.kind.value}): "
+                              f"{msg}. Fix the item in the village file's clauses: list.")
         return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), clause '
                            f"'{c.item.id}' of {self.kind.value}: {msg}")
+
+    def _by(self, cid: str) -> str:
+        who = self.nodes[cid].provenance.plugin
+        return "the village file" if who == VILLAGE_FILE else f'plugin "{who}"'
 
     def apply(self, c: Contributed) -> None:
         cl: Clause = c.item
         if cl.op == "add":
             if cl.id in self.nodes:
-                raise self._fail(c, "already exists (from plugin "
-                                    f"\"{self.nodes[cl.id].provenance.plugin}\"); use op='replace' to change it")
+                raise self._fail(c, f"already exists (from {self._by(cl.id)}); use op='replace' to change it")
             anchor = cl.before or cl.after
             if anchor and anchor not in self.nodes:
                 raise self._fail(c, f"is placed {'before' if cl.before else 'after'} '{anchor}', "
@@ -349,12 +369,48 @@ class ClauseTree:
             update = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
             if cl.tags:
                 update["tags"] = cl.tags
+            if cl.text is not None or cl.basis:
+                update["basis"] = cl.basis  # a replaced text stands on its own basis, not the old one's
+            if cl.reviewed:
+                update["reviewed"] = cl.reviewed
             node.clause = node.clause.model_copy(update=update)
             node.provenance = c.provenance
+        elif cl.op == "move":
+            self._move(c)
         else:
             if cl.id not in self.nodes:
                 raise self._fail(c, "is to be removed, but the document does not have it")
             self._remove(cl.id)
+
+    def _move(self, c: Contributed) -> None:
+        cl: Clause = c.item
+        node = self.nodes.get(cl.id)
+        if node is None:
+            raise self._fail(c, "is to be moved, but the document does not have it")
+        anchor = cl.before or cl.after
+        if anchor is not None:
+            if anchor not in self.nodes:
+                raise self._fail(c, f"is to be moved {'before' if cl.before else 'after'} '{anchor}', "
+                                    f"which the document does not have")
+            if anchor == cl.id:
+                raise self._fail(c, "is to be moved next to itself")
+        parent = cl.parent if cl.parent is not None else (self._parent_of(anchor) if anchor else self.ROOT)
+        if parent and parent not in self.nodes:
+            raise self._fail(c, f"is to be moved under '{parent}', which the document does not have")
+        up = parent
+        while up:
+            if up == cl.id:
+                raise self._fail(c, f"cannot be moved under '{parent}', which is part of it")
+            up = self._parent_of(up)
+        if anchor and anchor not in self.children.get(parent or self.ROOT, []):
+            raise self._fail(c, f"anchor '{anchor}' is not under parent '{parent}'")
+        self.children[self._parent_of(cl.id)].remove(cl.id)
+        siblings = self.children.setdefault(parent or self.ROOT, [])
+        if anchor:
+            siblings.insert(siblings.index(anchor) + (1 if cl.after else 0), cl.id)
+        else:
+            siblings.append(cl.id)
+        node.moved_by = c.provenance
 
     def _parent_of(self, cid: str) -> str:
         return next(p for p, kids in self.children.items() if cid in kids)
@@ -382,7 +438,8 @@ class ClauseTree:
             n = counters[(t, scope)] = counters.get((t, scope), 0) + 1
             parent_type = self.nodes[parent].clause.type if parent else None
             blocks.append(Block(id=cl.id, type=t, label=_label(t, n, parent_type), text=cl.text or "",
-                                depth=depth, tags=cl.tags, provenance=node.provenance))
+                                depth=depth, tags=cl.tags, basis=cl.basis, reviewed=cl.reviewed,
+                                provenance=node.provenance, moved_by=node.moved_by))
         return blocks
 
 

@@ -145,3 +145,14 @@ def load_village_dict(data: dict):
 
 def household(kind: str):
     return load_household(HOUSEHOLD_FOR[kind])
+
+
+# Test modules whose tests convert with LibreOffice: the slow tier (`pytest -m "not slow"` skips it;
+# `make test` runs everything). A test elsewhere that converts says so with @pytest.mark.slow.
+SLOW_MODULES = {"test_batch", "test_bundle", "test_pdf", "test_pdfpool", "test_print"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

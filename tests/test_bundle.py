@@ -327,8 +327,13 @@ def test_charter_page_is_22_lines_of_28_characters(bundle):
             full_pages.append(body)
     assert full_pages, "no charter page is completely filled"
     for body in full_pages:
-        baselines = [ln[3] for ln in body]
-        pitches = [b - a for a, b in zip(baselines, baselines[1:])]
+        # A line's box bottom stands for its baseline only where the line is wholly in the body's
+        # face: Latin glyphs (Liberation Serif) and the chapter headings' 黑体 descend further than
+        # Fandol Fang, so those lines are left out.
+        baselines = [None if re.search(r"[0-9A-Za-z]", ln[4]) or re.match(r"第.+章", ln[4]) else ln[3]
+                     for ln in body]
+        pitches = [b - a for a, b in zip(baselines, baselines[1:]) if a is not None and b is not None]
+        assert len(pitches) >= 15
         assert all(abs(p - LINE_PITCH) < 0.5 for p in pitches), pitches
         # lines that run from margin to margin hold exactly 28 characters
         full = [ln for ln in body if abs(ln[0] - LEFT) < 1.5 and ln[2] > RIGHT_EDGE - 2]
@@ -350,19 +355,24 @@ def test_fonts_embedded_and_simplified_chinese(bundle):
         names.append(name.split("+", 1)[-1])
     cjk = [n for n in names if "CJK" in n]
     assert cjk and all(n.startswith(("NotoSerifCJK", "NotoSansCJK")) for n in cjk)
-    assert all("CJK" in n or n.startswith("Liberation") for n in names), names
+    # Fang Song and Kai are the Fandol faces (GB 2312 fonts: no Japanese shapes to fear).
+    assert all("CJK" in n or n.startswith(("Liberation", "Fandol")) for n in names), names
     # The faces of a Noto CJK collection share one CFF (named ...jp...); which face was used shows in
     # the glyphs: every embedded glyph is the one the SC face maps its character to.
     glyphs = embedded_cjk_glyphs(pdf)
     for font, chars in glyphs.items():
+        if font.startswith("Fandol"):
+            continue
         family = "Sans" if "Sans" in font else "Serif"
         faces = ttc_faces(font_file(f"Noto {family} CJK SC:{'bold' if 'Bold' in font else 'regular'}"))
         sc = faces[f"Noto {family} CJK SC"]
         assert all(sc.get(ord(ch)) == cid for ch, cid in chars.items()), font
         assert 0 not in chars.values()  # .notdef
-    serif = next(c for f, c in glyphs.items() if "Serif" in f and "Regular" in f)
-    faces = ttc_faces(font_file("Noto Serif CJK SC"))
-    assert serif["与"] == faces["Noto Serif CJK SC"][ord("与")] != faces["Noto Serif CJK JP"][ord("与")]
+    # The title's heavy Song (Noto Serif CJK SC Bold) holds characters whose SC and JP glyphs
+    # differ, so the check above did tell the two apart.
+    serif = next(c for f, c in glyphs.items() if "Serif" in f and "Bold" in f)
+    faces = ttc_faces(font_file("Noto Serif CJK SC:bold"))
+    assert any(faces["Noto Serif CJK SC"][ord(ch)] != faces["Noto Serif CJK JP"][ord(ch)] for ch in serif)
 
 
 def test_adoption_sheet(bundle):
@@ -481,8 +491,11 @@ def test_resume_after_kill(bundle, tmp_path):
                 except ProcessLookupError:
                     pass
         proc.wait()
+    # The kill landed mid-run: the village packet was finished, the run as a whole was not.
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
     assert (out / "village" / DONE).exists()
-    assert not (out / "manifest.json").exists() or proc.returncode == 0
+    assert not (out / "manifest.json").exists()
+    assert len(list((out / "households").glob(f"*/{DONE}"))) < len(HOUSEHOLDS)
     village_pdf = (out / "village" / "packet.pdf").stat().st_ino
 
     done = subprocess.run(cmd, capture_output=True, text=True)

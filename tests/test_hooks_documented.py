@@ -60,7 +60,19 @@ def test_hook_test_exists_and_names_the_hook(hook):
     tree = ast.parse(source)
     fn = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function), None)
     assert fn is not None, f"{HOOK_TESTS[hook]} does not exist"
-    assert hook in ast.get_source_segment(source, fn), f"{HOOK_TESTS[hook]} does not mention {hook}"
+    # The test must run a plugin that implements the hook (a fixture plugin of tests/plugins/ or a
+    # reference plugin it uses by name, or a hook implementation of its own), not merely carry the
+    # hook's name in its own name.
+    body = fn.body[1:] if ast.get_docstring(fn) else fn.body
+    used = {n.id for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+    used |= {a.asname or a.name for stmt in body for n in ast.walk(stmt)
+             if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    own = any(isinstance(n, ast.FunctionDef) and n.name == hook for stmt in body for n in ast.walk(stmt))
+    implementers = {path.stem for path in (TESTS / "plugins").glob("*.py") if f"def {hook}(" in path.read_text()}
+    implementers |= {path.parent.name for path in (ROOT / "plugins").glob("*/*/__init__.py")
+                     if f"def {hook}(" in path.read_text(encoding="utf-8")}
+    assert own or used & implementers, (
+        f"{HOOK_TESTS[hook]} uses no plugin that implements {hook} (plugins that do: {sorted(implementers)})")
 
 
 def test_environment_switches_are_documented():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -33,15 +34,30 @@ def docs(tmp_path_factory) -> list[Path]:
     return paths
 
 
+@pytest.fixture(autouse=True)
+def _own_profiles(tmp_path_factory, monkeypatch):
+    """Pools of these tests keep their LibreOffice profiles under this session's temporary folder,
+    so that `_pool_processes` sees this run's processes and not another docforge's on the machine."""
+    own = tmp_path_factory.getbasetemp() / "profiles"
+    own.mkdir(exist_ok=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(own))
+    global _OWN
+    _OWN = str(own).encode()
+
+
+_OWN = b""
+
+
 def _pool_processes() -> list[int]:
-    """Processes (helpers, soffice) whose command line names a pool profile."""
+    """This run's processes (helpers, soffice) whose command line names one of its pool profiles:
+    orphans count too (a leftover soffice is reparented, so its ancestry would not show it)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"docforge-lo-pool-" in cmdline:
+        if b"docforge-lo-pool-" in cmdline and _OWN in cmdline:
             found.append(int(pid))
     return found
 

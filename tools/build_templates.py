@@ -20,6 +20,7 @@ from docx.shared import Pt, RGBColor
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from docforge.render.docx import normalize_docx  # noqa: E402
+from docforge.render.layout import SPACING_TWIPS  # noqa: E402
 from docforge.render.slim import slim_docx  # noqa: E402
 
 KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
@@ -35,8 +36,9 @@ LATIN = "Times New Roman"
 
 # GB/T 9704-2012: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; 22 lines x 28 chars.
 PAGE = {"w": 11906, "h": 16838, "top": 2098, "bottom": 1984, "left": 1588, "right": 1474,
-        "header": 851, "footer": 992}
+        "header": 851, "footer": 1264}
 LINE_PITCH = 579
+PAGE_NUMBER_INSET = 280  # one 4号 (14 pt) character, in twips
 CHAR_SPACING = -5  # twips; with the line grid gives 28 characters a line in LibreOffice 7.4
 
 
@@ -69,19 +71,38 @@ def _fonts(rpr, east_asia: str, size_pt: float, bold: bool = False, color: str |
 
 
 def _para_props(ppr, align: str | None = None, first_line_chars: int | None = None,
-                after_lines: float = 0, before_lines: float = 0, keep_next: bool = False) -> None:
+                after_lines: float = 0, before_lines: float = 0, keep_next: bool = False,
+                side_indent: tuple[int, int] | None = None, base: bool = False,
+                grid: bool = True) -> None:
+    """Paragraph properties, children in the schema's order. ``base`` (the Normal style) adds what
+    every paragraph shares: widow and orphan control, and no automatic space between Chinese and
+    Latin or digits (LibreOffice would print 2026 年 1 月 1 日 where the text says 2026年1月1日)."""
     if keep_next:
         ppr.append(OxmlElement("w:keepNext"))
+    if base:
+        ppr.append(OxmlElement("w:widowControl"))
+        for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), "0")
+            ppr.append(el)
+    if not grid:  # off the line grid: a footer line is as tall as its font, not a grid line
+        el = OxmlElement("w:snapToGrid")
+        el.set(qn("w:val"), "0")
+        ppr.append(el)
     sp = OxmlElement("w:spacing")
     sp.set(qn("w:before"), str(int(before_lines * LINE_PITCH)))
     sp.set(qn("w:after"), str(int(after_lines * LINE_PITCH)))
     sp.set(qn("w:line"), "240")
     sp.set(qn("w:lineRule"), "auto")
     ppr.append(sp)
-    if first_line_chars is not None:
+    if first_line_chars is not None or side_indent is not None:
         ind = OxmlElement("w:ind")
-        ind.set(qn("w:firstLineChars"), str(first_line_chars * 100))
-        ind.set(qn("w:firstLine"), str(first_line_chars * 320))
+        if side_indent is not None:  # (left, right) in twips
+            ind.set(qn("w:left"), str(side_indent[0]))
+            ind.set(qn("w:right"), str(side_indent[1]))
+        if first_line_chars is not None:
+            ind.set(qn("w:firstLineChars"), str(first_line_chars * 100))
+            ind.set(qn("w:firstLine"), str(first_line_chars * 320))
         ppr.append(ind)
     if align:
         jc = OxmlElement("w:jc")
@@ -91,15 +112,16 @@ def _para_props(ppr, align: str | None = None, first_line_chars: int | None = No
 
 def _style(doc, name: str, font: str, size: float, align: str = "both", indent: int | None = None,
            bold: bool = False, after: float = 0, before: float = 0, color: str | None = None,
-           keep_next: bool = False):
+           keep_next: bool = False, side_indent: tuple[int, int] | None = None, grid: bool = True,
+           spacing: int = CHAR_SPACING):
     st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     st.base_style = doc.styles["Normal"]
     st.quick_style = True
     el = st.element
     ppr = el.get_or_add_pPr()
-    _para_props(ppr, align, indent, after, before, keep_next)
+    _para_props(ppr, align, indent, after, before, keep_next, side_indent, grid=grid)
     rpr = el.get_or_add_rPr()
-    _fonts(rpr, font, size, bold, color)
+    _fonts(rpr, font, size, bold, color, spacing)
     return st
 
 
@@ -170,8 +192,12 @@ def _document_body(doc, kind: str) -> None:
     doc.add_paragraph("{{ b.display }}", style="DFSection")
     _tag(doc, "{%p elif b.type == 'subsection' %}")
     doc.add_paragraph("{{ b.display }}", style="DFSubsection")
-    _tag(doc, "{%p else %}")
-    doc.add_paragraph("{{ b.display }}", style="DFBody")
+    for level in range(len(SPACING_TWIPS)):
+        lead = "not loop.last and loop.nextitem.depth > b.depth"
+        _tag(doc, f"{{%p elif b.tight == {level} and {lead} %}}")
+        doc.add_paragraph("{{ b.display }}", style=f"DFLead{level or ''}")
+        _tag(doc, f"{{%p elif b.tight == {level} %}}")
+        doc.add_paragraph("{{ b.display }}", style=f"DFBody{level or ''}")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p endfor %}")
     if kind not in ("charter", "convention"):
@@ -221,15 +247,30 @@ def build(kind: str) -> bytes:
     nppr = normal.element.get_or_add_pPr()
     for child in list(nppr):
         nppr.remove(child)
-    _para_props(nppr, "both")
+    _para_props(nppr, "both", base=True)
+    # LibreOffice reads the CJK/Latin autospace switch from the document defaults, not from a style.
+    defaults = styles.element.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "0")
+        defaults.insert(0, el)
 
-    # 小标宋 is a heavy Song face: the bold serif is the nearest free face.
-    _style(doc, "DFTitle", XIAOBIAOSONG, 22, align="center", after=1, bold=True)
+    # 小标宋 is never set bold in 公文: its weight is the face's own (fonts.conf maps it to a heavy
+    # Song face when the licensed font is not installed).
+    _style(doc, "DFTitle", XIAOBIAOSONG, 22, align="center", after=1)
     _style(doc, "DFCopyMark", HEITI, 16, align="right")
     _style(doc, "DFChapter", HEITI, 16, align="center", keep_next=True)
     _style(doc, "DFSection", HEITI, 16, indent=2, keep_next=True)
     _style(doc, "DFSubsection", KAITI, 16, indent=2, keep_next=True)
     _style(doc, "DFBody", FANGSONG, 16, indent=2)
+    # An article or item whose own items follow (charter 第十四条 and its （一）（二）): kept with
+    # the next paragraph, so a heading never ends a page without what it introduces.
+    _style(doc, "DFLead", FANGSONG, 16, indent=2, keep_next=True)
+    # Set tighter (29 or 30 characters a line) where docforge.render.layout finds that the grid's
+    # 28 leave one or two characters alone on the last line, or stretch a line before an amount.
+    for level, twips in enumerate(SPACING_TWIPS[1:], 1):
+        _style(doc, f"DFBody{level}", FANGSONG, 16, indent=2, spacing=twips)
+        _style(doc, f"DFLead{level}", FANGSONG, 16, indent=2, keep_next=True, spacing=twips)
     _style(doc, "DFParty", FANGSONG, 16, align="left")
     _style(doc, "DFSignature", FANGSONG, 16, align="left", keep_next=True)
     # A line to sign or stamp on (…签章：, …签字：): a blank line before, two after for the
@@ -238,7 +279,12 @@ def build(kind: str) -> bytes:
     _style(doc, "DFRecord", FANGSONG, 16, indent=2, keep_next=True)  # a record stays on one page
     _style(doc, "DFSignLast", FANGSONG, 16, indent=2, before=1, after=2)  # ends a record
     _style(doc, "DFSignBody", FANGSONG, 16, indent=2, before=1, after=2, keep_next=True)
-    _style(doc, "DFFooter", SONG, 14, align="center")
+    # GB/T 9704-2012 7.5: page numbers in 4号 (14 pt) half-width Arabic numerals with a dash each
+    # side, odd pages at the right and even pages at the left, one character in from the edge of
+    # the text block. The agreements' 第 N 页 共 M 页 stays centred (docs/printing.md says why).
+    _style(doc, "DFFooter", SONG, 14, align="center", grid=False)
+    _style(doc, "DFPageOdd", SONG, 14, align="right", side_indent=(0, PAGE_NUMBER_INSET), grid=False)
+    _style(doc, "DFPageEven", SONG, 14, align="left", side_indent=(PAGE_NUMBER_INSET, 0), grid=False)
     _style(doc, "DFDraft", HEITI, 16, align="right", color="A6A6A6")
 
     body = doc.element.body
@@ -258,29 +304,31 @@ def build(kind: str) -> bytes:
         _document_body(doc, kind)
 
     section = doc.sections[0]
-    header = section.header
-    header.is_linked_to_previous = False
-    hp = header.paragraphs[0]
-    hp.text = "{%p if draft %}"
-    hp.style = styles["DFDraft"]
-    header.add_paragraph("征求意见稿", style="DFDraft")
-    header.add_paragraph("{%p endif %}", style="DFDraft")
-
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    fp = footer.paragraphs[0]
-    fp.text = "{%p if page_total %}"
-    fp.style = styles["DFFooter"]
-    p = footer.add_paragraph("第 ", style="DFFooter")
-    _field(p, "PAGE")
-    p.add_run(" 页 共 ")
-    _field(p, "NUMPAGES")
-    p.add_run(" 页")
-    footer.add_paragraph("{%p else %}", style="DFFooter")
-    p = footer.add_paragraph("— ", style="DFFooter")
-    _field(p, "PAGE")
-    p.add_run(" —")
-    footer.add_paragraph("{%p endif %}", style="DFFooter")
+    # Odd and even pages carry different page numbers (GB/T 9704 7.5), so both have a header (the
+    # draft mark) and a footer of their own.
+    doc.settings.odd_and_even_pages_header_footer = True
+    for header in (section.header, section.even_page_header):
+        header.is_linked_to_previous = False
+        hp = header.paragraphs[0]
+        hp.text = "{%p if draft %}"
+        hp.style = styles["DFDraft"]
+        header.add_paragraph("征求意见稿", style="DFDraft")
+        header.add_paragraph("{%p endif %}", style="DFDraft")
+    for footer, style in ((section.footer, "DFPageOdd"), (section.even_page_footer, "DFPageEven")):
+        footer.is_linked_to_previous = False
+        fp = footer.paragraphs[0]
+        fp.text = "{%p if page_total %}"
+        fp.style = styles["DFFooter"]
+        p = footer.add_paragraph("第 ", style="DFFooter")
+        _field(p, "PAGE")
+        p.add_run(" 页 共 ")
+        _field(p, "NUMPAGES")
+        p.add_run(" 页")
+        footer.add_paragraph("{%p else %}", style="DFFooter")
+        p = footer.add_paragraph("— ", style=style)
+        _field(p, "PAGE")
+        p.add_run(" —")
+        footer.add_paragraph("{%p endif %}", style="DFFooter")
 
     cp = doc.core_properties
     cp.title = "{{ title }}"

@@ -26,6 +26,18 @@ def reply(**fields) -> None:
     sys.stdout.flush()
 
 
+def no_autospace(doc) -> None:
+    """Print dates and amounts as written ("2026年1月1日", not "2026 年 1 月 1 日").
+
+    LibreOffice puts extra space between Chinese and Latin or digits unless a paragraph says not to
+    (its "ParaIsCharacterDistance"), and its DOCX import ignores Word's switch for it (w:autoSpaceDE,
+    which the templates set for Word). Every paragraph style inherits from the default one.
+    """
+    styles = doc.getStyleFamilies().getByName("ParagraphStyles")
+    if styles.hasByName("Standard"):
+        styles.getByName("Standard").setPropertyValue("ParaIsCharacterDistance", False)
+
+
 def main() -> int:
     soffice, profile_url, pipe_name = sys.argv[1:4]
     try:
@@ -77,6 +89,7 @@ def main() -> int:
             if doc is None:
                 reply(error="LibreOffice produced no PDF (source file could not be loaded)", fatal=False)
                 continue
+            no_autospace(doc)
             doc.storeToURL(uno.systemPathToFileUrl(request["dst"]), store)
             reply(ok=True)
         except Exception as exc:  # noqa: BLE001 - every failure is reported to the parent

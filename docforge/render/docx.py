@@ -35,7 +35,7 @@ from lxml import etree
 
 from ..errors import RenderError
 from ..models import Document, DocumentKind
-from . import filters
+from . import filters, layout
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # Characters that XML 1.0 forbids, and the ones docxtpl turns into structure (\a \t \n \f).
@@ -83,6 +83,10 @@ def jinja_env() -> ImmutableSandboxedEnvironment:
     return env
 
 
+# Blocks set in a heading style of their own, never tightened (docforge.render.layout).
+_HEADINGS = frozenset({"title", "chapter", "section", "subsection"})
+
+
 def clean(text: str) -> str:
     """Drop characters that would corrupt the XML or turn into docxtpl line/page breaks."""
     return text.translate(_CLEAN)
@@ -98,7 +102,9 @@ def context(doc: Document, copy_mark: str | None = None, page_total: bool = Fals
         "as_of": doc.as_of,
         "parties": [{"role": p.role, "lines": [clean(x) for x in p.lines]} for p in doc.parties],
         "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": clean(b.text),
-                    "display": clean(b.display), "depth": b.depth} for b in doc.blocks],
+                    "display": clean(b.display), "depth": b.depth,
+                    "tight": 0 if b.type in _HEADINGS else layout.tightness(clean(b.display))}
+                   for b in doc.blocks],
         "signature": [clean(s) for s in doc.signature],
         "copies": doc.copies,
         "copy_mark": clean(copy_mark) if copy_mark else "",
