@@ -14,7 +14,7 @@ import click
 
 from . import __version__, i18n
 from .errors import DocforgeError, InputError
-from .i18n import _, ngettext
+from .i18n import N_, _, ngettext
 
 KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
 
@@ -152,7 +152,8 @@ def parse_date(ctx, param, value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30") from None
+        raise click.BadParameter(_("'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30",
+                                   value=value)) from None
 
 
 as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
@@ -181,15 +182,17 @@ def plugins(as_json: bool, show_all: bool) -> None:
         click.echo(json.dumps([i.as_dict() for i in infos], ensure_ascii=False, indent=2))
         return
     if not infos:
-        click.echo("No plugins installed (docforge's national layer is built in; --all shows it).")
+        click.echo(_("No plugins installed (docforge's national layer is built in; --all shows it)."))
+    zh = i18n.language() == "zh"
     for i in infos:
-        jur = "、".join(f"{j.name}（{j.level.value}{'，' + j.code if j.code else ''}）" for j in i.jurisdictions)
+        jur = "、".join(f"{j.name}（{j.level.label if zh else j.level.value}{'，' + j.code if j.code else ''}）"
+                       for j in i.jurisdictions)
         click.echo(f"{i.name} {i.version or ''}  [{i.distribution or i.module}]")
         if i.error:
-            click.secho(f'  Error importing plugin "{i.name}": {i.error}', fg="red")
+            click.secho("  " + _('Error importing plugin "{plugin}": {error}', plugin=i.name, error=i.error), fg="red")
             continue
-        click.echo(f"  jurisdictions: {jur or '-'}")
-        click.echo(f"  hooks: {', '.join(i.hooks)}")
+        click.echo("  " + _("jurisdictions: {list}", list=jur or "-"))
+        click.echo("  " + _("hooks: {list}", list=", ".join(i.hooks)))
 
 
 @cli.command()
@@ -203,10 +206,10 @@ def schema(name: str | None, write_dir: Path | None) -> None:
         write_dir.mkdir(parents=True, exist_ok=True)
         for n in SCHEMAS:
             (write_dir / f"{n}.schema.json").write_text(schema_text(n), encoding="utf-8")
-            click.echo(f"wrote {write_dir / f'{n}.schema.json'}")
+            click.echo(_("wrote {path}", path=write_dir / f"{n}.schema.json"))
         return
     if not name:
-        raise click.UsageError("give a NAME (village, household) or --write DIR")
+        raise click.UsageError(_("give a NAME (village, household) or --write DIR"))
     click.echo(schema_text(name), nl=False)
 
 
@@ -235,7 +238,7 @@ def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt
     write_docx(doc, output, draft=draft)
     for f in doc.findings:
         click.secho(f.line(), fg="yellow", err=True)
-    click.echo(f"wrote {output}")
+    click.echo(_("wrote {path}", path=output))
 
 
 @cli.command()
@@ -297,22 +300,31 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
 
             write_problem_sheet(roster_report, None, problems_file)
     if as_json:
-        out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings]}
+        # stable English keys; "text" is the finding as shown, in the language in force
+        out = {"as_of": as_of.isoformat(), "findings": [{**f.model_dump(mode="json"), "text": f.line()}
+                                                        for f in findings]}
         if roster_report is not None:
             out["roster"] = roster_report.model_dump(mode="json")
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
-        click.echo(f"Legal findings as of {as_of.isoformat()}: {len(findings) or 'none'}")
+        click.echo(ngettext("Legal findings as of {date}: {n}", "Legal findings as of {date}: {n}", len(findings),
+                            date=i18n.date_text(as_of), n=len(findings)) if findings else
+                   _("Legal findings as of {date}: none", date=i18n.date_text(as_of)))
         for f in findings:
             click.secho("  " + f.line(), fg="red" if f.severity == "error" else "yellow")
         if roster_report is not None:
             click.echo(roster_report.text())
             if problems_file is not None:
-                click.echo(f"wrote {problems_file} (the rows with their problems; correct and feed it back)")
+                click.echo(_("wrote {path} (the rows with their problems; correct and feed it back)",
+                             path=problems_file))
     if roster_report is not None and roster_report.errors:
-        raise InputError(f"{roster_file}: {len(roster_report.errors)} problem(s) to correct (listed above)")
+        raise InputError(ngettext("{file}: {n} problem to correct (listed above)",
+                                  "{file}: {n} problems to correct (listed above)", len(roster_report.errors),
+                                  file=roster_file, n=len(roster_report.errors)))
     if strict and findings:
-        raise LegalFindingError(f"{len(findings)} legal finding(s) under --strict (listed above)")
+        raise LegalFindingError(ngettext("{n} legal finding under --strict (listed above)",
+                                         "{n} legal findings under --strict (listed above)", len(findings),
+                                         n=len(findings)))
 
 
 @cli.command()
@@ -330,10 +342,12 @@ def law(as_of: dt.date, village_file: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"In force on {as_of.isoformat()}:")
+    click.echo(_("In force on {date}:", date=i18n.date_text(as_of)))
     for r in rows:
-        until = f" – {r['effective_to']}" if r["effective_to"] else ""
-        click.echo(f"  《{r['name']}》 {r['version']} (from {r['effective_from']}{until})"
+        since = i18n.date_text(dt.date.fromisoformat(r["effective_from"])) if r["effective_from"] else "-"
+        period = (_("from {start} to {end}", start=since, end=i18n.date_text(dt.date.fromisoformat(r["effective_to"])))
+                  if r["effective_to"] else _("from {start}", start=since))
+        click.echo(f"  《{r['name']}》 {r['version']} ({period})"
                    f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
 
 
@@ -354,40 +368,61 @@ def _reporter():
     return Reporter(click.echo)
 
 
+#: counted words of the bundle's output lines: (singular, plural) message ids, "{n}" the count
+_COUNTED = {
+    "row": (N_("{n} row"), N_("{n} rows")), "village": (N_("{n} village"), N_("{n} villages")),
+    "household": (N_("{n} household"), N_("{n} households")), "packet": (N_("{n} packet"), N_("{n} packets")),
+    "document": (N_("{n} document"), N_("{n} documents")), "page": (N_("{n} page"), N_("{n} pages")),
+    "warning": (N_("{n} warning"), N_("{n} warnings")), "skipped row": (N_("{n} skipped row"), N_("{n} skipped rows")),
+    "file": (N_("{n} file"), N_("{n} files")),
+}
+
+
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
+    return ngettext(*_COUNTED[word], n, n=n)
 
 
 def _echo_bundle_details(report, label: str = "", limit: int = 50) -> None:
     """What a village's run skipped and warned about, each warning once with how often it occurs."""
-    at = f"{label}: " if label else ""
+    at = _("{label}: ", label=label) if label else ""
+    zh = i18n.language() == "zh"
     roster = report.roster
     if roster is not None:
-        click.echo(f"{at}roster {roster['path']}: {_plural(roster['rows'], 'row')}, "
-                   f"{roster['households']} valid households, {roster['skipped']} skipped")
+        click.echo(at + _("roster {path}: {rows}, {households} valid households, {skipped} skipped",
+                          path=roster["path"], rows=_plural(roster["rows"], "row"), households=roster["households"],
+                          skipped=roster["skipped"]))
     for s in report.skipped[:limit]:
-        click.secho(f"{at}skipped row {s['row']} (户编号 {s['household_id'] or '-'}): {'; '.join(s['reasons'])}",
-                    fg="yellow", err=True)
+        reasons = (s.get("reasons_zh") or s["reasons"]) if zh else s["reasons"]
+        click.secho(at + _("skipped row {row} (户编号 {household}): {reasons}", row=s["row"],
+                           household=s["household_id"] or "-", reasons=_("; ").join(reasons)), fg="yellow", err=True)
     if len(report.skipped) > limit:
-        click.secho(f"{at}... and {len(report.skipped) - limit} more skipped rows (manifest.json lists them all)",
-                    fg="yellow", err=True)
+        click.secho(at + _("... and {n} more skipped rows (manifest.json lists them all)",
+                           n=len(report.skipped) - limit), fg="yellow", err=True)
     for w in (roster or {}).get("warnings", []):
-        where = ", ".join(x for x in (f"row {w['first_row']}" if w["first_row"] else "",
-                                      f"column {w['column']}" if w["column"] else "") if x)
-        more = f" (in {w['rows']} rows)" if w["rows"] > 1 else ""
-        click.secho(f"{at}roster warning: {where}: {w['message']}; fix: {w['fix']}{more}", fg="yellow", err=True)
+        row, column = w["first_row"], w["column"]
+        where = (_("row {row}, column {column}", row=row, column=column) if row and column else
+                 _("row {row}", row=row) if row else _("column {column}", column=column) if column else "")
+        message = (w.get("message_zh") or w["message"]) if zh else w["message"]
+        fix = (w.get("fix_zh") or w["fix"]) if zh else w["fix"]
+        more = _(" (in {n} rows)", n=w["rows"]) if w["rows"] > 1 else ""
+        click.secho(at + _("roster warning: {where}: {message}; fix: {fix}", where=where, message=message, fix=fix)
+                    + more, fg="yellow", err=True)
     for w in report.warnings:
         n = w["households"]
-        more = f"  (in {_plural(n, 'household')})" if n > 1 else ""
-        click.secho(f"{at}{w['message']}{more}", fg="yellow", err=True)
+        more = _("  (in {households})", households=_plural(n, "household")) if n > 1 else ""
+        message = (w.get("message_zh") or w["message"]) if zh else w["message"]
+        click.secho(f"{at}{message}{more}", fg="yellow", err=True)
 
 
 def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str] | None = None) -> str:
-    fails = f" ({len(failed)} failed: {', '.join(failed)})" if failed else ""
-    pages = _plural(totals.pages, "page") if pdf else "no PDF pages (--format docx)"
-    return (f"summary: {_plural(villages, 'village')}{fails}, {_plural(totals.households, 'household')}, "
-            f"{_plural(totals.packets, 'packet')}, {_plural(totals.documents, 'document')}, {pages}, "
-            f"{_plural(totals.warnings, 'warning')}, {_plural(totals.skipped_rows, 'skipped row')}, {seconds:.1f} s")
+    fails = _(" ({n} failed: {folders})", n=len(failed), folders=", ".join(failed)) if failed else ""
+    pages = _plural(totals.pages, "page") if pdf else _("no PDF pages (--format docx)")
+    return _("summary: {villages}{failed}, {households}, {packets}, {documents}, {pages}, {warnings}, {skipped}, "
+             "{seconds} s", villages=_plural(villages, "village"), failed=fails,
+             households=_plural(totals.households, "household"), packets=_plural(totals.packets, "packet"),
+             documents=_plural(totals.documents, "document"), pages=pages,
+             warnings=_plural(totals.warnings, "warning"), skipped=_plural(totals.skipped_rows, "skipped row"),
+             seconds=f"{seconds:.1f}")
 
 
 @cli.command()
@@ -426,14 +461,14 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
 
     if county_dir is not None:
         if village_file or household_files or roster_file:
-            raise click.UsageError("--county takes each village's files from its folder: give it without "
-                                   "--village, --household or --roster")
+            raise click.UsageError(_("--county takes each village's files from its folder: give it without "
+                                     "--village, --household or --roster"))
     elif village_file is None:
-        raise click.UsageError("give --village FILE with --roster FILE (or --household FILE ...), or --county DIR")
+        raise click.UsageError(_("give --village FILE with --roster FILE (or --household FILE ...), or --county DIR"))
     if roster_file and household_files:
-        raise click.UsageError("give the households as one --roster or as --household files, not both")
+        raise click.UsageError(_("give the households as one --roster or as --household files, not both"))
     if skip_bad_rows and not (roster_file or county_dir):
-        raise click.UsageError("--skip-bad-rows applies to rosters: give --roster FILE or --county DIR")
+        raise click.UsageError(_("--skip-bad-rows applies to rosters: give --roster FILE or --county DIR"))
     started = time.monotonic()
     format_list = [f.strip() for f in formats.split(",") if f.strip()]
     options = dict(as_of=as_of, formats=format_list, draft=draft, sign_fields=sign_fields, jobs=jobs,
@@ -454,8 +489,9 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
     if county_dir is None:
         _echo_bundle_details(report)
         t = report.totals
-        click.echo(f"wrote {output / 'manifest.json'}: {_plural(t.packets, 'packet')} ({t.built} built, "
-                   f"{t.finished} already finished), {_plural(t.files, 'file')}, {_plural(t.warnings, 'warning')}")
+        click.echo(_("wrote {path}: {packets} ({built} built, {finished} already finished), {files}, {warnings}",
+                     path=output / "manifest.json", packets=_plural(t.packets, "packet"), built=t.built,
+                     finished=t.finished, files=_plural(t.files, "file"), warnings=_plural(t.warnings, "warning")))
         click.echo(_summary(1, t, pdf, time.monotonic() - started))
         return
     for v in county.villages:
@@ -463,9 +499,9 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
             _echo_bundle_details(v.report, v.folder)
     for v in county.failed:
         first = (v.error or "").splitlines()[0]
-        click.secho(f"failed: {v.folder}" + (f" ({v.village})" if v.village else "") + f": {first}", fg="red",
-                    err=True)
-    click.echo(f"wrote {output / COUNTY_SUMMARY}")
+        click.secho(_("failed: {folder}", folder=v.folder) + (f" ({v.village})" if v.village else "")
+                    + _(": {error}", error=first), fg="red", err=True)
+    click.echo(_("wrote {path}", path=output / COUNTY_SUMMARY))
     click.echo(_summary(len(county.villages), county.totals, pdf, time.monotonic() - started,
                         [v.folder for v in county.failed]))
     ctx.exit(county.exit_code)
@@ -493,7 +529,7 @@ def roster_template(output: Path, village_file: Path | None) -> None:
     from .inputs import load_village
     from .roster import write_template
 
-    click.echo(f"wrote {write_template(output, load_village(village_file) if village_file else None)}")
+    click.echo(_("wrote {path}", path=write_template(output, load_village(village_file) if village_file else None)))
 
 
 @cli.command("example-county")

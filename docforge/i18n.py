@@ -28,8 +28,10 @@ Import the helpers and wrap the English text; put every variable part in a *name
   texts too (a phrase inside a sentence). Data that keeps both languages (a roster problem) takes
   lazy texts and stores ``in_language(text, "en")`` and ``in_language(text, "zh")``.
 - ``both(msgid, **values)``: ``{"en": ..., "zh": ...}``, for JSON output and the manifest.
-- ``pair(en, zh)``: a text whose two languages are data already (``Finding.reason``/``reason_zh``).
-- ``date_text(d)``: a date in prose: 2026年12月3日 in Chinese, 2026-12-03 in English.
+- ``pair(en, zh)``: a text whose two languages are data already (``Finding.reason``/``reason_zh``);
+  ``fields("reason", text)`` fills such a pair of fields from one lazy text.
+- ``date_text(d)``: a date in prose: 2026年12月3日 in Chinese, 2026-12-03 in English; ``lazy_date(d)``
+  the same as a value of a lazy text.
 - A comment starting ``# i18n:`` on the line above a call goes into the catalog as a note for the
   translator.
 - ``--help`` texts of click commands need no marking: command docstrings and ``help=`` /
@@ -247,6 +249,17 @@ def date_text(d: dt.date | None) -> str:
     if language() == "zh":
         return f"{d.year}年{d.month}月{d.day}日"
     return d.isoformat()
+
+
+def fields(name: str, text: "str | LazyText") -> dict[str, str]:
+    """A model's English field and its ``_zh`` twin from one text:
+    ``Finding(..., **fields("reason", lazy("cites {law} ...", law=...)))``."""
+    return {name: in_language(text, "en"), f"{name}_zh": in_language(text, "zh")}
+
+
+def lazy_date(d: dt.date) -> LazyText:
+    """A date for a lazy text's value: 2026年12月3日 in Chinese, 2026-12-03 in English."""
+    return pair(d.isoformat(), f"{d.year}年{d.month}月{d.day}日")
 
 
 def placeholders(text: str) -> set[str]:

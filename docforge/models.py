@@ -18,7 +18,8 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from .errors import Invalid, mask_id
-from .i18n import LazyText, lazy
+from .i18n import LazyText, N_, language, lazy
+from .i18n import gettext as _
 
 
 class Model(BaseModel):
@@ -295,6 +296,11 @@ class Household(Model):
 # --------------------------------------------------------------------------- contributions
 
 
+#: Each document's name in messages (its code in English, its title in Chinese).
+DOCUMENT_NAMES = {"charter": N_("charter"), "convention": N_("convention"), "contraception": N_("contraception"),
+                  "birth-spacing": N_("birth-spacing"), "outflow": N_("outflow"), "inflow": N_("inflow")}
+
+
 class DocumentKind(str, Enum):
     charter = "charter"
     convention = "convention"
@@ -519,10 +525,18 @@ class Finding(Model):
     reason_zh: str | None = Field(None, description="the reason in Chinese, citing the law as it is written")
 
     def line(self) -> str:
-        where = " ".join(x for x in (self.document, self.clause) if x)
-        law = " ".join(x for x in (self.law, self.version, self.article) if x)
-        src = f" [{self.plugin}]" if self.plugin else ""
-        return f"{self.severity}: {where or '-'}{src}: {self.reason}" + (f" ({law})" if law else "")
+        """The finding as a person reads it, in the language in force (Chinese: ``reason_zh``)."""
+        zh = language() == "zh"
+        doc = _(DOCUMENT_NAMES[self.document]) if self.document in DOCUMENT_NAMES else self.document
+        where = " ".join(x for x in (doc, self.clause) if x) or "-"
+        law = " ".join(x for x in ((f"《{self.law}》" if zh and self.law else self.law), self.version, self.article)
+                       if x)
+        reason = self.reason_zh if zh and self.reason_zh else self.reason
+        severity = _("error") if self.severity == "error" else _("warning")
+        text = _("{severity}: {where} [{plugin}]: {reason}", severity=severity, where=where, plugin=self.plugin,
+                 reason=reason) if self.plugin else _("{severity}: {where}: {reason}", severity=severity,
+                                                      where=where, reason=reason)
+        return text + (_(" ({law})", law=law) if law else "")
 
 
 class Party(Model):

@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
+from .i18n import N_, date_text, fields, lazy, lazy_date
+from .i18n import gettext as _
 from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
                      Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
                      ValueUse, Village)
@@ -26,6 +28,8 @@ T = TypeVar("T", bound=BaseModel)
 
 #: The provenance name of what a village file supplies itself (its ``clauses:``).
 VILLAGE_FILE = "village file"
+#: The kinds of value that messages name (``_(what)``).
+VALUE_KINDS = (N_("amount"), N_("policy"), N_("policy value"), N_("instrument"), N_("template"))
 
 PLACEHOLDER = re.compile(r"\{(amount|policy|cite|ref|place|doc):([^{}|]+?)(?:\|(\w+))?\}")
 
@@ -71,7 +75,8 @@ class Resolver:
             try:
                 result = self.pm.call_one(hook_name, impl, kwargs)
             except Exception as e:  # noqa: BLE001 - name the plugin that failed
-                raise PluginError(f'plugin "{info.name}" failed in {hook_name}: {type(e).__name__}: {e}') from e
+                raise PluginError(_('plugin "{plugin}" failed in {hook}: {error}', plugin=info.name, hook=hook_name,
+                                    error=f"{type(e).__name__}: {e}")) from e
             if result is None:
                 continue
             items = result if isinstance(result, (list, tuple)) else [result]
@@ -101,16 +106,16 @@ class Resolver:
         try:
             return model.model_validate(raw)
         except ValidationError as e:
-            raise PluginError(f'plugin "{plugin}" returned an invalid {model.__name__} from {hook} '
-                              f"(item {n + 1}): {e}") from e
+            raise PluginError(_('plugin "{plugin}" returned an invalid {model} from {hook} (item {item}): {error}',
+                                plugin=plugin, model=model.__name__, hook=hook, item=n + 1, error=e)) from e
 
     @staticmethod
     def _default_jurisdiction(info, hook_name: str) -> Jurisdiction:
         if len(info.jurisdictions) == 1:
             return info.jurisdictions[0]
-        raise PluginError(f'plugin "{info.name}" returned a contribution from {hook_name} without a '
-                          f"jurisdiction, and it declares {len(info.jurisdictions)} jurisdictions; "
-                          f"set jurisdiction= on each contribution")
+        raise PluginError(_('plugin "{plugin}" returned a contribution from {hook} without a jurisdiction, and it '
+                            "declares {n} jurisdictions; set jurisdiction= on each contribution",
+                            plugin=info.name, hook=hook_name, n=len(info.jurisdictions)))
 
     def winners(self, contributed: list[Contributed], key: Callable[[Any], str],
                 value: Callable[[Any], Any], what: str) -> dict[str, Contributed]:
@@ -128,9 +133,11 @@ class Resolver:
             prev = first.setdefault((k, c.rank), c)
             if prev is not c and value(c.item) != value(prev.item):
                 a, b = prev.provenance, c.provenance
-                raise ConflictError(
-                    f"{what} '{k}' for {a.jurisdiction}: plugin \"{a.plugin}\" says {value(prev.item)!s}, "
-                    f"plugin \"{b.plugin}\" says {value(c.item)!s}. Uninstall one of them, or make them agree.")
+                raise ConflictError(_(
+                    "{what} '{key}' for {jurisdiction}: plugin \"{plugin}\" says {value}, plugin \"{other}\" says "
+                    "{other_value}. Uninstall one of them, or make them agree.", what=_(what), key=k,
+                    jurisdiction=a.jurisdiction, plugin=a.plugin, value=value(prev.item), other=b.plugin,
+                    other_value=value(c.item)))
             cur = best.get(k)
             if cur is None or c.rank > cur.rank:
                 best[k] = c
@@ -164,12 +171,13 @@ class Resolver:
         return c.item.value
 
     def _missing(self, what: str, key: str, needed_by: str) -> MissingValueError:
-        by = f"{needed_by} needs" if needed_by else "a document needs"
-        return MissingValueError(
-            f"{by} the {what} '{key}', which no plugin supplies for {_chain_text(self.places)} "
-            f"as of {self.as_of.isoformat()}. Install the plugin of the village's province or county "
-            f"(docforge plugins lists those installed), or supply it with a docforge_"
-            f"{'amounts' if what == 'amount' else 'policies' if what == 'policy value' else 'instruments'} hook.")
+        return MissingValueError(_(
+            "{needed_by} needs the {what} '{key}', which no plugin supplies for {places} as of {date}. Install the "
+            "plugin of the village's province or county (docforge plugins lists those installed), or supply it "
+            "with a {hook} hook.", needed_by=needed_by or _("a document"), what=_(what), key=key,
+            places=_chain_text(self.places), date=date_text(self.as_of),
+            hook="docforge_" + ("amounts" if what == "amount" else "policies" if what == "policy value"
+                                else "instruments")))
 
     def template(self, kind: DocumentKind) -> tuple[Path, Provenance] | None:
         got = [c for c in self.collect("docforge_templates", TemplateOverride) if c.item.document == kind]
@@ -183,8 +191,8 @@ class Resolver:
             base = Path(getattr(module, "__file__", ".")).parent
             path = base / path
         if not path.exists():
-            raise PluginError(f'plugin "{c.provenance.plugin}" names template {path} for {kind.value}, '
-                              f"which does not exist")
+            raise PluginError(_('plugin "{plugin}" names template {path} for {kind}, which does not exist',
+                                plugin=c.provenance.plugin, path=path, kind=kind.value))
         return path, c.provenance
 
     # ------------------------------------------------------------------ selection
@@ -194,13 +202,13 @@ class Resolver:
         got = self.collect("docforge_select_agreements", Selection, household=household, village=self.village,
                            policies=policies)
         if not got:
-            raise MissingValueError("no plugin selects agreements for this village's jurisdictions")
+            raise MissingValueError(_("no plugin selects agreements for this village's jurisdictions"))
         best = max(sorted(got, key=lambda c: c.provenance.plugin), key=lambda c: c.rank)  # not call order
         rivals = [c for c in got if c.rank == best.rank and c.item.agreements != best.item.agreements]
         if rivals:
-            raise ConflictError(f"agreement selection for household {household.id}: plugins "
-                                f"\"{best.provenance.plugin}\" and \"{rivals[0].provenance.plugin}\" disagree "
-                                f"for {best.provenance.jurisdiction}")
+            raise ConflictError(_('agreement selection for household {household}: plugins "{plugin}" and "{other}" '
+                                  "disagree for {jurisdiction}", household=household.id, plugin=best.provenance.plugin,
+                                  other=rivals[0].provenance.plugin, jurisdiction=best.provenance.jurisdiction))
         return best.item, best.provenance
 
     # ------------------------------------------------------------------ documents
@@ -231,12 +239,12 @@ class Resolver:
         form whose parties and term are left blank to fill in by hand. Legal findings are attached."""
         kind = DocumentKind(kind)
         if kind.is_agreement and household is None and not blank:
-            raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE "
-                             f"(or --blank for a form with the parties left blank)")
+            raise InputError(_("the {kind} agreement is signed by a household: give --household FILE "
+                               "(or --blank for a form with the parties left blank)", kind=kind.value))
         tree = self.clause_tree(kind)
         blocks = tree.numbered()
         if not blocks or blocks[0].type != "title":
-            raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
+            raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=kind.value))
         ctx = _Substitution(self, kind, {b.id: b for b in blocks},
                             {"term": self._term(household)})
         for b in blocks:
@@ -304,10 +312,11 @@ def _check_layer_conflicts(layer: list[Contributed]) -> None:
         prev = seen.get(c.item.id)
         if prev and prev.provenance.plugin != c.provenance.plugin and \
                 prev.item.model_dump(exclude={"jurisdiction"}) != c.item.model_dump(exclude={"jurisdiction"}):
-            raise ConflictError(
-                f"clause '{c.item.id}' of {c.item.document.value} for {c.provenance.jurisdiction}: plugins "
-                f"\"{prev.provenance.plugin}\" and \"{c.provenance.plugin}\" both change it differently. "
-                f"Uninstall one of them, or make them agree.")
+            raise ConflictError(_(
+                "clause '{clause}' of {kind} for {jurisdiction}: plugins \"{plugin}\" and \"{other}\" both change "
+                "it differently. Uninstall one of them, or make them agree.", clause=c.item.id,
+                kind=c.item.document.value, jurisdiction=c.provenance.jurisdiction, plugin=prev.provenance.plugin,
+                other=c.provenance.plugin))
         seen[c.item.id] = c
 
 
@@ -331,31 +340,35 @@ class ClauseTree:
 
     def _fail(self, c: Contributed, msg: str) -> DocforgeError:
         if c.provenance.plugin == VILLAGE_FILE:
-            return InputError(f"village file, clauses.{c.order} ('{c.item.id}' of {self.kind.value}): "
-                              f"{msg}. Fix the item in the village file's clauses: list.")
-        return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), clause '
-                           f"'{c.item.id}' of {self.kind.value}: {msg}")
+            return InputError(_("village file, clauses.{n} ('{clause}' of {kind}): {problem}. Fix the item in the "
+                                "village file's clauses: list.", n=c.order, clause=c.item.id, kind=self.kind.value,
+                                problem=msg))
+        return PluginError(_('plugin "{plugin}" ({jurisdiction}), clause \'{clause}\' of {kind}: {problem}',
+                             plugin=c.provenance.plugin, jurisdiction=c.provenance.jurisdiction, clause=c.item.id,
+                             kind=self.kind.value, problem=msg))
 
     def _by(self, cid: str) -> str:
         who = self.nodes[cid].provenance.plugin
-        return "the village file" if who == VILLAGE_FILE else f'plugin "{who}"'
+        return _("the village file") if who == VILLAGE_FILE else _('plugin "{plugin}"', plugin=who)
 
     def apply(self, c: Contributed) -> None:
         cl: Clause = c.item
         if cl.op == "add":
             if cl.id in self.nodes:
-                raise self._fail(c, f"already exists (from {self._by(cl.id)}); use op='replace' to change it")
+                raise self._fail(c, _("already exists (from {source}); use op='replace' to change it",
+                                      source=self._by(cl.id)))
             anchor = cl.before or cl.after
             if anchor and anchor not in self.nodes:
-                raise self._fail(c, f"is placed {'before' if cl.before else 'after'} '{anchor}', "
-                                    f"which the document does not have")
+                raise self._fail(c, _("is placed before '{anchor}', which the document does not have", anchor=anchor)
+                                 if cl.before else
+                                 _("is placed after '{anchor}', which the document does not have", anchor=anchor))
             parent = cl.parent if cl.parent is not None else (self._parent_of(anchor) if anchor else self.ROOT)
             if parent and parent not in self.nodes:
-                raise self._fail(c, f"has parent '{parent}', which the document does not have")
+                raise self._fail(c, _("has parent '{parent}', which the document does not have", parent=parent))
             siblings = self.children.setdefault(parent or self.ROOT, [])
             if anchor:
                 if anchor not in siblings:
-                    raise self._fail(c, f"anchor '{anchor}' is not under parent '{parent}'")
+                    raise self._fail(c, _("anchor '{anchor}' is not under parent '{parent}'", anchor=anchor, parent=parent))
                 i = siblings.index(anchor) + (1 if cl.after else 0)
                 siblings.insert(i, cl.id)
             else:
@@ -365,7 +378,7 @@ class ClauseTree:
         elif cl.op == "replace":
             node = self.nodes.get(cl.id)
             if node is None:
-                raise self._fail(c, "is to be replaced, but the document does not have it")
+                raise self._fail(c, _("is to be replaced, but the document does not have it"))
             update = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
             if cl.tags:
                 update["tags"] = cl.tags
@@ -379,31 +392,32 @@ class ClauseTree:
             self._move(c)
         else:
             if cl.id not in self.nodes:
-                raise self._fail(c, "is to be removed, but the document does not have it")
+                raise self._fail(c, _("is to be removed, but the document does not have it"))
             self._remove(cl.id)
 
     def _move(self, c: Contributed) -> None:
         cl: Clause = c.item
         node = self.nodes.get(cl.id)
         if node is None:
-            raise self._fail(c, "is to be moved, but the document does not have it")
+            raise self._fail(c, _("is to be moved, but the document does not have it"))
         anchor = cl.before or cl.after
         if anchor is not None:
             if anchor not in self.nodes:
-                raise self._fail(c, f"is to be moved {'before' if cl.before else 'after'} '{anchor}', "
-                                    f"which the document does not have")
+                raise self._fail(c, _("is to be moved before '{anchor}', which the document does not have",
+                                      anchor=anchor) if cl.before else
+                                 _("is to be moved after '{anchor}', which the document does not have", anchor=anchor))
             if anchor == cl.id:
-                raise self._fail(c, "is to be moved next to itself")
+                raise self._fail(c, _("is to be moved next to itself"))
         parent = cl.parent if cl.parent is not None else (self._parent_of(anchor) if anchor else self.ROOT)
         if parent and parent not in self.nodes:
-            raise self._fail(c, f"is to be moved under '{parent}', which the document does not have")
+            raise self._fail(c, _("is to be moved under '{parent}', which the document does not have", parent=parent))
         up = parent
         while up:
             if up == cl.id:
-                raise self._fail(c, f"cannot be moved under '{parent}', which is part of it")
+                raise self._fail(c, _("cannot be moved under '{parent}', which is part of it", parent=parent))
             up = self._parent_of(up)
         if anchor and anchor not in self.children.get(parent or self.ROOT, []):
-            raise self._fail(c, f"anchor '{anchor}' is not under parent '{parent}'")
+            raise self._fail(c, _("anchor '{anchor}' is not under parent '{parent}'", anchor=anchor, parent=parent))
         self.children[self._parent_of(cl.id)].remove(cl.id)
         siblings = self.children.setdefault(parent or self.ROOT, [])
         if anchor:
@@ -475,7 +489,7 @@ class _Substitution:
         return PLACEHOLDER.sub(lambda m: self._one(m.group(1), m.group(2).strip(), m.group(3), clause_id), text)
 
     def _one(self, ns: str, key: str, fmt: str | None, clause_id: str) -> str:
-        needed_by = f"clause '{clause_id}' of {self.kind.value}"
+        needed_by = _("clause '{clause}' of {kind}", clause=clause_id, kind=self.kind.value)
         if ns == "amount":
             c = self.r.amounts().get(key)
             if c is None:
@@ -495,21 +509,23 @@ class _Substitution:
         if ns == "ref":
             target = self.blocks.get(key)
             if target is None:
-                raise PluginError(f"{needed_by} refers to clause '{key}', which the document does not have "
-                                  f"(removed by a plugin?)")
+                raise PluginError(_("{needed_by} refers to clause '{key}', which the document does not have "
+                                    "(removed by a plugin?)", needed_by=needed_by, key=key))
             return target.label.rstrip("、")
         if ns == "place":
             try:
                 place = getattr(self.r.village, Level(key).value)
             except (ValueError, AttributeError):
-                raise PluginError(f"{needed_by}: unknown place level '{key}'") from None
+                raise PluginError(_("{needed_by}: unknown place level '{key}'", needed_by=needed_by, key=key)) from None
             if place is None:
-                raise InputError(f"{needed_by} names the village's {key}, which the village file does not give")
+                raise InputError(_("{needed_by} names the village's {key}, which the village file does not give",
+                                   needed_by=needed_by, key=key))
             return place.name
         if ns == "doc":
             value = self.doc_values.get(key)
             if value is None:
-                raise InputError(f"{needed_by} needs the household's {key}: give --household FILE")
+                raise InputError(_("{needed_by} needs the household's {key}: give --household FILE",
+                                   needed_by=needed_by, key=key))
             return value
         raise AssertionError(ns)
 
@@ -524,11 +540,14 @@ class _Substitution:
         if version is None:
             earlier = [v for v in inst.versions if v.effective_from <= self.r.as_of]
             version = max(earlier, key=lambda v: v.effective_from) if earlier else None
-            state = "no longer in force" if earlier else "not yet in force"
+            reason = (lazy("cites {law}, which is no longer in force on {date}", law=inst.name,
+                           date=lazy_date(self.r.as_of)) if earlier else
+                      lazy("cites {law}, which is not yet in force on {date}", law=inst.name,
+                           date=lazy_date(self.r.as_of)))
             self.findings.append(Finding(
                 check="citation.not_in_force", document=self.kind.value, clause=clause_id,
                 plugin=c.provenance.plugin, law=inst.name, version=version.label if version else None,
-                reason=f"cites {inst.name}, which is {state} on {self.r.as_of.isoformat()}"))
+                **fields("reason", reason)))
         if version and version.name:
             name = version.name
         if fmt == "short":
@@ -544,7 +563,8 @@ class _Substitution:
                     check="citation.article_missing", document=self.kind.value, clause=clause_id,
                     plugin=c.provenance.plugin, law=inst.name, version=version.label if version else None,
                     article=article,
-                    reason=f"cites article '{article}' of {inst.name}, which the version in force does not have"))
+                    **fields("reason", lazy("cites article '{article}' of {law}, which the version in force does not have",
+                                    article=article, law=inst.name))))
             else:
                 out += filters.ordinal(ref.number, "条")
         self._use("citation", key, out + (f"（{version.label}）" if version else ""), c.provenance)
@@ -560,4 +580,5 @@ def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str
         return filters.cn_number(len(value))
     if fmt == "holders" and isinstance(value, list):
         return filters.holders_phrase(value)
-    raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to policy '{key}' = {value!r}")
+    raise PluginError(_("{needed_by}: format '|{format}' does not apply to policy '{key}' = {value}",
+                        needed_by=needed_by, format=fmt, key=key, value=repr(value)))

@@ -35,7 +35,7 @@ from stdnum import numdb
 
 from .compact import IntTable, hash64
 from .errors import InputError, Invalid, mask_id
-from .i18n import LazyText, in_language, language, lazy
+from .i18n import LazyText, in_language, language, lazy, using
 from .i18n import gettext as _
 from .inputs import describe_errors
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
@@ -574,6 +574,7 @@ class SkippedRow(Model):
     row: int
     household_id: str | None = None
     reasons: list[str]
+    reasons_zh: list[str] = Field(default_factory=list, description="the reasons in Chinese")
 
 
 class RosterReport(Model):
@@ -919,8 +920,13 @@ class HouseholdStream:
             else:
                 i = checker.roster.index_of("household_id")
                 hid = read_text(raw.values[i]) if i is not None else None
-                self.skipped.append(SkippedRow(row=raw.number, household_id=hid,
-                                               reasons=[p.short() for p in problems if p.severity == "error"]))
+                errors = [p for p in problems if p.severity == "error"]
+                with using("en"):
+                    reasons = [p.short() for p in errors]
+                with using("zh"):
+                    reasons_zh = [p.short() for p in errors]
+                self.skipped.append(SkippedRow(row=raw.number, household_id=hid, reasons=reasons,
+                                               reasons_zh=reasons_zh))
 
 
 def iter_households(village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False) -> HouseholdStream:
