@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Iterator
 
 from .bundle import BundleOptions, InputFile, write_bundle
+from .i18n import gettext as _
+from .i18n import language
 from .inputs import load_household, load_village
 
 
@@ -38,5 +40,6 @@ def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str
     report = write_bundle(village, village_input, households, Path(out), options, log=lines.append)
     yield from lines
     for w in report.warnings:
-        yield w["message"]
-    yield f"wrote {Path(out) / 'manifest.json'}: {report.totals.packets} packets, {report.totals.files} files"
+        yield (w.get("message_zh") or w["message"]) if language() == "zh" else w["message"]
+    yield _("wrote {path}: {packets} packets, {files} files", path=Path(out) / "manifest.json",
+            packets=report.totals.packets, files=report.totals.files)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .models import Document, Household, Provenance, Village
+from .i18n import date_text, language
+from .i18n import gettext as _
+from .models import DOCUMENT_NAMES, Document, Household, Provenance, Village
 from .resolve import Resolver
 
 
@@ -40,33 +42,42 @@ def explain_document(village: Village, kind: str, household: Household | None, a
 def _src(d: dict) -> str:
     v = f" {d['version']}" if d.get("version") else ""
     basis = f"; {d['legal_basis']}" if d.get("legal_basis") else ""
-    return f"{d['plugin']}{v} @ {d['jurisdiction']}（{d['level']}）{basis}"
+    level = d["level"]
+    if language() == "zh":
+        from .models import Level
+
+        level = Level(level).label if level in Level.__members__ else level
+    return f"{d['plugin']}{v} @ {d['jurisdiction']}（{level}）{basis}"
 
 
 def explain_text(report: dict) -> str:
-    lines = [f"{report['title']} ({report['document']}), {report['village']}, as of {report['as_of']}"]
+    lines = [_("{title} ({document}), {village}, as of {date}", title=report["title"],
+               document=_(DOCUMENT_NAMES.get(report["document"], report["document"])), village=report["village"],
+               date=date_text(dt.date.fromisoformat(report["as_of"])))]
     if report.get("household"):
-        lines.append(f"household {report['household']}")
+        lines.append(_("household {household}", household=report["household"]))
     lines.append("")
-    lines.append("Clauses:")
+    lines.append(_("Clauses:"))
     for b in report["blocks"]:
         label = b["label"] or "·"
         lines.append(f"  {label:<6} {b['id']:<42} {_src(b)}")
         if b.get("moved_by"):
-            lines.append(f"  {'':<6} {'':<42} moved here by {_src(b['moved_by'])}")
+            lines.append(f"  {'':<6} {'':<42} " + _("moved here by {source}", source=_src(b["moved_by"])))
     lines.append("")
-    lines.append("Values:")
+    lines.append(_("Values:"))
     for v in report["values"]:
-        lines.append(f"  {v['kind']:<9} {v['key']:<36} {v['value']}")
+        lines.append(f"  {_(v['kind']):<9} {v['key']:<36} {v['value']}")
         lines.append(f"  {'':<9} {'':<36} ← {_src(v)}")
     if report.get("selection"):
         s = report["selection"]
         lines.append("")
-        lines.append(f"Selection ({_src(s)}):")
+        lines.append(_("Selection ({source}):", source=_src(s)))
         for k, why in s["reasons"].items():
             lines.append(f"  {k}: {why}")
     lines.append("")
-    lines.append("Findings:" if report["findings"] else "Findings: none")
+    lines.append(_("Findings:") if report["findings"] else _("Findings: none"))
     for f in report["findings"]:
-        lines.append(f"  {f['severity']}: {f.get('clause') or '-'}: {f['reason']}")
+        reason = (f.get("reason_zh") or f["reason"]) if language() == "zh" else f["reason"]
+        severity = _("error") if f["severity"] == "error" else _("warning")
+        lines.append(f"  {severity}: {f.get('clause') or '-'}: {reason}")
     return "\n".join(lines)

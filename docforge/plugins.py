@@ -19,6 +19,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginError
+from .i18n import gettext as _
 from .models import Jurisdiction
 
 ENTRY_POINT_GROUP = "docforge"
@@ -67,7 +68,7 @@ class PluginManager(pluggy.PluginManager):
             self.check_pending()
         except pluggy.PluginValidationError as e:
             self.unregister(name=name)
-            info.error = f"invalid hook implementation: {e}"
+            info.error = _("invalid hook implementation: {error}", error=e)
             try:  # whom it serves, so that villages elsewhere still render (require_healthy)
                 info.jurisdictions = _declared_jurisdictions(plugin)
             except Exception:  # noqa: BLE001 - then it may serve any village
@@ -79,7 +80,7 @@ class PluginManager(pluggy.PluginManager):
             info.jurisdictions = _declared_jurisdictions(plugin)
         except Exception as e:  # noqa: BLE001 - a broken plugin must not break the others
             self.unregister(name=name)
-            info.error = f"docforge_jurisdictions failed: {type(e).__name__}: {e}"
+            info.error = _("docforge_jurisdictions failed: {error}", error=f"{type(e).__name__}: {e}")
         self.infos[name] = info
         return info
 
@@ -105,11 +106,11 @@ class PluginManager(pluggy.PluginManager):
         for info in self.failed:
             serves = [j for j in info.jurisdictions if any(j.matches(p) for p in places)]
             if serves or not info.jurisdictions:
-                raise PluginError(
-                    f'Error importing plugin "{info.name}": {info.error}. It may serve this village\'s '
-                    f"jurisdictions, so docforge stops here. Fix or reinstall it "
-                    f"(pip install --force-reinstall {info.distribution or info.name}), or exclude it with "
-                    f"DOCFORGE_LOAD_PLUGINS=<the plugins to load>.")
+                raise PluginError(_(
+                    'Error importing plugin "{plugin}": {error}. It may serve this village\'s jurisdictions, so '
+                    "docforge stops here. Fix or reinstall it (pip install --force-reinstall {distribution}), or "
+                    "exclude it with DOCFORGE_LOAD_PLUGINS=<the plugins to load>.", plugin=info.name,
+                    error=info.error, distribution=info.distribution or info.name))
 
 
 def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
@@ -196,8 +197,8 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
                     places = _metadata_jurisdictions(ep)
                 pm.infos[key] = PluginInfo(
                     name=key, version=version, module=ep.value, distribution=dist_name, jurisdictions=places,
-                    error=f'the plugin name "{ep.name}" is already taken by {taken.distribution or taken.module}; '
-                          f"uninstall one of the two")
+                    error=_('the plugin name "{plugin}" is already taken by {other}; uninstall one of the two',
+                            plugin=ep.name, other=taken.distribution or taken.module))
                 continue
             pm.register_plugin(plugin, name=ep.name, version=version, distribution=dist_name)
     for i, plugin in enumerate(extra):

@@ -29,7 +29,7 @@ T = TypeVar("T", bound=BaseModel)
 #: The provenance name of what a village file supplies itself (its ``clauses:``).
 VILLAGE_FILE = "village file"
 #: The kinds of value that messages name (``_(what)``).
-VALUE_KINDS = (N_("amount"), N_("policy"), N_("policy value"), N_("instrument"), N_("template"))
+VALUE_KINDS = (N_("amount"), N_("policy"), N_("policy value"), N_("instrument"), N_("template"), N_("citation"))
 
 PLACEHOLDER = re.compile(r"\{(amount|policy|cite|ref|place|doc):([^{}|]+?)(?:\|(\w+))?\}")
 

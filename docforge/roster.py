@@ -35,7 +35,7 @@ from stdnum import numdb
 
 from .compact import IntTable, hash64
 from .errors import InputError, Invalid, mask_id
-from .i18n import LazyText, in_language, language, lazy, using
+from .i18n import LazyText, in_language, language, lazy, lazy_date, using
 from .i18n import gettext as _
 from .inputs import describe_errors
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
@@ -727,8 +727,8 @@ class _Checker:
                          n, self._at(key), number)
             born = birth_date(number)
             if born > self.as_of:
-                self.add("error", lazy("records a birth date ({born}) after {as_of}", born=born.isoformat(),
-                                       as_of=self.as_of.isoformat()),
+                self.add("error", lazy("records a birth date ({born}) after {as_of}", born=lazy_date(born),
+                                       as_of=lazy_date(self.as_of)),
                          lazy("copy the number again from the ID card"), n, self._at(key), number)
             if not known_county(number[:6]):
                 self.add("warning", lazy("begins with {code}, which is not a county code python-stdnum knows",
@@ -739,7 +739,7 @@ class _Checker:
         for key in ("marriage_date", "last_birth_date"):
             when = ok.get(key)
             if when and when > self.as_of:
-                self.add("error", lazy("is after the as-of date {as_of}", as_of=self.as_of.isoformat()),
+                self.add("error", lazy("is after the as-of date {as_of}", as_of=lazy_date(self.as_of)),
                          lazy("correct the date (a date that has not happened yet cannot be recorded)"),
                          n, self._at(key), when.isoformat())
         married = ok.get("marriage_date")
