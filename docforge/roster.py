@@ -35,7 +35,7 @@ from stdnum import numdb
 
 from .compact import IntTable, hash64
 from .errors import InputError, Invalid, mask_id
-from .i18n import LazyText, in_language, language, lazy, lazy_date, using
+from .i18n import LazyText, in_language, language, lazy, lazy_date, pair, using
 from .i18n import gettext as _
 from .inputs import describe_errors
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
@@ -103,7 +103,9 @@ class Column:
 
     def allowed(self) -> LazyText:
         english = ", ".join(words[-1] for words in (self.choices or {}).values())
-        return lazy("{words} (or {english})", words="、".join(self.options), english=english)
+        words = "、".join(self.options)
+        # the English values are for English readers only: a Chinese text names the Chinese words
+        return pair(lazy("{words} (or {english})", words=words, english=english).text("en"), words)
 
 
 COLUMNS: tuple[Column, ...] = (

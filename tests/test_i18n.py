@@ -171,3 +171,94 @@ def test_catalogs_are_shipped_in_the_wheel(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "docforge/locale/zh_CN/LC_MESSAGES/docforge.po" in names
     assert "docforge/locale/en/LC_MESSAGES/docforge.po" in names
+
+
+# --------------------------------------------------------------------------- a clerk's roster, in both languages
+
+
+def _latin_sentences(text: str) -> list[str]:
+    """Runs of three or more English words: a sentence left untranslated (codes such as MOD 11-2,
+    file names and single column keys do not count)."""
+    text = re.sub(r"[^\s（「]*/[^\s）」]*|--?[\w-]+|\S+\.(xlsx|csv|yaml|json|docx|pdf)\b", " ", text or "")
+    return LATIN_SENTENCE.findall(text)
+
+
+def _problem_sheet(path: Path) -> tuple[list[str], list[list]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    sheet = wb["花名册"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("问题")
+    notes = [row[column].value for row in sheet.iter_rows(min_row=2) if row[column].value]
+    listing = [[c.value for c in row] for row in wb["问题清单"].iter_rows(min_row=2)]
+    return notes, listing
+
+
+def _check(tmp_path: Path, env: dict, *extra: str):
+    from test_roster import _bad_roster
+
+    roster = _bad_roster(tmp_path)
+    out = tmp_path / f"problems-{env.get('LANG', 'x')}.xlsx"
+    runner = CliRunner()
+    base = {"LANG": None, "LC_ALL": None, "LC_MESSAGES": None, "DOCFORGE_LANG": None}
+    r = runner.invoke(cli, ["check", "--village", str(ROOT / "examples" / "village.yaml"), "--roster", str(roster),
+                            "--as-of", "2026-11-30", "--problems", str(out), *extra], env={**base, **env})
+    return r, out
+
+
+def test_a_roster_checked_under_a_chinese_locale_gives_a_chinese_problem_sheet(tmp_path):
+    r, out = _check(tmp_path, {"LANG": "zh_CN.UTF-8"})
+    assert r.exit_code == 2, r.output
+    notes, listing = _problem_sheet(out)
+    assert len(notes) == 5  # rows 2, 3, 4, 6, 7 have problems
+    for note in notes:
+        assert note.startswith(("错误：", "提示：")), note
+        assert not _latin_sentences(note), note
+    joined = "\n".join(notes)
+    # the same content as the English: row's column, masked value, what is wrong, how to fix it
+    assert "「丈夫身份证号」列（现填「620422********" in joined and "校验位不正确" in joined
+    assert "请对照居民身份证重新录入" in joined
+    assert "是女性号码（第 17 位为偶数），但这是丈夫一栏" in joined
+    assert "晚于签订日期2026年11月30日" in joined  # a date in prose
+    assert "与第 2 行的户编号重复" in joined
+    for severity, row, column, value, problem, fix in listing:
+        assert severity in ("错误", "提示") and not _latin_sentences(problem) and not _latin_sentences(fix), (problem, fix)
+    # the terminal says the same, in Chinese
+    assert "第 2 行「丈夫身份证号」列" in r.output and "错误：" in r.output
+    lines = [ln for ln in r.output.splitlines() if ln.startswith(("错误", "提示", "bad.xlsx"))]
+    assert lines and not [ln for ln in lines if _latin_sentences(ln.split("：", 1)[-1])], lines
+
+
+def test_the_same_roster_under_lang_c_gives_english(tmp_path):
+    r, out = _check(tmp_path, {"LANG": "C"})
+    assert r.exit_code == 2, r.output
+    notes, listing = _problem_sheet(out)
+    joined = "\n".join(notes)
+    assert "error: 丈夫身份证号: '620422********" in joined and "has a wrong check digit" in joined
+    assert "fix: copy the 18-character number again from the ID card" in joined
+    assert not re.search(r"[错提]误?示?：", joined)
+    assert "row 2, column 丈夫身份证号" in r.output
+
+
+def test_json_keys_are_the_same_in_both_languages(tmp_path):
+    def keys(value, prefix=""):
+        if isinstance(value, dict):
+            return {k for key, v in value.items() for k in keys(v, f"{prefix}.{key}") | {f"{prefix}.{key}"}}
+        if isinstance(value, list):
+            return set().union(*(keys(v, prefix + "[]") for v in value)) if value else set()
+        return set()
+
+    import json
+
+    zh, _ = _check(tmp_path, {"LANG": "zh_CN.UTF-8"}, "--json")
+    en, _ = _check(tmp_path, {"LANG": "C"}, "--json")
+    zh_out = json.loads(zh.stdout)
+    en_out = json.loads(en.stdout)
+    assert keys(zh_out) == keys(en_out)
+    # stable English texts and codes, the Chinese beside them, the localized text of a finding
+    assert [p["message"] for p in zh_out["roster"]["problems"]] == [p["message"] for p in en_out["roster"]["problems"]]
+    assert [f["check"] for f in zh_out["findings"]] == [f["check"] for f in en_out["findings"]]
+    problem = next(p for p in zh_out["roster"]["problems"] if p["row"] == 2 and p["column"] == "丈夫身份证号")
+    assert "check digit" in problem["message"] and problem["message_zh"].startswith("校验位不正确")
+    assert zh_out["findings"][0]["text"].startswith("提示：") and en_out["findings"][0]["text"].startswith("warning: ")
