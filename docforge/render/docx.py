@@ -34,6 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from ..errors import RenderError
+from ..i18n import gettext as _
 from ..models import Document, DocumentKind
 from . import filters, layout
 
@@ -148,8 +149,9 @@ def _rendering(tpl_path: Path, what: str | None, render: Any, ctx: dict[str, Any
     except RenderError:
         raise
     except Exception as e:  # noqa: BLE001 - any template fault names the template
-        failed = f"failed for {what}" if what else "failed"
-        raise RenderError(f"template {tpl_path} {failed}: {type(e).__name__}: {e}") from e
+        error = f"{type(e).__name__}: {e}"
+        raise RenderError(_("template {path} failed for {what}: {error}", path=tpl_path, what=what, error=error)
+                          if what else _("template {path} failed: {error}", path=tpl_path, error=error)) from e
 
 
 def _reference(tpl_path: Path, ctx: dict[str, Any]) -> bytes:
