@@ -15,8 +15,9 @@ import click
 from . import __version__, i18n
 from .errors import DocforgeError, InputError
 from .i18n import N_, _, ngettext
+from .models import DocumentKind
 
-KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
+KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
 
 
 def _set_lang(ctx, param, value: str | None) -> str | None:

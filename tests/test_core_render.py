@@ -13,9 +13,11 @@ import yaml
 from conftest import EXAMPLES, HOUSEHOLDS, ROOT, VILLAGE, docx_paragraphs, write_yaml
 from lxml import etree
 
+from docforge.models import DocumentKind
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
-KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
+KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
 
 HUSBAND = "李&<\"王'>"
 WIFE = "𠀀{{ title }}&amp;"  # a character outside the BMP, jinja syntax and an entity, all as data

@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT
 
 from docforge import hookspecs
+from docforge.models import DocumentKind
 
 DOC = ROOT / "docs" / "plugin_hooks.md"
 TESTS = ROOT / "tests"
@@ -108,6 +109,6 @@ def test_generated_tables_are_current():
     spec.loader.exec_module(module)
     current = DOC.read_text(encoding="utf-8")
     assert module.regenerate(current) == current, "docs/plugin_hooks.md is stale: run python tools/plugin_docs.py"
-    for kind in ("charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"):
+    for kind in (k.value for k in DocumentKind):
         assert f"#### `{kind}`" in current
     assert "| `charter.incentives` | article | 第十一条 |" in current

@@ -19,11 +19,12 @@ from docx.shared import Pt, RGBColor
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from docforge.models import DocumentKind  # noqa: E402
 from docforge.render.docx import normalize_docx  # noqa: E402
 from docforge.render.layout import SPACING_TWIPS  # noqa: E402
 from docforge.render.slim import slim_docx  # noqa: E402
 
-KINDS = ["charter", "convention", "contraception", "birth-spacing", "outflow", "inflow"]
+KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
 # Templates that are not documents of their own: the village packet's adoption and filing record.
 SHEETS = ["adoption-sheet"]
 
