@@ -14,7 +14,7 @@ import click
 
 from . import __version__, i18n
 from .errors import DocforgeError, InputError
-from .i18n import N_, _, ngettext
+from .i18n import N_plural, _, ngettext
 from .models import DocumentKind
 
 KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
@@ -348,8 +348,8 @@ def law(as_of: dt.date, village_file: Path | None, as_json: bool) -> None:
         since = i18n.date_text(dt.date.fromisoformat(r["effective_from"])) if r["effective_from"] else "-"
         period = (_("from {start} to {end}", start=since, end=i18n.date_text(dt.date.fromisoformat(r["effective_to"])))
                   if r["effective_to"] else _("from {start}", start=since))
-        click.echo(f"  《{r['name']}》 {r['version']} ({period})"
-                   f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
+        click.echo("  " + _("《{name}》 {version} ({period})", name=r["name"], version=r["version"], period=period)
+                   + f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
 
 
 def _default_jobs() -> int:
@@ -371,11 +371,11 @@ def _reporter():
 
 #: counted words of the bundle's output lines: (singular, plural) message ids, "{n}" the count
 _COUNTED = {
-    "row": (N_("{n} row"), N_("{n} rows")), "village": (N_("{n} village"), N_("{n} villages")),
-    "household": (N_("{n} household"), N_("{n} households")), "packet": (N_("{n} packet"), N_("{n} packets")),
-    "document": (N_("{n} document"), N_("{n} documents")), "page": (N_("{n} page"), N_("{n} pages")),
-    "warning": (N_("{n} warning"), N_("{n} warnings")), "skipped row": (N_("{n} skipped row"), N_("{n} skipped rows")),
-    "file": (N_("{n} file"), N_("{n} files")),
+    "row": N_plural("{n} row", "{n} rows"), "village": N_plural("{n} village", "{n} villages"),
+    "household": N_plural("{n} household", "{n} households"), "packet": N_plural("{n} packet", "{n} packets"),
+    "document": N_plural("{n} document", "{n} documents"), "page": N_plural("{n} page", "{n} pages"),
+    "warning": N_plural("{n} warning", "{n} warnings"),
+    "skipped row": N_plural("{n} skipped row", "{n} skipped rows"), "file": N_plural("{n} file", "{n} files"),
 }
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from .i18n import date_text, language
 from .i18n import gettext as _
-from .models import DOCUMENT_NAMES, Document, Household, Provenance, Village
+from .models import Document, Household, Provenance, Village, document_name
 from .resolve import Resolver
 
 
@@ -41,7 +41,7 @@ def explain_document(village: Village, kind: str, household: Household | None, a
 
 def _src(d: dict) -> str:
     v = f" {d['version']}" if d.get("version") else ""
-    basis = f"; {d['legal_basis']}" if d.get("legal_basis") else ""
+    basis = _("; ") + d["legal_basis"] if d.get("legal_basis") else ""
     level = d["level"]
     if language() == "zh":
         from .models import Level
@@ -52,7 +52,7 @@ def _src(d: dict) -> str:
 
 def explain_text(report: dict) -> str:
     lines = [_("{title} ({document}), {village}, as of {date}", title=report["title"],
-               document=_(DOCUMENT_NAMES.get(report["document"], report["document"])), village=report["village"],
+               document=document_name(report["document"]), village=report["village"],
                date=date_text(dt.date.fromisoformat(report["as_of"])))]
     if report.get("household"):
         lines.append(_("household {household}", household=report["household"]))

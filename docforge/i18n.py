@@ -22,7 +22,8 @@ Import the helpers and wrap the English text; put every variable part in a *name
 - ``ngettext(singular, plural, n, **values)``: a count. Pass ``n`` as a value too if the text shows
   it: ``ngettext("{n} row", "{n} rows", n, n=n)``. Chinese has one form, English two.
 - ``N_(msgid)``: marks a literal for extraction without translating it (a table of texts defined at
-  import time, translated later with ``_(text)`` where it is shown).
+  import time, translated later with ``_(text)`` where it is shown); ``N_plural(singular, plural)``
+  the same for a counted text (``ngettext(*pair, n, n=n)``).
 - ``lazy(msgid, **values)``: a text translated when it is turned into ``str`` (module-level constants
   shown later, after ``--lang`` is known); ``.text("zh")`` gives one language. Values may be lazy
   texts too (a phrase inside a sentence). Data that keeps both languages (a roster problem) takes
@@ -179,6 +180,11 @@ def ngettext(singular: str, plural: str, n: int, /, **values) -> str:
 def N_(msgid: str, /) -> str:
     """Mark ``msgid`` for extraction only; translate it later with ``_(msgid)``."""
     return msgid
+
+
+def N_plural(singular: str, plural: str, /) -> tuple[str, str]:
+    """Mark a counted text for extraction without translating it; later ``ngettext(*pair, n, n=n)``."""
+    return singular, plural
 
 
 class LazyText:

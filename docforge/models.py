@@ -301,6 +301,12 @@ DOCUMENT_NAMES = {"charter": N_("charter"), "convention": N_("convention"), "con
                   "birth-spacing": N_("birth-spacing"), "outflow": N_("outflow"), "inflow": N_("inflow")}
 
 
+def document_name(kind: "DocumentKind | str") -> str:
+    """A document's name in messages: ``charter`` in English, 自治章程 in Chinese."""
+    code = getattr(kind, "value", kind)
+    return _(DOCUMENT_NAMES[code]) if code in DOCUMENT_NAMES else str(code)
+
+
 class DocumentKind(str, Enum):
     charter = "charter"
     convention = "convention"
@@ -527,7 +533,7 @@ class Finding(Model):
     def line(self) -> str:
         """The finding as a person reads it, in the language in force (Chinese: ``reason_zh``)."""
         zh = language() == "zh"
-        doc = _(DOCUMENT_NAMES[self.document]) if self.document in DOCUMENT_NAMES else self.document
+        doc = document_name(self.document) if self.document else None
         where = " ".join(x for x in (doc, self.clause) if x) or "-"
         law = " ".join(x for x in ((f"《{self.law}》" if zh and self.law else self.law), self.version, self.article)
                        if x)

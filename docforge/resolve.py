@@ -20,7 +20,7 @@ from .i18n import N_, date_text, fields, lazy, lazy_date
 from .i18n import gettext as _
 from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
                      Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
-                     ValueUse, Village)
+                     ValueUse, Village, document_name)
 from .plugins import PluginManager, get_plugin_manager
 from .render import filters
 
@@ -192,7 +192,7 @@ class Resolver:
             path = base / path
         if not path.exists():
             raise PluginError(_('plugin "{plugin}" names template {path} for {kind}, which does not exist',
-                                plugin=c.provenance.plugin, path=path, kind=kind.value))
+                                plugin=c.provenance.plugin, path=path, kind=document_name(kind)))
         return path, c.provenance
 
     # ------------------------------------------------------------------ selection
@@ -240,11 +240,11 @@ class Resolver:
         kind = DocumentKind(kind)
         if kind.is_agreement and household is None and not blank:
             raise InputError(_("the {kind} agreement is signed by a household: give --household FILE "
-                               "(or --blank for a form with the parties left blank)", kind=kind.value))
+                               "(or --blank for a form with the parties left blank)", kind=document_name(kind)))
         tree = self.clause_tree(kind)
         blocks = tree.numbered()
         if not blocks or blocks[0].type != "title":
-            raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=kind.value))
+            raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=document_name(kind)))
         ctx = _Substitution(self, kind, {b.id: b for b in blocks},
                             {"term": self._term(household)})
         for b in blocks:
@@ -315,7 +315,7 @@ def _check_layer_conflicts(layer: list[Contributed]) -> None:
             raise ConflictError(_(
                 "clause '{clause}' of {kind} for {jurisdiction}: plugins \"{plugin}\" and \"{other}\" both change "
                 "it differently. Uninstall one of them, or make them agree.", clause=c.item.id,
-                kind=c.item.document.value, jurisdiction=c.provenance.jurisdiction, plugin=prev.provenance.plugin,
+                kind=document_name(c.item.document), jurisdiction=c.provenance.jurisdiction, plugin=prev.provenance.plugin,
                 other=c.provenance.plugin))
         seen[c.item.id] = c
 
@@ -341,11 +341,11 @@ class ClauseTree:
     def _fail(self, c: Contributed, msg: str) -> DocforgeError:
         if c.provenance.plugin == VILLAGE_FILE:
             return InputError(_("village file, clauses.{n} ('{clause}' of {kind}): {problem}. Fix the item in the "
-                                "village file's clauses: list.", n=c.order, clause=c.item.id, kind=self.kind.value,
+                                "village file's clauses: list.", n=c.order, clause=c.item.id, kind=document_name(self.kind),
                                 problem=msg))
         return PluginError(_('plugin "{plugin}" ({jurisdiction}), clause \'{clause}\' of {kind}: {problem}',
                              plugin=c.provenance.plugin, jurisdiction=c.provenance.jurisdiction, clause=c.item.id,
-                             kind=self.kind.value, problem=msg))
+                             kind=document_name(self.kind), problem=msg))
 
     def _by(self, cid: str) -> str:
         who = self.nodes[cid].provenance.plugin
@@ -489,7 +489,7 @@ class _Substitution:
         return PLACEHOLDER.sub(lambda m: self._one(m.group(1), m.group(2).strip(), m.group(3), clause_id), text)
 
     def _one(self, ns: str, key: str, fmt: str | None, clause_id: str) -> str:
-        needed_by = _("clause '{clause}' of {kind}", clause=clause_id, kind=self.kind.value)
+        needed_by = _("clause '{clause}' of {kind}", clause=clause_id, kind=document_name(self.kind))
         if ns == "amount":
             c = self.r.amounts().get(key)
             if c is None:

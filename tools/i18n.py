@@ -31,7 +31,8 @@ from babel.messages.pofile import read_po, write_po  # noqa: E402
 from docforge.i18n import CATALOGS, CLICK_MODULES, DOMAIN  # noqa: E402
 
 LOCALE_DIR = ROOT / "docforge" / "locale"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy": None, "both": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "N_plural": (1, 2), "lazy": None,
+            "both": None}
 FIXED_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 # click shows this one through a variable (``_(extra["required"])``), so its extractor misses it.
 CLICK_EXTRA = ("required",)
