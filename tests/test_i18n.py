@@ -262,3 +262,58 @@ def test_json_keys_are_the_same_in_both_languages(tmp_path):
     problem = next(p for p in zh_out["roster"]["problems"] if p["row"] == 2 and p["column"] == "丈夫身份证号")
     assert "check digit" in problem["message"] and problem["message_zh"].startswith("校验位不正确")
     assert zh_out["findings"][0]["text"].startswith("提示：") and en_out["findings"][0]["text"].startswith("warning: ")
+
+
+# --------------------------------------------------------------------------- every command, read under a Chinese locale
+
+EXAMPLES = ROOT / "examples"
+
+
+def _zh(*args, cwd: Path | None = None):
+    env = {"LANG": "zh_CN.UTF-8", "LC_ALL": None, "LC_MESSAGES": None, "DOCFORGE_LANG": None}
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
+
+
+def _english_lines(output: str, allow: tuple[str, ...] = ()) -> list[str]:
+    """Lines of ``output`` that still hold an English sentence (identifiers, paths, options, codes
+    and hook names aside)."""
+    out = []
+    for line in output.splitlines():
+        text = re.sub(r"`[^`]*`", " ", line)  # a command to run
+        text = re.sub(r"\b(docforge_\w+|[a-z]+(?:[._][a-z_]+)+)\b", " ", text)  # hook names, clause ids
+        if _latin_sentences(text) and not any(a in line for a in allow):
+            out.append(line)
+    return out
+
+
+def test_the_commands_speak_chinese_under_a_chinese_locale(tmp_path):
+    village = EXAMPLES / "village.yaml"
+    household = EXAMPLES / "households" / "h01-early-marriage.yaml"
+    runs = {
+        "plugins": _zh("plugins", "--all"),
+        "law": _zh("law", "--as-of", "2026-11-30", "--village", village),
+        "explain": _zh("explain", "charter", "--village", village, "--as-of", "2006-09-01"),
+        "render": _zh("render", "charter", "--village", village, "--as-of", "2006-09-01", "-o", tmp_path / "c.docx"),
+        "render without household": _zh("render", "contraception", "--village", village, "-o", tmp_path / "x.docx"),
+        "bundle": _zh("bundle", "--village", village, "--household", household, "--format", "docx",
+                      "--as-of", "2006-09-01", "-o", tmp_path / "b"),
+        "roster-template": _zh("roster-template", "-o", tmp_path / "t.xlsx", "--village", village),
+        "example-county": _zh("example-county", "--villages", "1", "--households", "3", "-o", tmp_path / "county"),
+        "bundle usage": _zh("bundle", "-o", tmp_path / "b2"),
+        "bad date": _zh("law", "--as-of", "2026-13-01"),
+    }
+    (tmp_path / "b" / "extra.txt").write_text("x")
+    runs["verify"] = _zh("verify", tmp_path / "b")
+    bad = tmp_path / "village.yaml"
+    bad.write_text(village.read_text(encoding="utf-8").replace("committee:", "committe:"), encoding="utf-8")
+    runs["bad village"] = _zh("render", "charter", "--village", bad, "-o", tmp_path / "y.docx")
+    assert runs["bad village"].exit_code == 2 and "不是本文件的字段" in runs["bad village"].output
+    assert "必须填写" in runs["bad village"].output
+    assert "多出：extra.txt" in runs["verify"].output
+    assert "合计：1 个村，1 户" in runs["bundle"].output
+    assert "落实避孕节育措施协议书由农户签订" in runs["render without household"].output
+    assert "错误：缺少" in runs["bundle usage"].output or "请给出 --village" in runs["bundle usage"].output
+    for name, r in runs.items():
+        assert r.exception is None or isinstance(r.exception, SystemExit), (name, r.exception)
+        english = _english_lines(r.output)
+        assert not english, f"docforge {name} under zh_CN:\n" + "\n".join(english)
