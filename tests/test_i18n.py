@@ -61,6 +61,18 @@ def test_every_message_has_a_chinese_translation_with_the_same_placeholders():
     assert not problems, "zh_CN catalog:\n" + "\n".join(problems)
 
 
+def test_chinese_punctuation_is_full_width():
+    """「，」「：」「；」「（）」 beside Chinese characters, never , : ; ( ) (code in `backticks` aside)."""
+    cjk = r"[\u4e00-\u9fff]"
+    half = re.compile(rf"{cjk}[,;:!?()]|[,;:!?(]\s*{cjk}")
+    wrong = []
+    for m in _catalog(ZH_PO, "zh_CN"):
+        for form in (m.string if isinstance(m.string, tuple) else (m.string,)):
+            if m.id and half.search(re.sub(r"`[^`]*`", "", form)):
+                wrong.append(form)
+    assert not wrong, "half-width punctuation in Chinese:\n" + "\n".join(wrong)
+
+
 def test_catalogs_are_up_to_date_with_the_code():
     """A message added to the code but not to the catalogs: run make i18n, then translate it."""
     tool = _tool()
