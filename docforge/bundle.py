@@ -1148,8 +1148,8 @@ class RosterRefusedError(InputError):
         if len(errors) > limit:
             lines.append(_("... and {n} more errors", n=len(errors) - limit))
         lines.append(_("Every problem, in a sheet to correct and feed back: {command}",
-                       command=f"docforge check --village {village_path} --roster {roster_path} "
-                               f"--as-of {as_of.isoformat()} --problems problems.xlsx"))
+                       command=" ".join(("docforge check --village", str(village_path), "--roster", str(roster_path),
+                                         "--as-of", as_of.isoformat(), "--problems problems.xlsx"))))
         super().__init__("\n".join(lines))
 
 

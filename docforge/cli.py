@@ -207,7 +207,7 @@ def schema(name: str | None, write_dir: Path | None) -> None:
         write_dir.mkdir(parents=True, exist_ok=True)
         for n in SCHEMAS:
             (write_dir / f"{n}.schema.json").write_text(schema_text(n), encoding="utf-8")
-            click.echo(_("wrote {path}", path=write_dir / f"{n}.schema.json"))
+            click.echo(_("wrote {path}", path=write_dir / (n + ".schema.json")))
         return
     if not name:
         raise click.UsageError(_("give a NAME (village, household) or --write DIR"))
@@ -423,7 +423,7 @@ def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str]
              households=_plural(totals.households, "household"), packets=_plural(totals.packets, "packet"),
              documents=_plural(totals.documents, "document"), pages=pages,
              warnings=_plural(totals.warnings, "warning"), skipped=_plural(totals.skipped_rows, "skipped row"),
-             seconds=f"{seconds:.1f}")
+             seconds="%.1f" % seconds)
 
 
 @cli.command()

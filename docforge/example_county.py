@@ -337,8 +337,8 @@ def write_example_county(out: Path | str, villages: int, households: int, seed: 
         listing.append({"folder": plan.folder, "village": plan.name, "township": plan.township,
                         "roster": plan.roster, "encoding": plan.encoding or None, "households": households,
                         "agreements": dict(sorted(counts.items()))})
-        yield _("wrote {path} ({village}, {households} households, {roster})", path=f"{folder}/", village=plan.name,
-                households=households, roster=plan.roster + (f", {plan.encoding}" if plan.encoding else ""))
+        yield _("wrote {path} ({village}, {households} households, {roster})", path=str(folder) + "/", village=plan.name,
+                households=households, roster=plan.roster + (", " + plan.encoding if plan.encoding else ""))
     summary = {"seed": seed, "as_of": as_of.isoformat(), "villages": listing,
                "agreements": {k.value: totals.get(k.value, 0) for k in DocumentKind if k.is_agreement}}
     (out / "county.yaml").write_text(yaml.safe_dump(summary, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -80,7 +80,7 @@ class PluginManager(pluggy.PluginManager):
             info.jurisdictions = _declared_jurisdictions(plugin)
         except Exception as e:  # noqa: BLE001 - a broken plugin must not break the others
             self.unregister(name=name)
-            info.error = _("docforge_jurisdictions failed: {error}", error=f"{type(e).__name__}: {e}")
+            info.error = _("docforge_jurisdictions failed: {error}", error=type(e).__name__ + ": " + str(e))
         self.infos[name] = info
         return info
 
@@ -187,7 +187,7 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
             except Exception as e:  # noqa: BLE001 - report by name, keep going
                 pm.infos[key] = PluginInfo(name=key, version=version, module=ep.value, distribution=dist_name,
                                            jurisdictions=_metadata_jurisdictions(ep),
-                                           error=f"{type(e).__name__}: {e}")
+                                           error=type(e).__name__ + ": " + str(e))
                 continue
             if key != ep.name:
                 taken = pm.infos[ep.name]

@@ -76,7 +76,7 @@ class Resolver:
                 result = self.pm.call_one(hook_name, impl, kwargs)
             except Exception as e:  # noqa: BLE001 - name the plugin that failed
                 raise PluginError(_('plugin "{plugin}" failed in {hook}: {error}', plugin=info.name, hook=hook_name,
-                                    error=f"{type(e).__name__}: {e}")) from e
+                                    error=type(e).__name__ + ": " + str(e))) from e
             if result is None:
                 continue
             items = result if isinstance(result, (list, tuple)) else [result]

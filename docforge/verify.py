@@ -137,7 +137,7 @@ def _walk(root: Path, rel: str, report: VerifyReport) -> Iterator[str]:
     for e in entries:
         if e.is_dir(follow_symlinks=False):
             if e.name.startswith((TMP_PREFIX, OLD_PREFIX)):
-                report.extra.append(_("{path} (left by an interrupted run)", path=f"{rel}{e.name}/"))
+                report.extra.append(_("{path} (left by an interrupted run)", path=rel + e.name + "/"))
             else:
                 yield from _walk(Path(e.path), f"{rel}{e.name}/", report)
         else:
@@ -168,7 +168,7 @@ def verify_bundle(out: Path) -> VerifyReport:
             else:
                 report.checked += 1
     except (OSError, ValueError, KeyError, TypeError) as e:
-        report.errors.append(_("{path}: unreadable manifest ({error})", path=mpath, error=f"{type(e).__name__}: {e}"))
+        report.errors.append(_("{path}: unreadable manifest ({error})", path=mpath, error=type(e).__name__ + ": " + str(e)))
         return report
     for rel in _walk(out, "", report):
         if rel == MANIFEST or rel.rsplit("/", 1)[-1] == DONE or rel in listed:

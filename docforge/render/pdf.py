@@ -493,7 +493,7 @@ def _check_unique_stems(docs: Sequence[Path]) -> None:
         if other != docx:
             raise ConversionError(_(
                 "{path} and {other} would both become {pdf}; give the documents distinct file names or convert them "
-                "into separate directories.", path=other, other=docx, pdf=f"{docx.stem}.pdf"))
+                "into separate directories.", path=other, other=docx, pdf=docx.stem + ".pdf"))
 
 
 def _docx_problem(docx: Path) -> str | None:
