@@ -63,10 +63,12 @@ The language rule
 otherwise (``C``, ``POSIX``, ``en_US.UTF-8``, unset). A library user or the web app can switch for one
 request with ``with using("zh"): ...`` (a context variable, so threads and tasks do not mix).
 
-Catalogs are shipped as ``.po`` package data and compiled in memory on first use (Babel's
-``read_po``/``write_mo``), once per process and language: a wheel, an editable install and a source
-checkout all read the same file, nothing is written at run time, and a compiled file can never be
-stale.
+Catalogs are shipped as ``.po`` package data. On first use in a process the ``.po`` is read and
+hashed; ``make setup``/``make i18n`` leave beside it a ``.mo`` named by that hash
+(``docforge-<sha256>.mo``), which is loaded if present, so an edited ``.po`` can never meet a stale
+``.mo``; without one (a wheel built from a clean checkout) the ``.po`` is compiled in memory with
+Babel's ``read_po``/``write_mo``. A wheel, an editable install and a source checkout all read the
+same file, and nothing is written at run time.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ import contextvars
 import datetime as dt
 import functools
 import gettext as _gettext
+import hashlib
 import io
 import os
 import string
@@ -135,22 +138,38 @@ def catalog_path(lang: str):
     return resources.files(__package__).joinpath("locale", CATALOGS[lang], "LC_MESSAGES", f"{DOMAIN}.po")
 
 
-@functools.lru_cache(maxsize=None)
-def translations(lang: str) -> _gettext.NullTranslations:
-    """The compiled catalog of a language, read once per process. A missing or unreadable catalog
-    falls back to the English ids rather than failing a command (the test suite guards the files)."""
+def compiled_name(po: bytes) -> str:
+    """The file name of the ``.mo`` compiled from exactly these ``.po`` bytes."""
+    return f"{DOMAIN}-{hashlib.sha256(po).hexdigest()[:16]}.mo"
+
+
+def compile_po(po: bytes, lang: str) -> bytes:
+    """A ``.po`` catalog compiled to ``.mo`` (fuzzy entries left out)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    try:
-        with catalog_path(lang).open("rb") as f:
-            catalog = read_po(f, locale=CATALOGS[lang], domain=DOMAIN)
-    except (FileNotFoundError, KeyError):
-        return _gettext.NullTranslations()
+    catalog = read_po(io.BytesIO(po), locale=CATALOGS[lang], domain=DOMAIN)
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
-    buf.seek(0)
-    return _gettext.GNUTranslations(buf)
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=None)
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalog of a language, read once per process: the ``.mo`` compiled from this very
+    ``.po`` if ``make`` left one beside it (named by the ``.po``'s hash, so never stale), else the
+    ``.po`` compiled in memory. A missing catalog falls back to the English ids rather than failing a
+    command (the test suite guards the files)."""
+    try:
+        po_file = catalog_path(lang)
+        po = po_file.read_bytes()
+    except (FileNotFoundError, KeyError):
+        return _gettext.NullTranslations()
+    try:
+        mo = po_file.parent.joinpath(compiled_name(po)).read_bytes()
+    except OSError:
+        mo = compile_po(po, lang)
+    return _gettext.GNUTranslations(io.BytesIO(mo))
 
 
 def _fill(text: str, fallback: str, values: dict) -> str:

@@ -332,3 +332,20 @@ def test_the_commands_speak_chinese_under_a_chinese_locale(tmp_path):
         assert r.exception is None or isinstance(r.exception, SystemExit), (name, r.exception)
         english = _english_lines(r.output)
         assert not english, f"docforge {name} under zh_CN:\n" + "\n".join(english)
+
+
+def test_a_compiled_catalog_is_used_only_for_the_po_it_was_compiled_from(monkeypatch):
+    po = ZH_PO.read_bytes()
+    name = i18n.compiled_name(po)
+    assert name != i18n.compiled_name(po + b"\n")  # an edited .po names another .mo: never a stale one
+    mo = ZH_PO.parent / name
+    if mo.exists():  # make setup compiled it
+        assert mo.read_bytes() == i18n.compile_po(po, "zh")
+    # without a compiled file the .po is compiled in memory, with the same result
+    monkeypatch.setattr(i18n, "compiled_name", lambda data: "absent.mo")
+    i18n.translations.cache_clear()
+    try:
+        with i18n.using("zh"):
+            assert i18n._("error: {message}", message="X") == "错误：X"
+    finally:
+        i18n.translations.cache_clear()
