@@ -69,7 +69,9 @@ class Jurisdiction(Model):
         return self.name == place.name
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.level.value}{'，' + self.code if self.code else ''}）"
+        """In messages: 某某县（county，620422）, the level as 县 in Chinese."""
+        level = self.level.label if language() == "zh" else self.level.value
+        return f"{self.name}（{level}{'，' + self.code if self.code else ''}）"
 
 
 NATIONAL = Jurisdiction(level=Level.national, name="中华人民共和国")

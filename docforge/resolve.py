@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
-from .i18n import N_, date_text, fields, lazy, lazy_date
+from .i18n import N_, date_text, fields, language, lazy, lazy_date
 from .i18n import gettext as _
 from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
                      Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
@@ -48,7 +48,8 @@ class Contributed:
 
 
 def _chain_text(places: list[Jurisdiction]) -> str:
-    return " / ".join(f"{p.name}（{p.level.value}）" for p in reversed(places))
+    zh = language() == "zh"
+    return " / ".join(f"{p.name}（{p.level.label if zh else p.level.value}）" for p in reversed(places))
 
 
 class Resolver:
