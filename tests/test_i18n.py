@@ -317,6 +317,19 @@ def test_the_commands_speak_chinese_under_a_chinese_locale(tmp_path):
         "bundle usage": _zh("bundle", "-o", tmp_path / "b2"),
         "bad date": _zh("law", "--as-of", "2026-13-01"),
     }
+    runs["county"] = _zh("bundle", "--county", tmp_path / "county", "--format", "docx", "-o", tmp_path / "cb")
+    from test_roster import _bad_roster
+
+    runs["skip bad rows"] = _zh("bundle", "--village", village, "--roster", _bad_roster(tmp_path), "--skip-bad-rows",
+                                "--format", "docx", "--as-of", "2006-09-01", "-o", tmp_path / "sb")
+    runs["refused roster"] = _zh("bundle", "--village", village, "--roster", _bad_roster(tmp_path), "--format", "docx",
+                                 "--as-of", "2006-09-01", "-o", tmp_path / "rb")
+    runs["explain agreement"] = _zh("explain", "contraception", "--village", village, "--household", household,
+                                    "--as-of", "2006-09-01")
+    runs["check"] = _zh("check", "--village", village, "--as-of", "2006-09-01")
+    assert "跳过第" in runs["skip bad rows"].output and "花名册 " in runs["skip bad rows"].output
+    assert "未生成文书包" in runs["refused roster"].output
+    assert runs["county"].exit_code == 0 and "合计：1 个村，3 户" in runs["county"].output, runs["county"].output
     (tmp_path / "b" / "extra.txt").write_text("x")
     runs["verify"] = _zh("verify", tmp_path / "b")
     bad = tmp_path / "village.yaml"
@@ -349,3 +362,19 @@ def test_a_compiled_catalog_is_used_only_for_the_po_it_was_compiled_from(monkeyp
             assert i18n._("error: {message}", message="X") == "错误：X"
     finally:
         i18n.translations.cache_clear()
+
+
+def test_every_national_finding_has_its_chinese_reason():
+    """The example villages' findings read in Chinese: each national check gives ``reason_zh``."""
+    import datetime as dt
+
+    from docforge.inputs import load_village
+    from docforge.law import check_village
+
+    for path in (EXAMPLES / "village.yaml", EXAMPLES / "gansu" / "village.yaml"):
+        _docs, findings = check_village(load_village(path), dt.date(2026, 11, 30))
+        assert findings
+        for f in findings:
+            assert f.reason_zh and not _latin_sentences(f.reason_zh), (f.check, f.reason_zh)
+            with i18n.using("zh"):
+                assert not _english_lines(f.line()), f.line()
