@@ -537,8 +537,11 @@ class Finding(Model):
         zh = language() == "zh"
         doc = document_name(self.document) if self.document else None
         where = " ".join(x for x in (doc, self.clause) if x) or "-"
-        law = " ".join(x for x in ((f"《{self.law}》" if zh and self.law else self.law), self.version, self.article)
-                       if x)
+        if zh:  # 《中华人民共和国人口与计划生育法》（2021年修正）第二十条, as the law is cited
+            law = "".join(x for x in (self.law and f"《{self.law}》", self.version and f"（{self.version}）",
+                                      self.article) if x)
+        else:
+            law = " ".join(x for x in (self.law, self.version, self.article) if x)
         reason = self.reason_zh if zh and self.reason_zh else self.reason
         severity = _("error") if self.severity == "error" else _("warning")
         text = _("{severity}: {where} [{plugin}]: {reason}", severity=severity, where=where, plugin=self.plugin,
