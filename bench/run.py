@@ -36,7 +36,7 @@ from docforge.render import docx as docx_render  # noqa: E402
 from docforge.render.pdf import FONTS_CONF, convert_many, find_soffice  # noqa: E402
 from docforge.resolve import Resolver  # noqa: E402
 
-AS_OF = dt.date(2026, 11, 30)
+AS_OF = dt.date(2021, 8, 19)  # the national agreements' last day: households sign agreements (docs/law.md)
 DOCFORGE = [sys.executable, "-m", "docforge.cli"] if not (ROOT / ".venv/bin/docforge").exists() \
     else [str(ROOT / ".venv/bin/docforge")]
 

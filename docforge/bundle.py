@@ -83,7 +83,7 @@ from .errors import ConversionError, InputError, RenderError
 from .i18n import gettext as _
 from .i18n import fields as text_fields
 from .i18n import lazy, ngettext, pair, using
-from .models import Document, DocumentKind, Finding, Household, Village
+from .models import Document, DocumentKind, Finding, Household, Village, document_name
 from .compact import IdSet
 from .explain import provenance_dict
 from .resolve import Resolver
@@ -281,6 +281,8 @@ def adoption_sheet_context(village: Village, documents: Sequence[Document], draf
     filing = [f"报送单位：{village.committee_name}", f"备案机关：{village.township.name}人民政府"]
     for n, doc in enumerate(documents, 1):
         adoption = getattr(village, doc.kind.value)
+        if any(n.check == "adoption.new_draft" for n in doc.notices):  # a new text: adopted and filed anew
+            adoption = adoption.model_copy(update={"adopted_on": None, "filed_with_township_on": None})
         if adoption.adopted_on or "adopted_by" in adoption.model_fields_set:
             meeting = adoption.adopted_by
         else:
@@ -899,16 +901,23 @@ class _Planned:
 
 
 def _findings(docs: Iterable[Document]) -> list[dict[str, Any]]:
-    # the finding as a person reads it, in English and in Chinese (the manifest does not depend on the locale)
-    return [{**f.model_dump(mode="json", exclude_none=True), **text_fields("message", pair(*_lines(f)))}
-            for d in docs for f in d.findings]
+    # a finding (or a notice, which is not a legal finding and says so) as a person reads it, in English and
+    # in Chinese: the manifest does not depend on the locale
+    return [{**f.model_dump(mode="json", exclude_none=True), **text_fields("message", pair(*_lines(f, notice)))}
+            for d in docs for f, notice in [*((x, False) for x in d.findings), *((x, True) for x in d.notices)]]
 
 
-def _lines(f: Finding) -> tuple[str, str]:
-    with using("en"):
-        en = f.line()
-    with using("zh"):
-        return en, f.line()
+def _lines(f: Finding, notice: bool) -> tuple[str, str]:
+    out = []
+    for lang in ("en", "zh"):
+        with using(lang):
+            if notice:
+                reason = f.reason_zh if lang == "zh" and f.reason_zh else f.reason
+                where = f"{document_name(f.document) if f.document else '-'} {f.clause or ''}"
+                out.append(_("notice: {where}: {reason}", where=where, reason=reason))
+            else:
+                out.append(f.line())
+    return out[0], out[1]
 
 
 def _packet_entry(p: Packet) -> dict[str, Any]:

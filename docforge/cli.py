@@ -14,7 +14,7 @@ import click
 
 from . import __version__, i18n
 from .errors import DocforgeError, InputError
-from .i18n import N_plural, _, ngettext
+from .i18n import N_plural, _, language, ngettext
 from .models import DocumentKind
 
 KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
@@ -239,6 +239,9 @@ def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt
     write_docx(doc, output, draft=draft)
     for f in doc.findings:
         click.secho(f.line(), fg="yellow", err=True)
+    for f in doc.notices:
+        click.secho(_("notice: {reason}", reason=f.reason_zh if language() == "zh" and f.reason_zh else f.reason),
+                    fg="cyan", err=True)
     click.echo(_("wrote {path}", path=output))
 
 
@@ -285,10 +288,12 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
     """Legal findings of the village's documents on --as-of, and the roster's problems."""
     from .errors import LegalFindingError
     from .inputs import load_village
-    from .law import check_village
+    from .law import check_village, not_offered
 
     village = load_village(village_file)
-    _docs, findings = check_village(village, as_of)
+    docs, findings = check_village(village, as_of)
+    notices = [n for d in docs for n in d.notices]
+    absent = not_offered(village, as_of)
     if strict:
         findings = [f.model_copy(update={"severity": "error"}) for f in findings]
     roster_report = None
@@ -303,7 +308,8 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
     if as_json:
         # stable English keys; "text" is the finding as shown, in the language in force
         out = {"as_of": as_of.isoformat(), "findings": [{**f.model_dump(mode="json"), "text": f.line()}
-                                                        for f in findings]}
+                                                        for f in findings],
+               "notices": [f.model_dump(mode="json") for f in notices], "not_offered": absent}
         if roster_report is not None:
             out["roster"] = roster_report.model_dump(mode="json")
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -313,6 +319,15 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
                    _("Legal findings as of {date}: none", date=i18n.date_text(as_of)))
         for f in findings:
             click.secho("  " + f.line(), fg="red" if f.severity == "error" else "yellow")
+            if f.reason_zh and i18n.language() != "zh":  # the Chinese reason for the English reader too
+                click.echo("      " + f.reason_zh)
+        if notices:
+            click.echo(_("Notices (not legal findings): {n}", n=len(notices)))
+            for f in notices:
+                why = f.reason_zh if language() == "zh" and f.reason_zh else f.reason
+                click.secho(f"  {f.document} {f.clause}: {why}", fg="cyan")
+        for kind, why in absent.items():
+            click.echo(_("Not offered: {kind}: {reason}", kind=kind, reason=why))
         if roster_report is not None:
             click.echo(roster_report.text())
             if problems_file is not None:
@@ -348,8 +363,9 @@ def law(as_of: dt.date, village_file: Path | None, as_json: bool) -> None:
         since = i18n.date_text(dt.date.fromisoformat(r["effective_from"])) if r["effective_from"] else "-"
         period = (_("from {start} to {end}", start=since, end=i18n.date_text(dt.date.fromisoformat(r["effective_to"])))
                   if r["effective_to"] else _("from {start}", start=since))
+        approx = " " + _("(dates approximate)") if r.get("certainty") == "approximate" else ""
         click.echo("  " + _("《{name}》 {version} ({period})", name=r["name"], version=r["version"], period=period)
-                   + f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
+                   + approx + f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
 
 
 def _default_jobs() -> int:

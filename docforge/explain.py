@@ -7,7 +7,7 @@ import datetime as dt
 
 from .i18n import date_text, language
 from .i18n import gettext as _
-from .models import Document, Household, Provenance, Village, document_name
+from .models import Basis, Document, Household, Provenance, Village, document_name
 from .resolve import Resolver
 
 
@@ -15,6 +15,16 @@ def provenance_dict(p: Provenance) -> dict:
     """A value's provenance as explain and the bundle manifest show it."""
     return {"plugin": p.plugin, "version": p.version, "jurisdiction": p.jurisdiction.name,
             "level": p.jurisdiction.level.value, "code": p.jurisdiction.code, "legal_basis": p.legal_basis}
+
+
+def basis_list(basis: list[Basis]) -> list[dict]:
+    return [b.model_dump(mode="json", exclude_none=True) for b in basis]
+
+
+def basis_text(basis: list[dict]) -> str:
+    """``population_law 2021年修正 #birth_policy: 一对夫妻可以生育三个子女; …``"""
+    return "; ".join(" ".join(x for x in (b["instrument"], b.get("version"), f"#{b['article']}" if b.get("article") else None)
+                              if x) + (f": {b['note']}" if b.get("note") else "") for b in basis)
 
 
 def explain_document(village: Village, kind: str, household: Household | None, as_of: dt.date,
@@ -26,11 +36,15 @@ def explain_document(village: Village, kind: str, household: Household | None, a
         "document": doc.kind.value, "title": doc.title, "village": doc.village, "as_of": as_of.isoformat(),
         "household": doc.household,
         "blocks": [{"id": b.id, "type": b.type, "label": b.label, "text": b.text, **provenance_dict(b.provenance),
-                    "moved_by": provenance_dict(b.moved_by) if b.moved_by else None}
+                    "moved_by": provenance_dict(b.moved_by) if b.moved_by else None,
+                    "basis": basis_list(b.basis), **({"reviewed": b.reviewed} if b.reviewed else {})}
                    for b in doc.blocks],
+        "withdrawn": [{"id": c.id, "text": c.text, "last_day": c.effective_to.isoformat() if c.effective_to else None,
+                       "basis": basis_list(c.basis)} for c in r.withdrawn_clauses(doc.kind).values()],
         "values": [{"kind": u.kind, "key": u.key, "value": u.value, **provenance_dict(u.provenance)}
                    for u in doc.values],
         "findings": [f.model_dump(mode="json") for f in findings],
+        "notices": [f.model_dump(mode="json") for f in doc.notices],
     }
     if household is not None:
         sel, prov = r.selection(household)
@@ -63,6 +77,16 @@ def explain_text(report: dict) -> str:
         lines.append(f"  {label:<6} {b['id']:<42} {_src(b)}")
         if b.get("moved_by"):
             lines.append(f"  {'':<6} {'':<42} " + _("moved here by {source}", source=_src(b["moved_by"])))
+        if b.get("basis"):
+            lines.append(f"  {'':<6} {'':<42} " + _("basis: {basis}", basis=basis_text(b["basis"])))
+        for check, why in (b.get("reviewed") or {}).items():
+            lines.append(f"  {'':<6} {'':<42} " + _("reviewed for {check}: {reason}", check=check, reason=why))
+    if report.get("withdrawn"):
+        lines.append("")
+        lines.append(_("Withdrawn from the national text (with why):"))
+        for w in report["withdrawn"]:
+            lines.append(f"  {w['id']:<49} " + _("last day {date}", date=w["last_day"]))
+            lines.append(f"  {'':<49} " + _("basis: {basis}", basis=basis_text(w["basis"])))
     lines.append("")
     lines.append(_("Values:"))
     for v in report["values"]:
@@ -77,7 +101,16 @@ def explain_text(report: dict) -> str:
     lines.append("")
     lines.append(_("Findings:") if report["findings"] else _("Findings: none"))
     for f in report["findings"]:
-        reason = (f.get("reason_zh") or f["reason"]) if language() == "zh" else f["reason"]
+        zh = language() == "zh"
+        reason = (f.get("reason_zh") or f["reason"]) if zh else f["reason"]
         severity = _("error") if f["severity"] == "error" else _("warning")
         lines.append(f"  {severity}: {f.get('clause') or '-'}: {reason}")
+        if f.get("reason_zh") and not zh:  # the Chinese reason, as the law is cited, for the English reader too
+            lines.append(f"  {'':<9}{f['reason_zh']}")
+    if report.get("notices"):
+        lines.append("")
+        lines.append(_("Notices (not legal findings):"))
+        for f in report["notices"]:
+            why = f["reason_zh"] if language() == "zh" and f.get("reason_zh") else f["reason"]
+            lines.append(f"  {f.get('clause') or '-'}: {why}")
     return "\n".join(lines)

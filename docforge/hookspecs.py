@@ -168,8 +168,10 @@ def docforge_legal_checks(document: "object", village: Village, places: list[Jur
     """Findings for a resolved document: clauses that no longer agree with the law on ``as_of``.
 
     ``document`` is the resolved :class:`~docforge.models.Document` (blocks with their provenance and
-    ``tags``, the values used); ``village`` is the village file. Return :class:`Finding` objects; they are warnings,
-    errors under ``--strict``. Every jurisdiction's checks run (they add up; none replaces another).
+    ``tags``, ``basis`` and ``reviewed``, the values used); ``village`` is the village file. Return
+    :class:`Finding` objects (``reason`` in English, ``reason_zh`` in Chinese); they are warnings,
+    errors under ``--strict``. Every jurisdiction's checks run (they add up; none replaces another);
+    leave alone a block whose ``reviewed`` names your check id.
 
     Example::
 

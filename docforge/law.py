@@ -1,12 +1,21 @@
 """Law as data: the instruments plugins supply, the version of each in force on a date, and the
-legal findings of a village's documents."""
+legal findings of a village's documents.
+
+Adopted on one date, rendered on another: docforge always renders the text in force on the signing
+date (``--as-of``). A charter or convention adopted earlier whose text has changed since is therefore a
+new draft, to be put before the 村民会议 again and filed with the township (村民委员会组织法第二十七条):
+:func:`new_draft_notice` says so, and the adoption sheet leaves its dates blank. It never prints the
+new text under the old adoption date. Inputs that contradict the signing date are notices naming the
+field (:func:`date_notices`). Notices are not legal findings: they are listed beside them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from .models import NATIONAL, Document, DocumentKind, Finding, Instrument, InstrumentVersion, Jurisdiction, Village
+from .models import (NATIONAL, Document, DocumentKind, Finding, Household, Instrument, InstrumentVersion,
+                     Jurisdiction, Village)
 from .plugins import PluginManager, get_plugin_manager
 
 
@@ -26,6 +35,8 @@ class InForce:
                 "effective_from": v.effective_from.isoformat() if v else None,
                 "effective_to": v.effective_to.isoformat() if v and v.effective_to else None,
                 "articles": {k: a.number for k, a in (v.articles.items() if v else [])},
+                "certainty": v.certainty if v else None, "repealed_by": v.repealed_by if v else None,
+                "source": v.source if v else None,
                 "plugin": self.plugin, "plugin_version": self.plugin_version,
                 "jurisdiction": self.jurisdiction.name, "jurisdiction_level": self.jurisdiction.level.value}
 
@@ -56,18 +67,130 @@ def instruments_on(as_of: dt.date, village: Village | None = None, pm: PluginMan
     return out
 
 
+def offered(r, kind: DocumentKind) -> bool:
+    """Whether any plugin supplies a text of ``kind`` on the resolver's date (the national layer offers
+    no agreement from 2021-08-20)."""
+    return bool(r.clause_tree(kind).nodes)
+
+
 def check_village(village: Village, as_of: dt.date, pm: PluginManager | None = None) -> tuple[list[Document], list[Finding]]:
-    """Resolve all six documents (agreements as blank forms) and collect their legal findings."""
+    """Resolve the six documents (agreements as blank forms; those no plugin offers on ``as_of`` are
+    left out) and collect their legal findings, with those on the instruments themselves."""
+    from .default_plugins.checks import registry_findings
     from .resolve import Resolver
 
     r = Resolver(village, as_of, pm)
-    docs = [r.document(kind, blank=True) for kind in DocumentKind]
+    docs = [r.document(kind, blank=True) for kind in DocumentKind if offered(r, kind)]
     seen: set[tuple] = set()
     findings: list[Finding] = []
-    for d in docs:
-        for f in d.findings:
-            key = (f.check, f.document, f.clause, f.reason)
-            if key not in seen:
-                seen.add(key)
-                findings.append(f)
+    insts = [(c.item, c.provenance.plugin) for c in r.instruments().values()]
+    for f in [*(f for d in docs for f in d.findings), *registry_findings(insts, as_of)]:
+        key = (f.check, f.document, f.clause, f.reason)
+        if key not in seen:
+            seen.add(key)
+            findings.append(f)
     return docs, findings
+
+
+def not_offered(village: Village, as_of: dt.date, pm: PluginManager | None = None) -> dict[str, str]:
+    """The documents no plugin offers on ``as_of``, with why (the national layer's reason)."""
+    from .default_plugins.national import document_withdrawn
+    from .resolve import Resolver
+
+    r = Resolver(village, as_of, pm)
+    out = {}
+    for kind in DocumentKind:
+        if not offered(r, kind):
+            why = document_withdrawn(kind, as_of)
+            out[kind.value] = why["reason"] if why else "no plugin supplies its text"
+    return out
+
+
+def _notice(check: str, kind: DocumentKind, field: str, reason: str, reason_zh: str) -> Finding:
+    return Finding(check=check, document=kind.value, clause=field, plugin="docforge", reason=reason,
+                   reason_zh=reason_zh)
+
+
+def date_notices(village: Village, household: Household | None, kind: DocumentKind, as_of: dt.date) -> list[Finding]:
+    """Inputs that contradict the signing date ``as_of``, each naming its field."""
+    out: list[Finding] = []
+    day = as_of.isoformat()
+    if not kind.is_agreement:
+        adoption = getattr(village, kind.value)
+        if adoption.adopted_on and adoption.adopted_on > as_of:
+            f = f"{kind.value}.adopted_on"
+            out.append(_notice("input.after_signing_date", kind, f,
+                               f"{f} ({adoption.adopted_on.isoformat()}) is after the signing date {day}: the text "
+                               f"is the one in force on {day}; render it --as-of the adoption date to print what is "
+                               f"adopted",
+                               f"{f}（{adoption.adopted_on.isoformat()}）晚于签署日期{day}：文本是{day}施行的文本；"
+                               f"如需打印通过的文本，请以通过日期为 --as-of"))
+        if adoption.filed_with_township_on and adoption.adopted_on and adoption.filed_with_township_on < adoption.adopted_on:
+            f = f"{kind.value}.filed_with_township_on"
+            out.append(_notice("input.filed_before_adoption", kind, f,
+                               f"{f} ({adoption.filed_with_township_on.isoformat()}) is before {kind.value}.adopted_on "
+                               f"({adoption.adopted_on.isoformat()}): a text is filed after it is adopted",
+                               f"{f}早于通过日期：章程、公约通过后才能备案"))
+        return out
+    if household is None:
+        return out
+    h = household
+    for role in ("husband", "wife"):
+        born = getattr(h, role).born
+        if born and born > as_of:
+            out.append(_notice("input.after_signing_date", kind, f"{role}.birth_date",
+                               f"{role}.birth_date ({born.isoformat()}) is after the signing date {day}",
+                               f"{role}.birth_date（{born.isoformat()}）晚于签署日期{day}"))
+    if h.marriage_date and h.marriage_date > as_of:
+        out.append(_notice("input.after_signing_date", kind, "marriage_date",
+                           f"marriage_date ({h.marriage_date.isoformat()}) is after the signing date {day}",
+                           f"marriage_date（{h.marriage_date.isoformat()}）晚于签署日期{day}"))
+    for i, child in enumerate(h.children):
+        if child.birth_date and child.birth_date > as_of:
+            f = f"children[{i + 1}].birth_date"
+            out.append(_notice("input.after_signing_date", kind, f,
+                               f"{f} ({child.birth_date.isoformat()}) is after the signing date {day}: a child "
+                               f"born after the agreement is signed cannot be counted in it",
+                               f"{f}（{child.birth_date.isoformat()}）晚于签署日期{day}"))
+    start, end = h.certificate_valid_from, h.certificate_valid_to
+    if kind in (DocumentKind.outflow, DocumentKind.inflow):
+        if start and (start - as_of).days > 366:
+            out.append(_notice("input.term_far_after_signing", kind, "certificate_valid_from",
+                               f"certificate_valid_from ({start.isoformat()}) starts more than a year after the "
+                               f"signing date {day}: check the dates of the 婚育证明",
+                               f"certificate_valid_from（{start.isoformat()}）比签署日期{day}晚一年以上，请核对婚育证明的有效期"))
+        if end and end < as_of:
+            out.append(_notice("input.term_ended", kind, "certificate_valid_to",
+                               f"certificate_valid_to ({end.isoformat()}) is before the signing date {day}: "
+                               f"the agreement's term would be over before it is signed",
+                               f"certificate_valid_to（{end.isoformat()}）早于签署日期{day}：协议期限在签署前已届满"))
+    return out
+
+
+def new_draft_notice(r, doc: Document) -> Finding | None:
+    """A charter or convention adopted before ``r.as_of`` whose text then differs from today's: a new
+    draft, which the 村民会议 must adopt again and the township receive again for filing."""
+    from .resolve import Resolver
+
+    adoption = getattr(r.village, doc.kind.value)
+    adopted = adoption.adopted_on
+    if adopted is None or adopted >= r.as_of:
+        return None
+    then = Resolver(r.village, adopted, r.pm).document(doc.kind)
+    old = {b.id: b.text for b in then.blocks}
+    new = {b.id: b.text for b in doc.blocks}
+    changed = sorted(i for i in set(old) | set(new) if old.get(i) != new.get(i))
+    if not changed:
+        return None
+    township = r.village.township.name
+    day, on = r.as_of.isoformat(), adopted.isoformat()
+    from .default_plugins.checks import VCL
+
+    return _notice("adoption.new_draft", doc.kind, f"{doc.kind.value}.adopted_on",
+                   f"the {doc.kind.value} adopted on {on} reads differently on {day} ({len(changed)} clauses changed, "
+                   f"added or removed): it is a new draft. Put it, with its 修订对照表, before the 村民会议, adopt it "
+                   f"and file it with the {township}人民政府; then record the new adopted_on and "
+                   f"filed_with_township_on in the village file",
+                   f"{on}通过的文本与{day}施行的文本不同（{len(changed)}处条文修改、增加或删除）：本文本为新的草案，"
+                   f"应连同修订对照表提请村民会议讨论通过，并报{township}人民政府备案，然后在村基本信息文件中填写新的"
+                   f"通过日期和备案日期（{VCL.zh(r.as_of)}）")

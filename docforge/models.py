@@ -421,9 +421,13 @@ class PolicyValue(Contribution):
     value: int | str | list[str]
 
 
+Certainty = Literal["confirmed", "approximate"]
+
+
 class ArticleRef(Model):
     number: int = Field(..., ge=1, description="article number in this version")
     summary: str = ""
+    certainty: Certainty = Field("confirmed", description="'approximate' where the number is not yet checked")
 
 
 class InstrumentVersion(Model):
@@ -436,6 +440,11 @@ class InstrumentVersion(Model):
     effective_from: dt.date
     effective_to: dt.date | None = Field(None, description="last day in force")
     repealed: bool = False
+    repealed_by: str | None = Field(None, description="registry id of the instrument that repealed this text")
+    confirmed_on: dt.date | None = Field(
+        None, description="the date its supplier confirmed this text still in force after a change of its basis")
+    certainty: Certainty = Field("confirmed", description="'approximate' where a date is not yet checked")
+    source: str | None = Field(None, description="where the dates and articles were taken from")
     articles: dict[str, ArticleRef] = Field(default_factory=dict)
 
     def in_force(self, on: dt.date) -> bool:
@@ -449,7 +458,7 @@ class Instrument(Contribution):
     name: str = Field(..., description="full name without 《》")
     short_name: str | None = Field(None, description="short name without 《》, for {cite:ID|short}")
     issuer: str = ""
-    level: Literal["law", "administrative_regulation", "local_regulation", "rule", "village_rule"] = "law"
+    level: Literal["law", "administrative_regulation", "local_regulation", "rule", "policy", "village_rule"] = "law"
     versions: list[InstrumentVersion] = Field(default_factory=list)
 
     def version_on(self, on: dt.date) -> InstrumentVersion | None:
@@ -569,6 +578,9 @@ class Document(Model):
     copies: list[str] = Field(default_factory=list, description="who keeps each copy")
     values: list[ValueUse] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    notices: list[Finding] = Field(default_factory=list,
+                                   description="not legal findings: inputs that contradict the signing date, "
+                                               "an adopted text that must be adopted again")
     template: str | None = None
 
     def text_lines(self) -> list[str]:

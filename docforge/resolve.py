@@ -214,9 +214,18 @@ class Resolver:
 
     # ------------------------------------------------------------------ documents
 
+    def _national(self, name: str) -> Callable | None:
+        """A function of the national layer's module (withdrawn clauses and documents), if it is loaded."""
+        return getattr(self.pm.get_plugin("national"), name, None)
+
+    def withdrawn_clauses(self, kind: DocumentKind) -> dict[str, Clause]:
+        """The national clauses of ``kind`` the law has withdrawn by the as-of date, with why (basis)."""
+        fn = self._national("withdrawn_clauses")
+        return {c.id: c for c in fn(kind, self.as_of)} if fn else {}
+
     def clause_tree(self, kind: DocumentKind) -> "ClauseTree":
         got = [c for c in self.collect("docforge_clauses", Clause, document=kind) if c.item.document == kind]
-        tree = ClauseTree(kind)
+        tree = ClauseTree(kind, self.withdrawn_clauses(kind), self.as_of)
         for rank in sorted({c.rank for c in got}):
             layer = sorted((c for c in got if c.rank == rank), key=lambda c: (c.provenance.plugin, c.order))
             _check_layer_conflicts(layer)
@@ -244,6 +253,13 @@ class Resolver:
                                "(or --blank for a form with the parties left blank)", kind=document_name(kind)))
         tree = self.clause_tree(kind)
         blocks = tree.numbered()
+        if not blocks:
+            gone = self._national("document_withdrawn")
+            why = gone(kind, self.as_of) if gone else None
+            if why:
+                raise InputError(_("the {kind} agreement is not offered on {date}: {reason} A province plugin "
+                                   "may supply a lawful agreement of its own (docs/law.md).",
+                                   kind=kind.value, date=self.as_of.isoformat(), reason=why["reason"]))
         if not blocks or blocks[0].type != "title":
             raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=document_name(kind)))
         ctx = _Substitution(self, kind, {b.id: b for b in blocks},
@@ -265,7 +281,21 @@ class Resolver:
         if tpl:
             doc.template = str(tpl[0])
         doc.findings.extend(self.legal_findings(doc))
+        doc.notices = self.notices(doc, household)
         return doc
+
+    def notices(self, doc: Document, household: Household | None) -> list[Finding]:
+        """What is not a legal finding but must not pass silently: inputs that contradict the signing
+        date (each naming its field), and an adopted charter or convention whose text has changed since
+        its adoption (a new draft, to be adopted again and filed: see docs/law.md)."""
+        from .law import date_notices, new_draft_notice
+
+        out = date_notices(self.village, household, doc.kind, self.as_of)
+        if not doc.kind.is_agreement:
+            n = new_draft_notice(self, doc)
+            if n:
+                out.append(n)
+        return out
 
     def _parties(self, kind: DocumentKind, h: Household | None) -> list[Party]:
         v = self.village
@@ -334,10 +364,13 @@ class ClauseTree:
 
     ROOT = ""
 
-    def __init__(self, kind: DocumentKind):
+    def __init__(self, kind: DocumentKind, withdrawn: dict[str, Clause] | None = None,
+                 as_of: dt.date | None = None):
         self.kind = kind
         self.nodes: dict[str, _Node] = {}
         self.children: dict[str, list[str]] = {self.ROOT: []}
+        self.withdrawn = withdrawn or {}
+        self.as_of = as_of
 
     def _fail(self, c: Contributed, msg: str) -> DocforgeError:
         if c.provenance.plugin == VILLAGE_FILE:
@@ -347,6 +380,17 @@ class ClauseTree:
         return PluginError(_('plugin "{plugin}" ({jurisdiction}), clause \'{clause}\' of {kind}: {problem}',
                              plugin=c.provenance.plugin, jurisdiction=c.provenance.jurisdiction, clause=c.item.id,
                              kind=document_name(self.kind), problem=msg))
+
+    def _gone(self, cid: str | None) -> str:
+        """Why the national text no longer has ``cid`` (for an error naming the plugin that uses it)."""
+        w = self.withdrawn.get(cid or "")
+        if w is None:
+            return ""
+        why = "；".join(b.note for b in w.basis if b.note)
+        last = w.effective_to.isoformat() if w.effective_to else "?"
+        return " " + _("(the national text withdrew '{id}' after {last}: {why}; update the plugin for the law "
+                       "in force on {date})", id=cid, last=last, why=why,
+                       date=self.as_of.isoformat() if self.as_of else "?")
 
     def _by(self, cid: str) -> str:
         who = self.nodes[cid].provenance.plugin
@@ -360,12 +404,14 @@ class ClauseTree:
                                       source=self._by(cl.id)))
             anchor = cl.before or cl.after
             if anchor and anchor not in self.nodes:
-                raise self._fail(c, _("is placed before '{anchor}', which the document does not have", anchor=anchor)
-                                 if cl.before else
-                                 _("is placed after '{anchor}', which the document does not have", anchor=anchor))
+                raise self._fail(c, (_("is placed before '{anchor}', which the document does not have", anchor=anchor)
+                                     if cl.before else
+                                     _("is placed after '{anchor}', which the document does not have", anchor=anchor))
+                                 + self._gone(anchor))
             parent = cl.parent if cl.parent is not None else (self._parent_of(anchor) if anchor else self.ROOT)
             if parent and parent not in self.nodes:
-                raise self._fail(c, _("has parent '{parent}', which the document does not have", parent=parent))
+                raise self._fail(c, _("has parent '{parent}', which the document does not have", parent=parent)
+                                 + self._gone(parent))
             siblings = self.children.setdefault(parent or self.ROOT, [])
             if anchor:
                 if anchor not in siblings:
@@ -379,7 +425,7 @@ class ClauseTree:
         elif cl.op == "replace":
             node = self.nodes.get(cl.id)
             if node is None:
-                raise self._fail(c, _("is to be replaced, but the document does not have it"))
+                raise self._fail(c, _("is to be replaced, but the document does not have it") + self._gone(cl.id))
             update = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
             if cl.tags:
                 update["tags"] = cl.tags
@@ -392,15 +438,17 @@ class ClauseTree:
         elif cl.op == "move":
             self._move(c)
         else:
+            if cl.id not in self.nodes and cl.id in self.withdrawn:
+                return  # the law withdrew it already: what the plugin asks for is done
             if cl.id not in self.nodes:
-                raise self._fail(c, _("is to be removed, but the document does not have it"))
+                raise self._fail(c, _("is to be removed, but the document does not have it") + self._gone(cl.id))
             self._remove(cl.id)
 
     def _move(self, c: Contributed) -> None:
         cl: Clause = c.item
         node = self.nodes.get(cl.id)
         if node is None:
-            raise self._fail(c, _("is to be moved, but the document does not have it"))
+            raise self._fail(c, _("is to be moved, but the document does not have it") + self._gone(cl.id))
         anchor = cl.before or cl.after
         if anchor is not None:
             if anchor not in self.nodes:

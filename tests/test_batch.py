@@ -27,7 +27,7 @@ from docforge.resolve import Resolver
 from docforge.roster import iter_households
 from docforge.verify import iter_json_lists, verify_bundle
 
-AS_OF = dt.date(2026, 11, 30)
+AS_OF = dt.date(2021, 8, 19)  # the national agreements' last day: households sign some (docs/law.md)
 SUMMARY = re.compile(r"^summary: (\d+) villages?(?: \((\d+) failed: ([^)]*)\))?, (\d+) households?, (\d+) packets?, "
                      r"(\d+) documents?, (no PDF pages \(--format docx\)|\d+ pages?), (\d+) warnings?, "
                      r"(\d+) skipped rows?, \d+\.\d s$", re.M)
@@ -169,7 +169,7 @@ def test_roster_with_errors_is_refused_and_nothing_is_written(bad_county, tmp_pa
     assert "row 3, column 丈夫身份证号: '620421********" in run.stderr  # row, column, masked value
     assert re.search(r"620421\d{12}", run.stderr) is None
     assert (f"docforge check --village {folder / 'village.yaml'} --roster {folder / 'roster.csv'} --as-of "
-            f"2026-11-30 --problems") in run.stderr
+            f"{AS_OF.isoformat()} --problems") in run.stderr
 
 
 def test_skip_bad_rows_lists_what_it_skipped(bad_county, tmp_path, docforge_cli):

@@ -33,7 +33,7 @@ from docforge.render.docx import docx_text
 from docforge.resolve import Resolver
 from docforge.verify import verify_bundle
 
-AS_OF = dt.date(2026, 11, 30)
+AS_OF = dt.date(2021, 8, 19)  # the national agreements' last day: households sign some (docs/law.md)
 JOBS = max(1, min(4, os.cpu_count() or 1))
 VILLAGE = examples_dir() / "village.yaml"
 HOUSEHOLDS = example_households()
@@ -221,7 +221,7 @@ def test_bundle_files(bundle):
 def test_manifest(bundle):
     m = manifest_of(bundle)
     assert m["docforge"] == __version__
-    assert m["as_of"] == "2026-11-30"
+    assert m["as_of"] == AS_OF.isoformat()
     assert m["draft"] is False and m["sign_fields"] is False
     assert m["formats"] == ["docx", "pdf"]
     plugins = {p["name"]: p for p in m["plugins"]}
@@ -243,8 +243,8 @@ def test_manifest(bundle):
             assert f["household"] == f["path"].split("/")[1]
         else:
             assert f["household"] is None
-    # findings of the documents are warnings: the inflow agreement cites a repealed regulation
-    assert any(w["household"] == "005" and w["check"] == "citation.not_in_force" for w in m["warnings"])
+    # findings of the documents are warnings: the inflow agreement lets the village committee fine
+    assert any(w["household"] == "005" and w["check"] == "fine" for w in m["warnings"])
     assert all(w["severity"] and w["message"] for w in m["warnings"])
 
 
@@ -376,11 +376,27 @@ def test_fonts_embedded_and_simplified_chinese(bundle):
 
 
 def test_adoption_sheet(bundle):
+    """On AS_OF the charter no longer reads as adopted on 2006-08-20: a new draft, whose sheet leaves
+    the adoption and filing dates blank to fill in at the 村民会议 (docs/law.md)."""
     lines = docx_text(bundle / "village" / "adoption-sheet.docx")
     text = "".join(lines)
-    assert "村民代表会议" in text and "2006年8月20日" in text
-    assert "某某镇人民政府" in text and "自治章程备案日期：2006年8月25日" in text
+    assert "村民代表会议" in text and "2006年8月20日" not in text and "2006年8月25日" not in text
+    assert "通过日期：\u3000\u3000\u3000\u3000年" in text
+    assert "某某镇人民政府" in text and "自治章程备案日期：\u3000\u3000\u3000\u3000年" in text
     assert "应到人数" in text and "会议主持人签字" in text
+    m = manifest_of(bundle)
+    assert any(w["check"] == "adoption.new_draft" and w["document"] == "charter" for w in m["warnings"])
+
+
+def test_adoption_sheet_of_the_text_as_adopted_keeps_its_dates():
+    from docforge.bundle import adoption_sheet_context
+
+    r = Resolver(load_village(VILLAGE), dt.date(2006, 9, 1))
+    docs = [r.document("charter"), r.document("convention")]
+    assert not [n for d in docs for n in d.notices]
+    ctx = adoption_sheet_context(r.village, docs)
+    text = "".join(line for rec in ctx["records"] for line in rec["lines"]) + "".join(ctx["filing"])
+    assert "通过日期：2006年8月20日" in text and "自治章程备案日期：2006年8月25日" in text
 
 
 # --------------------------------------------------------------------------- verify

@@ -188,12 +188,15 @@ def test_broken_plugin_in_a_real_process(tmp_path):
 
 # --------------------------------------------------------------------------- environment switches
 
+AGREEMENTS_LAST_DAY = "2021-08-19"  # the national agreements' last day (docs/law.md)
+
 
 def test_docforge_load_plugins_selects_by_name(docforge_cli, tmp_path):
     run = docforge_cli("plugins", "--json", env={"DOCFORGE_LOAD_PLUGINS": "gansu"})
     assert [p["name"] for p in json.loads(run.stdout)] == ["gansu"]
     run = docforge_cli("explain", "contraception", "--village", GANSU_VILLAGE, "--household",
-                       HOUSEHOLDS / "h03-two-children.yaml", "--json", env={"DOCFORGE_LOAD_PLUGINS": "gansu"})
+                       HOUSEHOLDS / "h03-two-children.yaml", "--as-of", AGREEMENTS_LAST_DAY, "--json",
+                       env={"DOCFORGE_LOAD_PLUGINS": "gansu"})
     two = next(v for v in json.loads(run.stdout)["values"] if v["key"] == "deposit.contraception.two_child")
     assert (two["plugin"], two["value"]) == ("gansu", "人民币肆佰元整（¥400.00）")
     run = docforge_cli("render", "charter", "--village", VILLAGE, "-o", tmp_path / "x.docx",
@@ -203,8 +206,8 @@ def test_docforge_load_plugins_selects_by_name(docforge_cli, tmp_path):
 
 def test_docforge_trace_shows_each_plugin_call(docforge_cli, tmp_path):
     run = docforge_cli("render", "contraception", "--village", GANSU_VILLAGE, "--household",
-                       HOUSEHOLDS / "h03-two-children.yaml", "-o", tmp_path / "x.docx",
-                       env={"DOCFORGE_TRACE": "1"})
+                       HOUSEHOLDS / "h03-two-children.yaml", "--as-of", AGREEMENTS_LAST_DAY,
+                       "-o", tmp_path / "x.docx", env={"DOCFORGE_TRACE": "1"})
     assert run.code == 0, run.output
     trace = [line for line in run.stderr.splitlines() if line.startswith("[docforge trace]")]
     assert any(line.startswith("[docforge trace] gansu_huining.docforge_amounts(places, as_of) returned [Amount(")
@@ -258,7 +261,7 @@ def test_hook_docforge_select_agreements():
     import docforge_sample_county
     from plugins import county_selection
 
-    r = resolver(VILLAGE, docforge_sample_county, county_selection, as_of=dt.date(2026, 11, 30))
+    r = resolver(VILLAGE, docforge_sample_county, county_selection, as_of=dt.date(2021, 8, 19))
     sel, prov = r.selection(household("inflow"))
     assert sel.agreements == [] and sel.reasons == {"none": county_selection.REASON}
     assert (prov.plugin, prov.jurisdiction.name) == ("plugins.county_selection", "某某县")
@@ -335,26 +338,26 @@ def test_new_province_plugin_from_the_docs(henan_site, tmp_path):
 
     village = write_yaml(tmp_path / "village.yaml", HENAN_VILLAGE)
     texts = {}
-    for kind, hh in (("charter", None), ("convention", None), ("contraception", "h03-two-children.yaml"),
-                     ("inflow", "h05-inflow.yaml")):
+    # the charter and convention of today; the agreements on their national text's last day
+    for kind, hh, on in (("charter", None, "2026-11-30"), ("convention", None, "2026-11-30"),
+                         ("contraception", "h03-two-children.yaml", "2021-08-19"),
+                         ("inflow", "h05-inflow.yaml", "2021-08-19")):
         out = tmp_path / f"{kind}.docx"
-        args = ["render", kind, "--village", village, "--as-of", "2026-11-30", "-o", out]
+        args = ["render", kind, "--village", village, "--as-of", on, "-o", out]
         run = docforge_process(*(args + (["--household", HOUSEHOLDS / hh] if hh else [])), env=env)
         assert run.code == 0, run.output
         texts[kind] = docx_paragraphs(out)
 
     charter = texts["charter"]
     assert charter[0] == "大辛庄村人口和计划生育村居民自治章程"
-    assert "根据《人口与计划生育法》和《河南省人口与计划生育条例》" in charter[2]
-    assert "（五）助学：计生户子女考入高等院校的，村委会给予一次性助学金人民币伍佰元整（¥500.00）。" in charter
-    assert "（六）救助：对遇到重大困难的计划生育户根据情况给予救助。" in charter
+    assert "根据《人口与计划生育法》、《村民委员会组织法》和《河南省人口与计划生育条例》" in charter[2]
+    assert "（三）救助：对遇到重大困难的计划生育户根据情况给予救助。" in charter
+    assert "（四）助学：计生户子女考入高等院校的，村委会给予一次性助学金人民币伍佰元整（¥500.00）。" in charter
     assert "第十条\u3000每个村都要建立计划生育协会之家，做到有牌子、有名册、有制度、有资料、有活动、有记录。" in charter
-    assert "（三）每个协会会员要主动联系3—8户群众，经常上门服务，与她们结成少生快富的对子。" in charter
+    assert "（三）每个协会会员要主动联系3—8户群众，经常上门服务，帮助联系户解决生育、养育中的实际困难。" in charter
     assert texts["convention"][-1] == \
-        "第九条\u3000本公约依照《中华人民共和国村民委员会组织法》第二十七条的规定报石固镇人民政府备案。"
-    conv = "".join(texts["convention"])
-    assert "一孩夫妻生育间隔协议人民币贰佰伍拾元整（¥250.00）、避孕节育协议人民币贰佰伍拾元整（¥250.00），" \
-           "二孩夫妻人民币捌佰元整（¥800.00），流入流出人口夫妻人民币壹佰伍拾元整（¥150.00）至人民币叁佰伍拾元整（¥350.00）" in conv
+        "第八条\u3000本公约依照《中华人民共和国村民委员会组织法》第二十七条的规定报石固镇人民政府备案。"
+    assert "保证金" not in "".join(texts["convention"])  # no deposits after 2021-08-20
     contraception = "".join(texts["contraception"])
     assert "一孩夫妻人民币贰佰伍拾元整（¥250.00），二孩夫妻人民币捌佰元整（¥800.00）。" in contraception
     assert "《河南省人口与计划生育条例》" in contraception
@@ -365,15 +368,18 @@ def test_new_province_plugin_from_the_docs(henan_site, tmp_path):
     assert "可对其处人民币肆佰元整（¥400.00）以内罚款" in "".join(inflow)
 
     run = docforge_process("explain", "contraception", "--village", village, "--household",
-                           HOUSEHOLDS / "h03-two-children.yaml", "--as-of", "2026-11-30", "--json", env=env)
+                           HOUSEHOLDS / "h03-two-children.yaml", "--as-of", "2021-08-19", "--json", env=env)
     assert run.code == 0, run.output
     values = {v["key"]: v for v in json.loads(run.stdout)["values"]}
     src = {k: (v["plugin"], v["version"], v["jurisdiction"], v["level"], v["code"]) for k, v in values.items()}
     assert src["deposit.contraception.two_child"] == ("henan", "0.1.0", "长葛市", "county", "411082")
     assert src["deposit.contraception.one_child"] == ("henan", "0.1.0", "河南省", "province", "410000")
     assert src["province.population_regulation"] == ("henan", "0.1.0", "河南省", "province", "410000")
-    assert values["province.population_regulation"]["value"] == "《河南省人口与计划生育条例》（2021年修正）"
+    assert values["province.population_regulation"]["value"] == "《河南省人口与计划生育条例》（2016年修正）"
     assert values["deposit.contraception.two_child"]["legal_basis"] == "长葛市人口和计划生育村民自治实施方案"
+    assert any(f["check"] == "fine" for f in json.loads(docforge_process(
+        "explain", "inflow", "--village", village, "--household", HOUSEHOLDS / "h05-inflow.yaml",
+        "--as-of", "2021-08-19", "--json", env=env).stdout)["findings"])
 
 
 def test_new_province_plugin_own_tests_pass(henan_site):

@@ -37,9 +37,10 @@ def odd_household(tmp_path):
     return write_yaml(tmp_path / "odd.yaml", data)
 
 
+# The agreements are rendered on 2021-08-19, their national text's last day (docs/law.md).
 @pytest.mark.parametrize("kind", ["contraception", "outflow"])
 def test_markup_characters_in_data_render_verbatim(render, odd_household, kind):
-    text = render(kind, household=odd_household, as_of="2026-11-30")  # python-docx opens it
+    text = render(kind, household=odd_household, as_of="2021-08-19")  # python-docx opens it
     joined = "\n".join(text)
     if kind == "contraception":
         assert f"乙方：某某村村民委员会第二村民小组、{HUSBAND}与{WIFE}夫妻" in text
@@ -55,7 +56,7 @@ def test_markup_in_village_names(render, tmp_path):
     data["signing_place"] = "村委会<会议室> & \"二楼\""
     data["committee"]["name"] = "某某村村民委员会{% if 1 %}x{% endif %}"
     v = write_yaml(tmp_path / "village.yaml", data)
-    text = render("inflow", village=v, household=HOUSEHOLDS / "h05-inflow.yaml", as_of="2026-11-30")
+    text = render("inflow", village=v, household=HOUSEHOLDS / "h05-inflow.yaml", as_of="2021-08-19")
     assert "签订地点：村委会<会议室> & \"二楼\"" in text
     assert "甲方：某某村村民委员会{% if 1 %}x{% endif %}" in text
 
@@ -65,7 +66,7 @@ def test_identical_inputs_give_identical_bytes(docforge_cli, tmp_path):
     for n in range(2):
         out = tmp_path / f"run{n}" / "outflow.docx"
         run = docforge_cli("render", "outflow", "--village", VILLAGE, "--household",
-                           HOUSEHOLDS / "h04-outflow.yaml", "--as-of", "2026-11-30", "-o", out)
+                           HOUSEHOLDS / "h04-outflow.yaml", "--as-of", "2021-08-19", "-o", out)
         assert run.code == 0, run.output
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
@@ -98,7 +99,7 @@ def rendered_xml(tmp_path_factory):
     parts = {}
     for kind, hh in (("charter", None), ("inflow", HOUSEHOLDS / "h05-inflow.yaml")):
         path = out / f"{kind}.docx"
-        args = ["render", kind, "--village", VILLAGE, "--as-of", "2026-11-30", "-o", path]
+        args = ["render", kind, "--village", VILLAGE, "--as-of", "2021-08-19", "-o", path]
         assert _invoke(*(args + (["--household", hh] if hh else []))).code == 0
         with zipfile.ZipFile(path) as z:
             parts[kind] = {n: etree.fromstring(z.read(f"word/{n}.xml")) for n in ("document", "styles")}
@@ -205,7 +206,7 @@ def test_blank_agreement_form_and_draft_mark(docforge_cli, tmp_path):
     out = tmp_path / "inflow.docx"
     refused = docforge_cli("render", "inflow", "--village", VILLAGE, "-o", out)
     assert refused.code == 2 and "--household" in refused.output and not out.exists()
-    run = docforge_cli("render", "inflow", "--village", VILLAGE, "--blank", "--draft", "--as-of", "2026-11-30",
+    run = docforge_cli("render", "inflow", "--village", VILLAGE, "--blank", "--draft", "--as-of", "2021-08-19",
                        "-o", out)
     assert run.code == 0, run.output
     lines = docx_paragraphs(out)

@@ -261,8 +261,7 @@ def test_clause_in_force_on_as_of(as_of, present):
 @pytest.mark.parametrize("as_of, label", [
     ("2006-09-01", "（2001年通过）"), ("2016-01-01", "（2015年修正）"), ("2021-08-20", "（2021年修正）")])
 def test_citation_uses_version_in_force(docforge_cli, as_of, label):
-    run = docforge_cli("explain", "contraception", "--village", VILLAGE, "--household",
-                       HOUSEHOLDS / "h02-one-child-second-planned.yaml", "--as-of", as_of, "--json")
+    run = docforge_cli("explain", "convention", "--village", VILLAGE, "--as-of", as_of, "--json")
     assert run.code == 0, run.output
     cites = {v["key"]: v["value"] for v in json.loads(run.stdout)["values"] if v["kind"] == "citation"}
     assert cites["population_law"] == f"《中华人民共和国人口与计划生育法》{label}"

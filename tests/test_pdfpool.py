@@ -19,7 +19,7 @@ from docforge.resolve import Resolver
 
 pytestmark = pytest.mark.skipif(pdfpool.unavailable() is not None,
                                 reason=f"LibreOffice pool unavailable: {pdfpool.unavailable()}")
-AS_OF = dt.date(2026, 11, 30)
+AS_OF = dt.date(2021, 8, 19)  # the national agreements' last day: contraception and outflow documents exist (docs/law.md)
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,8 @@ from docforge.resolve import Resolver
 from docforge.roster import (COLUMNS, PROBLEM_HEADER, CellError, RosterError, check_roster, detect_encoding,
                              iter_households, open_roster, read_date, read_id, write_problem_sheet)
 
-AS_OF = dt.date(2026, 11, 30)
+AS_OF = dt.date(2021, 8, 19)  # the national agreements' last day: the seed's selection rules apply (docs/law.md)
+TODAY = dt.date(2026, 11, 30)
 EXAMPLES = Path(__file__).resolve().parents[1] / "docforge" / "examples"
 HEADERS = [c.header for c in COLUMNS[:12]]  # 户编号 … 流动类型: the required columns and the usual ones
 
@@ -250,7 +251,7 @@ def _bad_roster(tmp_path: Path) -> Path:
 
 
 def test_check_roster_lists_every_problem_with_row_column_and_masked_value(tmp_path, village):
-    report = check_roster(village, _bad_roster(tmp_path), AS_OF)
+    report = check_roster(village, _bad_roster(tmp_path), TODAY)
     found = {(p.severity, p.row, p.column) for p in report.problems}
     expected = {
         ("error", 2, "丈夫身份证号"), ("error", 3, "丈夫身份证号"), ("error", 3, "妻子身份证号"), ("error", 3, "结婚日期"),
@@ -412,7 +413,7 @@ def test_roster_template(tmp_path, village):
     assert ws[f"{letters['结婚日期']}2"].number_format == "yyyy-mm-dd"
     assert ws.column_dimensions[letters["现居住地址"]].width >= 20
     assert wb["选项"].sheet_state == "hidden" and "说明" in wb.sheetnames
-    report = check_roster(village, out, AS_OF)  # the example row is a valid household
+    report = check_roster(village, out, TODAY)  # the example row is a valid household
     assert report.ok and report.households == 1 and not report.problems
 
 
@@ -440,11 +441,11 @@ def test_selection_of_specific_rows_follows_the_seed_rules(tmp_path, village, re
         "two_long": (case("two_long", children=2, last="2019-01-01", contraception="放环"), []),
         "mixed_one": (case("mixed_one", hukou="一方非农业", contraception="未落实"), ["contraception"]),
         "agri_one": (case("agri_one"), []),
-        "second_birth": (case("second_birth", children=2, last="2026-09-01", contraception="女扎"), ["contraception"]),
-        "second_birth_old": (case("second_birth_old", children=2, last="2026-04-01", contraception="女扎"), []),
+        "second_birth": (case("second_birth", children=2, last="2021-06-01", contraception="女扎"), ["contraception"]),
+        "second_birth_old": (case("second_birth_old", children=2, last="2020-12-01", contraception="女扎"), []),
         "outflow": (case("outflow", migration="流出"), ["outflow"]),
         "inflow": (case("inflow", migration="外来"), ["inflow"]),
-        "over_age": (case("over_age", "19700101", "19750101", children=2, last="2000-01-01"), []),
+        "over_age": (case("over_age", "19680101", "19720101", children=2, last="2000-01-01"), []),
     }
     path = write_xlsx(tmp_path / "sel.xlsx", [values for values, _ in cases.values()], HEADERS + ["计划再生育"])
     got = {h.id: [k.value for k in resolver.selection(h)[0].agreements]

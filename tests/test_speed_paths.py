@@ -23,7 +23,7 @@ from docforge.render.docx import (compiled_template, docx_text, render_docx, ren
                                   write_docx)
 from docforge.resolve import Resolver
 
-AS_OF = dt.date(2026, 11, 30)
+AS_OF = dt.date(2021, 8, 19)  # the national agreements' last day: households sign some (docs/law.md)
 NASTY = "张&伟<b>\"引\"'单'𠀀"  # markup characters and a character outside the BMP (U+20000)
 OPTIONS = [
     {},

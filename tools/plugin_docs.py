@@ -18,7 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from docforge.default_plugins.national import base_clauses, national_instruments  # noqa: E402
+import datetime as dt  # noqa: E402
+
+from docforge.default_plugins.national import clauses_on, document_withdrawn, national_instruments  # noqa: E402
 from docforge.models import NATIONAL, DocumentKind, Provenance  # noqa: E402
 from docforge.resolve import PLACEHOLDER, ClauseTree, Contributed  # noqa: E402
 
@@ -36,28 +38,46 @@ def _begins(text: str, width: int = 18) -> str:
     return text if len(text) <= width else text[:width] + "…"
 
 
-def clause_tables() -> str:
+SEED = dt.date(2006, 7, 24)
+CURRENT = dt.date(2021, 11, 1)  # after the 2021 amendment, the repeal and the 个人信息保护法
+
+
+def _table(kind: DocumentKind, on: dt.date) -> list[str]:
     prov = Provenance(plugin="national", jurisdiction=NATIONAL)
+    tree = ClauseTree(kind)
+    clauses = clauses_on(kind, on)
+    for n, clause in enumerate(clauses):
+        tree.apply(Contributed(clause, prov, n))
+    parents = {c.id: c.parent or "" for c in clauses}
+    out = ["| id | type | number | parent | begins |", "|---|---|---|---|---|"]
+    for b in tree.numbered():
+        parent = f"`{parents[b.id]}`" if parents[b.id] else ""
+        out.append(f"| `{b.id}` | {b.type} | {b.label} | {parent} | {_cell(_begins(b.text))} |")
+    return out
+
+
+def clause_tables() -> str:
     out = []
     for kind in DocumentKind:
-        tree = ClauseTree(kind)
-        for n, clause in enumerate(base_clauses(kind)):
-            tree.apply(Contributed(clause, prov, n))
-        parents = {c.id: c.parent or "" for c in base_clauses(kind)}
         out.append(f"#### `{kind.value}`: {TITLES[kind.value]}\n")
-        out.append("| id | type | number | parent | begins |")
-        out.append("|---|---|---|---|---|")
-        for b in tree.numbered():
-            parent = f"`{parents[b.id]}`" if parents[b.id] else ""
-            out.append(f"| `{b.id}` | {b.type} | {b.label} | {parent} | {_cell(_begins(b.text))} |")
+        out.append(f"The seed's text (as of {SEED}):\n")
+        out.extend(_table(kind, SEED))
         out.append("")
+        gone = document_withdrawn(kind, CURRENT)
+        if gone:
+            out.append(f"From {gone['effective_from']} the national layer has no text of `{kind.value}`: "
+                       f"{gone['reason']}\n")
+        else:
+            out.append(f"The text in force from {CURRENT} (the ids a plugin can use today):\n")
+            out.extend(_table(kind, CURRENT))
+            out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
 def placeholder_table() -> str:
     used: dict[tuple[str, str], list[str]] = defaultdict(list)
     for kind in DocumentKind:
-        for clause in base_clauses(kind):
+        for clause in {c.id + (c.text or ""): c for on in (SEED, CURRENT) for c in clauses_on(kind, on)}.values():
             for m in PLACEHOLDER.finditer(clause.text or ""):
                 ns, key, fmt = m.group(1), m.group(2).strip(), m.group(3)
                 token = f"{{{ns}:{key}{'|' + fmt if fmt else ''}}}"

@@ -7,6 +7,11 @@
   → contraception (长效).
 - 流出 → outflow (with the 村民委员会); 流入 → inflow (with whom ``inflow.party_a`` says).
 A province replaces these by answering the same hook for its jurisdiction.
+
+From 2021-08-20 the national layer offers none of the four agreements (no lawful object after the
+2021 amendment of the 人口与计划生育法 and the repeal of the migrant regulation): the selection is
+empty and gives, for each agreement, why it is not offered (``data/<kind>.yaml``, ``withdrawn``).
+A province plugin may still select a lawful agreement of its own (docs/law.md shows how).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..hookspecs import hookimpl
-from ..models import NATIONAL, Contraception, DocumentKind, HukouType, Household, Migration, Selection
+from ..models import AGREEMENTS, NATIONAL, Contraception, DocumentKind, HukouType, Household, Migration, Selection
+from .national import document_withdrawn
 
 LONG_ACTING = (Contraception.long_acting, Contraception.sterilization)
 
@@ -31,6 +37,9 @@ def months_between(start: dt.date, end: dt.date) -> float:
 
 def select(h: Household, policies: dict, as_of: dt.date) -> Selection:
     """The seed's rules. ``policies`` holds resolved policy values (fertile_age_limit, marriage ages)."""
+    withdrawn = {k: document_withdrawn(k, as_of) for k in AGREEMENTS}
+    if all(withdrawn.values()):
+        return Selection(agreements=[], reasons={k.value: w["reason"] for k, w in withdrawn.items()})
     chosen: dict[DocumentKind, str] = {}
     limit = policies.get("fertile_age_limit")
     wife_age = age_on(h.wife.born, as_of)

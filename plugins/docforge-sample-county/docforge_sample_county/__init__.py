@@ -26,9 +26,13 @@ def docforge_instruments(places, as_of):
                        InstrumentVersion(label="2016年修正", effective_from="2016-04-01", effective_to="2021-11-30"),
                        InstrumentVersion(label="2021年修正", effective_from="2021-12-01"),
                    ]),
+        # Made under the national 流动人口计划生育工作条例; this sample province repealed its rules with it
+        # (docs/law.md: a province plugin ends such rules, or confirms them with confirmed_on).
         Instrument(id="province.migrant_rules", name="某某省流动人口计划生育管理规定",
                    issuer="某某省人民政府", level="rule", jurisdiction=PROVINCE,
-                   versions=[InstrumentVersion(label="2003年", effective_from="2003-01-01")]),
+                   versions=[InstrumentVersion(label="2003年", effective_from="2003-01-01", effective_to="2021-09-26",
+                                               repealed_by="state_council.repeal_2021",
+                                               certainty="approximate")]),
     ]
 
 
