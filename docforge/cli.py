@@ -166,7 +166,8 @@ household_option = click.option("--household", "household_file", type=click.Path
 
 
 @click.group(cls=DocforgeGroup)
-@click.version_option(__version__, prog_name="docforge", help="Show the version and exit.")
+@click.version_option(__version__, prog_name="docforge", help="Show the version and exit.",
+                      message=i18n.lazy("%(prog)s, version %(version)s"))
 def cli() -> None:
     """Assemble village self-governance documents: the 自治章程, the 自治公约 and the four agreements."""
 

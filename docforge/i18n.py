@@ -226,6 +226,9 @@ class LazyText:
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
 
+    def __mod__(self, values) -> str:  # "%(prog)s" texts that a library fills in itself (click's --version)
+        return str(self) % values
+
     def __repr__(self) -> str:
         return f"lazy({self.msgid!r})"
 

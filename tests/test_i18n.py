@@ -168,6 +168,13 @@ def test_help_of_every_command_in_chinese_and_english(path):
     assert en.exit_code == 0 and "Usage:" in en.output and "Show this message and exit." in en.output
 
 
+def test_version_in_either_language():
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--version"], env={"LANG": "zh_CN.UTF-8", "LC_ALL": None, "DOCFORGE_LANG": None}
+                         ).output == "docforge，版本 " + __import__("docforge").__version__ + "\n"
+    assert runner.invoke(cli, ["--lang", "en", "--version"]).output.startswith("docforge, version ")
+
+
 def test_lang_option_wins_over_the_locale_and_reaches_usage_errors():
     runner = CliRunner()
     r = runner.invoke(cli, ["check", "--lang", "zh"], env={"LANG": "C", "LC_ALL": None, "DOCFORGE_LANG": None})
