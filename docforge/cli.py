@@ -138,6 +138,7 @@ class DocforgeGroup(_Localized, click.Group):
     """Prints a :class:`DocforgeError` as one message, without a traceback (exit 2: bad input)."""
 
     command_class = DocforgeCommand
+    group_class = type  # a subgroup is a DocforgeGroup too: --lang and translated help on every command
 
     def invoke(self, ctx: click.Context):
         try:

@@ -149,10 +149,11 @@ def test_translation_fills_named_placeholders_in_either_language():
         assert f"{text}" == "error: X"
 
 
-def _commands():
-    yield ()
-    for name in sorted(cli.commands):
-        yield (name,)
+def _commands(group=cli, path=()):
+    """Every command's path, subcommands of groups included."""
+    yield path
+    for name in sorted(getattr(group, "commands", {})):
+        yield from _commands(group.commands[name], (*path, name))
 
 
 @pytest.mark.parametrize("path", list(_commands()), ids=lambda p: " ".join(p) or "docforge")
