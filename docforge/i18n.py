@@ -35,6 +35,8 @@ Import the helpers and wrap the English text; put every variable part in a *name
   the same as a value of a lazy text.
 - A comment starting ``# i18n:`` on the line above a call goes into the catalog as a note for the
   translator.
+- ``_`` is a name: a function that calls ``_()`` must not also use ``_`` as a throwaway variable
+  (``_, x = ...`` makes ``_`` local to the whole function); write ``_unused`` there.
 - ``--help`` texts of click commands need no marking: command docstrings and ``help=`` /
   ``show_default=`` strings are collected from the command tree itself and translated when help is
   shown (``DocforgeCommand`` in ``cli.py``). Write them as ordinary English strings.
@@ -52,7 +54,11 @@ How to add the Chinese
    ``docs/glossary.md`` for the fixed terms): full-width punctuation （，：；。「」）, a space between a
    Chinese word and a number or Latin code ("第 3 行"), dates through ``date_text``.
 3. ``pytest tests/test_i18n.py`` fails on a missing, empty or fuzzy translation, on a placeholder
-   mismatch, and on a message in the code that is missing from the catalog.
+   mismatch, on half-width punctuation beside Chinese, on a message in the code that is missing
+   from the catalog, and on an f-string inside a translated call.
+4. Merging: ``.gitattributes`` merges the ``.po`` files with ``union``, so two branches that each
+   add entries keep both; if both changed the same entry it is left twice, which the test reports:
+   keep one, then run ``make i18n``.
 The English catalog keeps empty ``msgstr`` (English is the source language); it is there for its
 plural rule and so that English wording can be changed without touching code.
 
