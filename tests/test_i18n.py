@@ -95,18 +95,37 @@ def test_the_catalogs_are_written_as_make_i18n_writes_them():
             f"{locale} catalog differs from what make i18n writes: run make i18n"
 
 
+def _entries(text: str) -> list[list[str]]:
+    """The entries of a .po file, a new one at each msgctxt/msgid that follows a msgstr (a union merge
+    may leave two entries without a blank line between them, which is still a valid file)."""
+    entries: list[list[str]] = []
+    current: list[str] = []
+    seen_msgstr = False
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith(("msgctxt ", "msgid ")) and (seen_msgstr or not current):
+            if current:
+                entries.append(current)
+            current, seen_msgstr = [], False
+        current.append(line)
+        seen_msgstr = seen_msgstr or line.startswith("msgstr")
+    if current:
+        entries.append(current)
+    return entries
+
+
 def test_a_catalog_has_no_duplicate_entry():
-    """A union merge of two branches that changed the same entry would leave it twice."""
+    """A union merge of two branches that changed the same entry would leave it twice: keep one."""
     for path in (ZH_PO, EN_PO):
         text = path.read_text(encoding="utf-8")
         assert "<<<<<<<" not in text and ">>>>>>>" not in text
         seen = set()
-        for block in text.split("\n\n"):
-            lines = [ln for ln in block.splitlines() if not ln.startswith("#")]
-            key = re.split(r"\n(?=msgid_plural|msgstr)", "\n".join(lines))[0]
-            assert key not in seen, f"{path.relative_to(ROOT)}: entry twice: {key}"
+        for entry in _entries(text):
+            key = re.split(r"\nmsgstr", "\n".join(entry))[0]
+            assert key not in seen, f"{path.relative_to(ROOT)}: entry twice (keep one, then make i18n): {key}"
             seen.add(key)
-            assert sum(ln.startswith(("msgstr ", "msgstr[0]")) for ln in lines) <= 1, block
+            assert sum(ln.startswith(("msgstr ", "msgstr[0]")) for ln in entry) == 1, entry
 
 
 @pytest.mark.parametrize("env, expected", [
