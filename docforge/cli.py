@@ -15,7 +15,7 @@ import click
 from . import __version__, i18n
 from .errors import DocforgeError, InputError
 from .i18n import N_plural, _, language, ngettext
-from .models import DocumentKind
+from .models import DocumentKind, document_name
 
 KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
 
@@ -327,9 +327,10 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
             click.echo(_("Notices (not legal findings): {n}", n=len(notices)))
             for f in notices:
                 why = f.reason_zh if language() == "zh" and f.reason_zh else f.reason
-                click.secho(f"  {f.document} {f.clause}: {why}", fg="cyan")
+                where = " ".join(x for x in (document_name(f.document) if f.document else None, f.clause) if x)
+                click.secho("  " + _("{where}: {problem}", where=where or "-", problem=why), fg="cyan")
         for kind, why in absent.items():
-            click.echo(_("Not offered: {kind}: {reason}", kind=kind, reason=why))
+            click.echo(_("Not offered: {kind}: {reason}", kind=document_name(kind), reason=why))
         if roster_report is not None:
             click.echo(roster_report.text())
             if problems_file is not None:
