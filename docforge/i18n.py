@@ -276,13 +276,16 @@ def in_language(text: "str | LazyText", lang: str) -> str:
     return text.text(lang) if isinstance(text, LazyText) else str(text)
 
 
+def date_zh(d: dt.date) -> str:
+    """A date in Chinese prose: 2026年12月3日 (for a text that is Chinese whatever the language)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def date_text(d: dt.date | None) -> str:
     """A date in prose: 2026年12月3日 in Chinese, 2026-12-03 in English."""
     if d is None:
         return ""
-    if language() == "zh":
-        return f"{d.year}年{d.month}月{d.day}日"
-    return d.isoformat()
+    return date_zh(d) if language() == "zh" else d.isoformat()
 
 
 def fields(name: str, text: "str | LazyText") -> dict[str, str]:
@@ -293,7 +296,7 @@ def fields(name: str, text: "str | LazyText") -> dict[str, str]:
 
 def lazy_date(d: dt.date) -> LazyText:
     """A date for a lazy text's value: 2026年12月3日 in Chinese, 2026-12-03 in English."""
-    return pair(d.isoformat(), f"{d.year}年{d.month}月{d.day}日")
+    return pair(d.isoformat(), date_zh(d))
 
 
 def placeholders(text: str) -> set[str]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 from ..hookspecs import hookimpl
+from ..i18n import date_zh
 from ..models import NATIONAL, Block, Document, DocumentKind, Finding, Instrument
 from ..render.filters import ordinal
 from .national import national_instruments
@@ -261,7 +262,7 @@ def _filing(doc: Document, village, as_of: dt.date) -> Iterator[Finding]:
                       reason=f"the {doc.kind.value} is not filed with the {village.township.name}人民政府 "
                              f"(报乡镇人民政府备案) as of {as_of.isoformat()}; record filed_with_township_on "
                              f"in the village file once filed",
-                      reason_zh=f"截至{as_of.isoformat()}，{what}尚未报{village.township.name}人民政府备案；"
+                      reason_zh=f"截至{date_zh(as_of)}，{what}尚未报{village.township.name}人民政府备案；"
                                 f"备案后在村基本信息文件中填写 filed_with_township_on（{VCL.zh(as_of)}）")
 
 
