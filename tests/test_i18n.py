@@ -360,6 +360,7 @@ def test_the_commands_speak_chinese_under_a_chinese_locale(tmp_path):
     runs["explain agreement"] = _zh("explain", "contraception", "--village", village, "--household", household,
                                     "--as-of", "2006-09-01")
     runs["check"] = _zh("check", "--village", village, "--as-of", "2006-09-01")
+    assert "2006年8月20日通过的文本" in _zh("check", "--village", village, "--as-of", "2026-11-30").output
     assert "跳过第" in runs["skip bad rows"].output and "花名册 " in runs["skip bad rows"].output
     assert "未生成文书包" in runs["refused roster"].output
     assert runs["county"].exit_code == 0 and "合计：1 个村，3 户" in runs["county"].output, runs["county"].output
@@ -409,5 +410,6 @@ def test_every_national_finding_has_its_chinese_reason():
         assert findings
         for f in findings:
             assert f.reason_zh and not _latin_sentences(f.reason_zh), (f.check, f.reason_zh)
+            assert not re.search(r"\d{4}-\d{2}-\d{2}", f.reason_zh), f.reason_zh  # dates in prose: 2016年6月1日
             with i18n.using("zh"):
                 assert not _english_lines(f.line()), f.line()
