@@ -47,7 +47,8 @@ SIZES = {
     "quick": {"docx_fast": 800, "docx_plain": 16, "pdf_docforge": 24, "pdf_plain": 3, "bundle_households": [6],
               "memory": [1_000, 10_000], "memory_budget_s": 120},
 }
-TARGETS = {"docx_ratio": 25.0, "pdf_ratio": 15.0, "bundle_jobs_ratio": 1.7, "memory_ratio": 1.2}
+TARGETS = {"docx_ratio": 25.0, "pdf_ratio": 15.0, "bundle_jobs_ratio": 1.7, "memory_ratio": 1.2,
+           "web_edit_p95_s": 0.5}
 
 
 def log(msg: str) -> None:
@@ -489,6 +490,38 @@ def bench_memory(sizes: list[int], budget: float, work: Path) -> dict:
 # --- report --------------------------------------------------------------------------------------
 
 
+def bench_web(edits: int, work: Path) -> dict:
+    """The workbench: an article edit posted to `docforge serve`'s app, stored, re-resolved, renumbered,
+    re-checked and the preview's HTML returned (the committee's wait after an edit), through HTTP."""
+    try:
+        from starlette.testclient import TestClient
+
+        from docforge.web import engine as web_engine
+        from docforge.web.app import create_app
+    except ImportError as e:
+        return {"skipped": f"the web extra is not installed ({e.name})"}
+    app = create_app(work / "data")
+    state = web_engine.state_from_yaml((ROOT / "examples" / "gansu" / "village.yaml").read_text("utf-8"), AS_OF)
+    did = app.workbench.store.create_draft("bench", state)
+    times = []
+    with TestClient(app) as c:
+        c.get("/")
+        csrf = c.cookies.get("docforge_csrf")
+        c.get(f"/drafts/{did}/doc/charter")  # first render: templates compiled, plugins loaded
+        for i in range(edits):
+            action = {"action": "add", "id": "charter.binding", "text": f"第{i}次新增的条文。"} if i % 2 == 0 else \
+                {"action": "edit", "id": "charter.basis", "text": f"根据法律制定本章程（第{i}稿）。"}
+            t = time.perf_counter()
+            r = c.post(f"/drafts/{did}/doc/charter/edit", data={"csrf": csrf, **action})
+            times.append(time.perf_counter() - t)
+            if r.status_code != 200 or "第四条" not in r.text:
+                return {"error": f"edit {i}: HTTP {r.status_code}"}
+    times.sort()
+    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+    return {"edits": edits, "median_s": round(times[len(times) // 2], 4), "p95_s": round(p95, 4),
+            "max_s": round(times[-1], 4), "target": TARGETS["web_edit_p95_s"], "pass": p95 <= TARGETS["web_edit_p95_s"]}
+
+
 def machine() -> dict:
     try:
         lo = subprocess.run([find_soffice(), "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
@@ -551,6 +584,12 @@ def table(results: dict) -> str:
             parts.append(f"{n}: " + (f"{r['maxrss_mib']:.0f} MiB in {r['seconds']:.0f} s" if "maxrss_mib" in r
                                      else (r.get("skipped") or r.get("error", "?"))[:80]))
         rows.append(("peak RSS, DOCX-only bundle", "-", "-", "-", "<= 1.2", "incomplete: " + "; ".join(parts)))
+    w = results.get("web", {})
+    if "p95_s" in w:
+        rows.append((f"web: preview after an article edit, p95 of {w['edits']}, s", f"{w['p95_s']:.3f}",
+                     f"median {w['median_s']:.3f}", "-", f"<= {w['target']}", verdict(w)))
+    elif w and "skipped" not in w:
+        rows.append(("web: preview after an article edit", "-", "-", "-", "<= 0.5", verdict(w)))
     widths = [max(len(r[i]) for r in rows[:]) if i < 5 else 0 for i in range(6)]
     lines = []
     for n, r in enumerate(rows):
@@ -563,7 +602,7 @@ def table(results: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes: about two minutes")
-    ap.add_argument("--only", choices=["docx", "pdf", "bundle", "memory"], action="append",
+    ap.add_argument("--only", choices=["docx", "pdf", "bundle", "memory", "web"], action="append",
                     help="run only these measurements (repeatable)")
     ap.add_argument("--memory-budget", type=float, metavar="SECONDS",
                     help="time allowed for the two memory runs (default: 420 full, 120 quick)")
@@ -572,7 +611,7 @@ def main() -> None:
     sizes = dict(SIZES["quick" if args.quick else "full"])
     if args.memory_budget:
         sizes["memory_budget_s"] = args.memory_budget
-    only = set(args.only or ["docx", "pdf", "bundle", "memory"])
+    only = set(args.only or ["docx", "pdf", "bundle", "memory", "web"])
     started = time.perf_counter()
     results: dict[str, Any] = {"mode": "quick" if args.quick else "full", "machine": machine(),
                                "targets": TARGETS, "as_of": AS_OF.isoformat()}
@@ -582,7 +621,7 @@ def main() -> None:
     skipped = {"skipped": "not requested (--only)"}
     with tempfile.TemporaryDirectory(prefix="docforge-bench-") as tmp:
         work = Path(tmp)
-        for name in ("docx", "pdf", "bundle", "memory"):
+        for name in ("docx", "pdf", "bundle", "memory", "web"):
             if name not in only:
                 results[name] = skipped
                 continue
@@ -595,6 +634,8 @@ def main() -> None:
                 results[name] = bench_pdf(items, sizes["pdf_docforge"], sizes["pdf_plain"], work / name)
             elif name == "bundle":
                 results[name] = bench_bundle(sizes["bundle_households"], work / name)
+            elif name == "web":
+                results[name] = bench_web(20 if args.quick else 60, work / name)
             else:
                 results[name] = bench_memory(sizes["memory"], sizes["memory_budget_s"], work / name)
             if isinstance(results[name], dict):

@@ -1206,12 +1206,13 @@ def write_bundle(village: Village, village_input: InputFile,
                  households: Iterable[HouseholdSource | tuple[Household, InputFile]] | None,
                  out: Path, options: BundleOptions, log: Log | None = None, *, reporter: Reporter | None = None,
                  roster: HouseholdStream | None = None, roster_input: InputFile | None = None,
-                 label: str | None = None, pool: Any = None) -> BundleReport:
+                 label: str | None = None, pool: Any = None, pm: Any = None) -> BundleReport:
     """The library entry point for validated models: ``households`` in the order given, or the
     households streamed from ``roster`` (:func:`docforge.roster.iter_households`) in roster order.
     ``label`` names the village in progress output (default: its name). ``pool``: a started
     :class:`docforge.render.pdfpool.Pool` to convert with, left running (a county run shares one);
-    by default the run starts its own and ends it.
+    by default the run starts its own and ends it. ``pm``: the plugin manager to resolve with
+    (default: the installed plugins), e.g. one with a village's own layer registered.
 
     Nothing per household stays in memory: finished packets' entries wait in a JSON-lines file in
     the bundle's temporary area and ``manifest.json`` is streamed from it at the end; household ids
@@ -1220,7 +1221,7 @@ def write_bundle(village: Village, village_input: InputFile,
 
     reporter = reporter or Reporter(log)
     totals = Totals()
-    r = Resolver(village, options.as_of)  # a missing or broken plugin stops the run here
+    r = Resolver(village, options.as_of, pm)  # a missing or broken plugin stops the run here
     common = {"as_of": options.as_of.isoformat(), "plugins": _plugins(r)}
     ids = IdSet()
     if roster is not None:

@@ -78,38 +78,43 @@ NATIONAL = Jurisdiction(level=Level.national, name="中华人民共和国")
 
 
 class Place(Model):
-    name: str = Field(..., min_length=1)
-    code: str | None = Field(None, pattern=r"^\d{6}(\d{3}|\d{6})?$", description="GB/T 2260 code")
+    name: str = Field(..., min_length=1, title="名称")
+    code: str | None = Field(None, pattern=r"^\d{6}(\d{3}|\d{6})?$", description="GB/T 2260 code",
+                             title="行政区划代码", json_schema_extra={"x-help": "GB/T 2260 代码：6、9 或 12 位数字，不知道可不填"})
 
 
 class Committee(Model):
     """The village committee (村民委员会), 甲方 of the agreements."""
 
-    name: str | None = Field(None, description="Full name; defaults to '<village>村民委员会'")
-    legal_representative: str = Field(..., min_length=1, description="法定代表人 (usually the 村主任)")
+    name: str | None = Field(None, description="Full name; defaults to '<village>村民委员会'", title="全称",
+                             json_schema_extra={"x-help": "不填则为“村名＋村民委员会”"})
+    legal_representative: str = Field(..., min_length=1, description="法定代表人 (usually the 村主任)",
+                                      title="法定代表人", json_schema_extra={"x-help": "通常为村民委员会主任"})
 
 
 class Adoption(Model):
     """How and when the charter or convention was adopted and filed."""
 
-    adopted_on: dt.date | None = None
-    adopted_by: Literal["村民会议", "村民代表会议"] = "村民会议"
-    filed_with_township_on: dt.date | None = Field(None, description="报乡镇人民政府备案 date")
+    adopted_on: dt.date | None = Field(None, title="通过日期")
+    adopted_by: Literal["村民会议", "村民代表会议"] = Field("村民会议", title="通过会议")
+    filed_with_township_on: dt.date | None = Field(None, description="报乡镇人民政府备案 date", title="报乡镇备案日期")
 
 
 class Village(Model):
     """A village file: its place chain, committee, signing place and adoption facts."""
 
-    province: Place
-    prefecture: Place | None = None
-    county: Place
-    township: Place
-    village: Place
-    committee: Committee
-    signing_place: str | None = Field(None, description="签订地点; defaults to the committee's office")
-    groups: list[str] = Field(default_factory=list, description="村民小组 names")
-    charter: Adoption = Field(default_factory=Adoption)
-    convention: Adoption = Field(default_factory=Adoption)
+    province: Place = Field(..., title="省（自治区、直辖市）")
+    prefecture: Place | None = Field(None, title="市（州、盟）", json_schema_extra={"x-help": "直辖市下的县可不填"})
+    county: Place = Field(..., title="县（市、区）")
+    township: Place = Field(..., title="乡（镇、街道）")
+    village: Place = Field(..., title="村")
+    committee: Committee = Field(..., title="村民委员会")
+    signing_place: str | None = Field(None, description="签订地点; defaults to the committee's office", title="签订地点",
+                                      json_schema_extra={"x-help": "不填则为“乡镇名＋村名＋村民委员会”"})
+    groups: list[str] = Field(default_factory=list, description="村民小组 names", title="村民小组",
+                              json_schema_extra={"x-help": "每行一个，如：第一村民小组"})
+    charter: Adoption = Field(default_factory=Adoption, title="自治章程的通过与备案")
+    convention: Adoption = Field(default_factory=Adoption, title="自治公约的通过与备案")
     clauses: list["Clause"] = Field(
         default_factory=list,
         description="The village's own clause operations (add, replace, remove, move), applied after every "

@@ -2,15 +2,17 @@
 # Installs what docforge needs outside Python, from Debian's packages, when it is missing:
 # LibreOffice Writer (headless PDF conversion), Noto CJK and Liberation fonts, poppler-utils, and
 # the Fandol Fang Song and Kai faces (the free stand-ins for 仿宋_GB2312 and 楷体_GB2312; see
-# docs/printing.md), taken from Debian's texlive-lang-chinese without installing TeX Live itself.
+# docs/printing.md), taken from Debian's texlive-lang-chinese without installing TeX Live itself, and
+# Chromium with its WebDriver (the web workbench's browser tests).
 set -euo pipefail
-PKGS="libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-liberation2 poppler-utils fontconfig"
+PKGS="libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-liberation2 poppler-utils fontconfig chromium chromium-driver"
 FANDOL_DIR=/usr/local/share/fonts/docforge-fandol
 FANDOL_FACES="FandolFang-Regular.otf FandolKai-Regular.otf"
 
 have_all() {
   local fonts
   command -v soffice >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || return 1
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || return 1
   /usr/bin/python3 -c "import uno" >/dev/null 2>&1 || return 1  # LibreOffice's bridge: the converter pool
   fonts="$(fc-list 2>/dev/null || true)"  # not piped into grep -q: SIGPIPE would fail under pipefail
   [[ "$fonts" == *"Noto Serif CJK SC"* && "$fonts" == *"Liberation Serif"* && "$fonts" == *FandolFang* \
