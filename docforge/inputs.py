@@ -66,10 +66,15 @@ PYDANTIC_ERRORS = {
 }
 
 
-def describe_errors(e: ValidationError) -> list[LazyText]:
+def describe_errors(e: ValidationError) -> list[str]:
     """One line per problem: the field path and the reason (pydantic's input value is left out, so
-    that an identity number never reaches a message in full); ``str()`` of a line is in the language
-    in force."""
+    that an identity number never reaches a message in full), in the language in force."""
+    return [str(x) for x in error_texts(e)]
+
+
+def error_texts(e: ValidationError) -> list[LazyText]:
+    """:func:`describe_errors` as lazy texts (either language; ``.values["field"]`` and
+    ``.values["reason"]`` are the two parts)."""
     out = []
     for err in e.errors():
         loc = ".".join(str(x) for x in err["loc"]) or lazy("(top level)")

@@ -37,7 +37,7 @@ from .compact import IntTable, hash64
 from .errors import InputError, Invalid, mask_id
 from .i18n import LazyText, in_language, language, lazy, lazy_date, pair, using
 from .i18n import gettext as _
-from .inputs import describe_errors
+from .inputs import error_texts
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
                      id_sex, validate_id_number)
 
@@ -848,7 +848,7 @@ class _Checker:
         try:
             return Household.model_validate({k: v for k, v in data.items() if v is not None})
         except ValidationError as e:  # what the row checks above do not catch
-            for line in describe_errors(e):
+            for line in error_texts(e):
                 self.add("error", line, lazy("correct the row"), n)
             return None
 
