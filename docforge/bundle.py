@@ -165,6 +165,7 @@ class BundleOptions:
     jobs: int = 1
     timeout: float | None = None
     round_size: int = ROUND_SIZE
+    compare_from: dt.date | None = None  # the village packet gets the 修订对照表 from this date's text
 
     def __post_init__(self) -> None:
         formats = tuple(f for f in FORMATS if f in set(self.formats))
@@ -177,6 +178,10 @@ class BundleOptions:
             raise InputError(_("--jobs must be at least 1"))
         if self.round_size < 1:
             raise InputError(_("the round size must be at least 1"))
+        if self.compare_from is not None and self.compare_from >= self.as_of:
+            raise InputError(_("--compare-from {compare_from} must be before --as-of {as_of}: it is the date of "
+                               "the text being revised", compare_from=self.compare_from.isoformat(),
+                               as_of=self.as_of.isoformat()))
 
     @property
     def pdf(self) -> bool:
@@ -318,16 +323,33 @@ def adoption_sheet_context(village: Village, documents: Sequence[Document], draf
     }
 
 
-def plan_village_packet(r: Resolver, inputs: list[InputFile], draft: bool) -> tuple[Packet, list[Document]]:
+def plan_village_packet(r: Resolver, inputs: list[InputFile], draft: bool,
+                        compare_from: dt.date | None = None) -> tuple[Packet, list[Document]]:
     from .render.docx import render_context
     from .render.docx import render_docx_fast as render_docx  # the same bytes, template compiled once
 
     docs = [r.document(DocumentKind.charter), r.document(DocumentKind.convention)]
     items = [Item(d.kind.value, d.kind.value, d.title, render_docx(d, draft=draft)) for d in docs]
+    if compare_from is not None:  # the 修订对照表 of each, from the text of compare_from, before the sheet
+        items += comparison_items(r, docs, compare_from, draft)
     ctx = adoption_sheet_context(r.village, docs, draft)
     items.append(Item(ADOPTION_SHEET, ADOPTION_SHEET, ctx["title"], render_context(adoption_sheet_template(), ctx)))
     title = f"{r.village.village.name}自治章程、自治公约及通过备案记录"
     return Packet("village", title, items, inputs), docs
+
+
+def comparison_items(r: Resolver, docs: Sequence[Document], compare_from: dt.date, draft: bool) -> list[Item]:
+    """The 修订对照表 of each of ``docs`` against the same village's text on ``compare_from``."""
+    from .compare import LawRegistry, compare_documents
+    from .render.comparison import comparison_stem, render_comparison
+
+    old_r = Resolver(r.village, compare_from, r.pm)
+    laws = LawRegistry({k: c.item for k, c in r.instruments().items()})
+    items = []
+    for doc in docs:
+        c = compare_documents(old_r.document(doc.kind), doc, laws=laws)
+        items.append(Item(comparison_stem(c), "comparison", c.title, render_comparison(c, draft)))
+    return items
 
 
 def plan_household_packet(r: Resolver, h: Household, inputs: list[InputFile], draft: bool,
@@ -1167,13 +1189,13 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
                  jobs: int = 1, timeout: float | None = None, round_size: int = ROUND_SIZE,
                  roster: Path | None = None, skip_bad_rows: bool = False,
                  log: Log | None = None, reporter: Reporter | None = None, label: str | None = None,
-                 pool: Any = None) -> BundleReport:
+                 pool: Any = None, compare_from: dt.date | None = None) -> BundleReport:
     """Write (or finish) the bundle of a village file and its households, from household files
     or streamed from a roster, into ``out``; ``pool`` as for :func:`write_bundle`."""
     from .inputs import load_household, load_village
 
     options = BundleOptions(as_of=as_of, formats=tuple(formats), draft=draft, sign_fields=sign_fields,
-                            jobs=jobs, timeout=timeout, round_size=round_size)
+                            jobs=jobs, timeout=timeout, round_size=round_size, compare_from=compare_from)
     village_file = Path(village_file)
     village = load_village(village_file)
     village_input = InputFile.of("village", village_file)
@@ -1271,7 +1293,7 @@ def write_bundle(village: Village, village_input: InputFile,
         run.spill.add("inputs", village_input.as_dict())
         if roster_input is not None:
             run.spill.add("inputs", roster_input.as_dict())
-        vp, vdocs = plan_village_packet(r, [village_input], options.draft)
+        vp, vdocs = plan_village_packet(r, [village_input], options.draft, options.compare_from)
         vp.key = packet_key(vp, options, common)
         run.warnings.add(_findings(vdocs), None)
         record = packet_is_done(writer.out, vp)
@@ -1356,7 +1378,9 @@ class _Run:
 
         manifest: list[tuple[str, Any]] = [
             ("format", MANIFEST_FORMAT), ("docforge", __version__), ("plugins", self.common["plugins"]),
-            ("as_of", self.common["as_of"]), ("draft", options.draft), ("sign_fields", options.sign_fields),
+            ("as_of", self.common["as_of"]),
+            *([("compare_from", options.compare_from.isoformat())] if options.compare_from else []),
+            ("draft", options.draft), ("sign_fields", options.sign_fields),
             ("formats", list(options.formats)), ("inputs", spill.read("inputs")),
             ("totals", self.totals.recorded(options.pdf)),
         ]

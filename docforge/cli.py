@@ -265,6 +265,94 @@ def explain(kind: str, village_file: Path, household_file: Path | None, as_of: d
         click.echo(explain_text(report))
 
 
+def _optional_date(ctx, param, value: str | None) -> dt.date | None:
+    return None if value is None else parse_date(ctx, param, value)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--village", "village_file", type=click.Path(path_type=Path),
+              help="The village file, compared between two dates (--from, --to).")
+@click.option("--from", "from_date", callback=_optional_date, metavar="YYYY-MM-DD",
+              help="With --village: the date of the old text (e.g. the adopted text's date).")
+@click.option("--to", "to_date", callback=_optional_date, metavar="YYYY-MM-DD",
+              help="With --village: the date of the new text. Default: today.")
+@click.option("--village-from", "village_from", type=click.Path(path_type=Path),
+              help="The village file of the old text (e.g. the adopted one), compared with --village-to.")
+@click.option("--village-to", "village_to", type=click.Path(path_type=Path),
+              help="The village file of the new text (e.g. the committee's draft).")
+@click.option("--as-of", "as_of", callback=_optional_date, metavar="YYYY-MM-DD",
+              help="With --village-from/--village-to: the date both texts are resolved on. Default: today.")
+@household_option
+@click.option("--all", "show_all", is_flag=True, help="List unchanged articles too (the whole text side by side).")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]),
+              help="What to write. Default: from the -o file's suffix, else docx.")
+@click.option("--draft", is_flag=True, help="Mark every page 征求意见稿.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="The file to write. Default: KIND-comparison.docx (or .pdf).")
+def compare(kind: str, village_file: Path | None, from_date: dt.date | None, to_date: dt.date | None,
+            village_from: Path | None, village_to: Path | None, as_of: dt.date | None,
+            household_file: Path | None, show_all: bool, fmt: str | None, draft: bool, output: Path | None) -> None:
+    """The 修订对照表 (原条文 | 修订后条文 | 修订依据) of a document: one village file on two dates
+    (--village FILE --from DATE [--to DATE]) or two village files on one date (--village-from FILE
+    --village-to FILE [--as-of DATE]). Articles are matched by clause id, not by number."""
+    from .compare import compare_villages
+    from .inputs import load_household, load_village
+    from .render import filters
+    from .render.comparison import write_comparison
+
+    if village_file is not None:
+        if village_from or village_to:
+            raise click.UsageError(_("give --village FILE (one file on two dates) or --village-from FILE and "
+                                     "--village-to FILE (two files on one date), not both"))
+        if as_of is not None:
+            raise click.UsageError(_("--as-of goes with --village-from/--village-to; with --village give --from "
+                                     "DATE and --to DATE"))
+        if from_date is None:
+            raise click.UsageError(_("--village needs --from DATE: the date of the old text, e.g. --from 2006-07-24"))
+        to_date = to_date or dt.date.today()
+        if from_date >= to_date:
+            raise click.UsageError(_("--from {from_date} must be before --to {to_date}: the old text's date first",
+                                     from_date=from_date.isoformat(), to_date=to_date.isoformat()))
+        old_file = new_file = village_file
+        old_on, new_on = from_date, to_date
+        old_source = f"{filters.cn_date(old_on)}文本"
+        new_source = f"{filters.cn_date(new_on)}文本"
+    elif village_from is not None and village_to is not None:
+        if from_date is not None or to_date is not None:
+            raise click.UsageError(_("--from/--to go with --village; two village files are compared on one date: "
+                                     "give --as-of DATE"))
+        old_file, new_file = village_from, village_to
+        old_on = new_on = as_of or dt.date.today()
+        old_source = f"{village_from}（{filters.cn_date(old_on)}）"
+        new_source = f"{village_to}（{filters.cn_date(new_on)}）"
+    else:
+        raise click.UsageError(_("give --village FILE --from DATE [--to DATE], or --village-from FILE "
+                                 "--village-to FILE [--as-of DATE]"))
+    if output is None:
+        fmt = fmt or "docx"
+        output = Path(f"{kind}-comparison.{fmt}")
+    else:
+        suffix = output.suffix.lower().lstrip(".")
+        if fmt is None:
+            fmt = "pdf" if suffix == "pdf" else "docx"
+        if suffix != fmt:
+            raise click.UsageError(_("-o {output}: --format {format} writes a .{format} file; name it {name}",
+                                     output=output, format=fmt, name=output.with_suffix("." + fmt).name))
+    household = load_household(household_file) if household_file else None
+    comparison, _old, new = compare_villages(
+        kind, load_village(old_file), old_on, load_village(new_file), new_on, household=household,
+        include_unchanged=show_all, old_source=old_source, new_source=new_source)
+    write_comparison(comparison, output, fmt, draft=draft)
+    for f in new.findings:
+        click.secho(f.line(), fg="yellow", err=True)
+    for row in comparison.rows:
+        where = row.new_label or row.old_label or row.id
+        click.echo(f"  {row.description} {where} ({row.id})")
+    click.echo(_("wrote {output}: {title}, {summary}", output=output, title=comparison.title,
+                 summary=comparison.summary()))
+
+
 @cli.command()
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder to write into.")
 @as_of_option
@@ -467,12 +555,15 @@ def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str]
 @click.option("--round-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Documents converted per LibreOffice round; the packets of a finished round survive "
                    "an interruption.")
+@click.option("--compare-from", "compare_from", callback=_optional_date, metavar="YYYY-MM-DD",
+              help="Add to the village packet the 修订对照表 of the charter and the convention against their "
+                   "text on this date (e.g. the adopted text's), before the adoption sheet.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="The bundle folder (new, empty, or an earlier bundle to finish or update).")
 @click.pass_context
 def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple[Path, ...], roster_file: Path | None,
            skip_bad_rows: bool, county_dir: Path | None, as_of: dt.date, formats: str, draft: bool,
-           sign_fields: bool, jobs: int, round_size: int, output: Path) -> None:
+           sign_fields: bool, jobs: int, round_size: int, compare_from: dt.date | None, output: Path) -> None:
     """Signature-ready packets: the village's and one per household that signs an agreement, with
     manifest.json; for one village (--village with --roster or --household) or a county (--county)."""
     import time
@@ -487,6 +578,8 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
         raise click.UsageError(_("give --village FILE with --roster FILE (or --household FILE ...), or --county DIR"))
     if roster_file and household_files:
         raise click.UsageError(_("give the households as one --roster or as --household files, not both"))
+    if compare_from is not None and county_dir is not None:
+        raise click.UsageError(_("--compare-from applies to one village's packet: give it with --village"))
     if skip_bad_rows and not (roster_file or county_dir):
         raise click.UsageError(_("--skip-bad-rows applies to rosters: give --roster FILE or --county DIR"))
     started = time.monotonic()
@@ -501,7 +594,8 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
             county = build_county(county_dir, output, skip_bad_rows=skip_bad_rows, reporter=reporter, **options)
         else:
             report = build_bundle(village_file, list(household_files), output, roster=roster_file,
-                                  skip_bad_rows=skip_bad_rows, reporter=reporter, **options)
+                                  skip_bad_rows=skip_bad_rows, reporter=reporter, compare_from=compare_from,
+                                  **options)
     finally:
         if hasattr(reporter, "close"):
             reporter.close()

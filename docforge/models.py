@@ -564,6 +564,15 @@ class Finding(Model):
         return text + (_(" ({law})", law=law) if law else "")
 
 
+class Removal(Model):
+    """A clause that a contribution removed (``op='remove'``) from a document, with the basis it gives:
+    the 修订对照表 shows it as the 修订依据 of a deleted article or item."""
+
+    id: str
+    basis: list[Basis] = Field(default_factory=list, description="the removing clause's legal basis")
+    provenance: Provenance
+
+
 class Party(Model):
     role: str  # 甲方 / 乙方
     lines: list[str]
@@ -587,6 +596,7 @@ class Document(Model):
                                    description="not legal findings: inputs that contradict the signing date, "
                                                "an adopted text that must be adopted again")
     template: str | None = None
+    removed: list[Removal] = Field(default_factory=list, description="clauses removed by a contribution, and why")
 
     def text_lines(self) -> list[str]:
         """The document's text, one paragraph a line, as it should read in DOCX and PDF."""

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ValidationError
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
 from .i18n import N_, date_text, fields, language, lazy, lazy_date
 from .i18n import gettext as _
-from .models import (Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
-                     Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Selection, TemplateOverride,
-                     ValueUse, Village, document_name)
+from .models import (NATIONAL, Amount, Block, Clause, Document, DocumentKind, Finding, Household, Instrument,
+                     Jurisdiction, Level, Party, Person, PolicyValue, Provenance, Removal, Selection,
+                     TemplateOverride, ValueUse, Village, document_name)
 from .plugins import PluginManager, get_plugin_manager
 from .render import filters
 
@@ -223,6 +223,18 @@ class Resolver:
         fn = self._national("withdrawn_clauses")
         return {c.id: c for c in fn(kind, self.as_of)} if fn else {}
 
+    def _removed(self, tree: "ClauseTree") -> list[Removal]:
+        """What contributions removed, then what the law withdrew from the national text (each with
+        its basis): the 修订对照表's 修订依据 of a deleted article or item."""
+        out = list(tree.removed)
+        seen = {r.id for r in out}
+        info = self.pm.infos.get("national")
+        for cid, w in tree.withdrawn.items():
+            if cid not in tree.nodes and cid not in seen:
+                out.append(Removal(id=cid, basis=w.basis, provenance=Provenance(
+                    plugin="national", version=info.version if info else None, jurisdiction=NATIONAL)))
+        return out
+
     def clause_tree(self, kind: DocumentKind) -> "ClauseTree":
         got = [c for c in self.collect("docforge_clauses", Clause, document=kind) if c.item.document == kind]
         tree = ClauseTree(kind, self.withdrawn_clauses(kind), self.as_of)
@@ -271,7 +283,7 @@ class Resolver:
             title = f"{self.village.village.name}{title}"
         doc = Document(kind=kind, title=title, as_of=self.as_of, village=self.village.village.name,
                        household=household.id if household else None, blocks=blocks[1:],
-                       values=ctx.uses, findings=ctx.findings)
+                       values=ctx.uses, findings=ctx.findings, removed=self._removed(tree))
         if kind.is_agreement:
             doc.parties = self._parties(kind, household)
             doc.signature = ["甲方法定代表人签章：", "乙方签章：",
@@ -369,6 +381,7 @@ class ClauseTree:
         self.kind = kind
         self.nodes: dict[str, _Node] = {}
         self.children: dict[str, list[str]] = {self.ROOT: []}
+        self.removed: list[Removal] = []  # what op='remove' took out, with its basis (修订对照表)
         self.withdrawn = withdrawn or {}
         self.as_of = as_of
 
@@ -443,6 +456,7 @@ class ClauseTree:
             if cl.id not in self.nodes:
                 raise self._fail(c, _("is to be removed, but the document does not have it") + self._gone(cl.id))
             self._remove(cl.id)
+            self.removed.append(Removal(id=cl.id, basis=cl.basis, provenance=c.provenance))
 
     def _move(self, c: Contributed) -> None:
         cl: Clause = c.item

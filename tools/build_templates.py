@@ -25,8 +25,9 @@ from docforge.render.layout import SPACING_TWIPS  # noqa: E402
 from docforge.render.slim import slim_docx  # noqa: E402
 
 KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
-# Templates that are not documents of their own: the village packet's adoption and filing record.
-SHEETS = ["adoption-sheet"]
+# Templates that are not documents of their own: the village packet's adoption and filing record,
+# and the 修订对照表 (amendment comparison table, landscape).
+SHEETS = ["adoption-sheet", "comparison"]
 
 FANGSONG = "仿宋_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
@@ -126,15 +127,17 @@ def _style(doc, name: str, font: str, size: float, align: str = "both", indent: 
     return st
 
 
-def _page_setup(doc) -> None:
+def _page_setup(doc, landscape: bool = False) -> None:
     sect = doc.sections[0]
     sectpr = sect._sectPr
     for child in list(sectpr):
         sectpr.remove(child)
     # footer reference is added later by python-docx when the footer is touched
     pgsz = OxmlElement("w:pgSz")
-    pgsz.set(qn("w:w"), str(PAGE["w"]))
-    pgsz.set(qn("w:h"), str(PAGE["h"]))
+    pgsz.set(qn("w:w"), str(PAGE["h"] if landscape else PAGE["w"]))
+    pgsz.set(qn("w:h"), str(PAGE["w"] if landscape else PAGE["h"]))
+    if landscape:
+        pgsz.set(qn("w:orient"), "landscape")
     sectpr.append(pgsz)
     mar = OxmlElement("w:pgMar")
     for k in ("top", "right", "bottom", "left", "header", "footer"):
@@ -144,6 +147,8 @@ def _page_setup(doc) -> None:
     cols = OxmlElement("w:cols")
     cols.set(qn("w:space"), "425")
     sectpr.append(cols)
+    if landscape:  # a table page: its cells' smaller type keeps its own line height, no 22-line grid
+        return
     grid = OxmlElement("w:docGrid")
     grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(LINE_PITCH))
@@ -237,6 +242,117 @@ def _adoption_sheet_body(doc) -> None:
     _signature_lines(doc, "filing_signature", "DFSignBody", "DFBody")
 
 
+# The 修订对照表 on landscape A4 (the same margins, turned): 原条文 | 修订后条文 | 修订依据.
+COMPARISON_COLUMNS = [("原条文", 5000), ("修订后条文", 5000), ("修订依据", 3776)]  # twips, 13776 in all
+
+
+def _cell_style(doc, name: str, font: str, size: float, align: str = "both", bold: bool = False) -> None:
+    """A table-cell paragraph style: no first-line indent, no character spacing of the body grid."""
+    st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    st.base_style = doc.styles["Normal"]
+    st.quick_style = True
+    _para_props(st.element.get_or_add_pPr(), align)
+    _fonts(st.element.get_or_add_rPr(), font, size, bold, spacing=None)
+
+
+def _el(tag: str, **attrs: str):
+    el = OxmlElement(tag)
+    for k, v in attrs.items():
+        el.set(qn(f"w:{k}"), v)
+    return el
+
+
+def _tagged_run(paragraph, text: str, *props) -> None:
+    """A run of ``text`` whose properties are the elements ``props`` (w:strike, w:u …)."""
+    run = paragraph.add_run()
+    if props:
+        rpr = run._r.get_or_add_rPr()
+        for p in props:
+            rpr.append(p)
+    t = OxmlElement("w:t")
+    t.set(qn("xml:space"), "preserve")
+    t.text = text
+    run._r.append(t)
+
+
+def _marked_paragraph(cell, var: str) -> None:
+    """A paragraph of ``var``'s segments: deleted ones struck through, inserted ones bold and underlined."""
+    p = cell.add_paragraph(style="DFCell")
+    _tagged_run(p, f"{{%r for s in {var}.segments %}}")
+    _tagged_run(p, "{%r if s.mark == 'delete' %}")
+    _tagged_run(p, "{{ s.text }}", _el("w:strike"))
+    _tagged_run(p, "{%r elif s.mark == 'insert' %}")
+    _tagged_run(p, "{{ s.text }}", _el("w:b"), _el("w:bCs"), _el("w:u", val="single"))
+    _tagged_run(p, "{%r else %}")
+    _tagged_run(p, "{{ s.text }}")
+    _tagged_run(p, "{%r endif %}")
+    _tagged_run(p, "{%r endfor %}")
+
+
+def _comparison_body(doc) -> None:
+    """The 修订对照表: a heading note, then one table row per changed unit.
+
+    Context: ``intro`` (lines under the title), ``rows`` (each: ``old`` and ``new``, lists of
+    paragraphs, each with ``segments`` of ``text`` and ``mark`` equal/delete/insert; ``basis``,
+    lines of the 修订依据 cell). Every list of a cell holds at least one paragraph.
+    """
+    _tag(doc, "{%p for line in intro %}")
+    doc.add_paragraph("{{ line }}", style="DFNote")
+    _tag(doc, "{%p endfor %}")
+    table = doc.add_table(rows=4, cols=len(COMPARISON_COLUMNS))
+    tbl = table._tbl
+    tblpr = tbl.tblPr
+    for child in list(tblpr):
+        if child.tag != qn("w:tblStyle"):
+            tblpr.remove(child)
+    style = tblpr.find(qn("w:tblStyle"))
+    if style is not None:
+        tblpr.remove(style)
+    total = sum(w for _n, w in COMPARISON_COLUMNS)
+    tblpr.append(_el("w:tblW", w=str(total), type="dxa"))
+    tblpr.append(_el("w:jc", val="center"))
+    borders = _el("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        borders.append(_el(f"w:{side}", val="single", sz="4", space="0", color="000000"))
+    tblpr.append(borders)
+    tblpr.append(_el("w:tblLayout", type="fixed"))
+    margins = _el("w:tblCellMar")
+    for side, w in (("top", "57"), ("left", "85"), ("bottom", "57"), ("right", "85")):
+        margins.append(_el(f"w:{side}", w=w, type="dxa"))
+    tblpr.append(margins)
+    grid = tbl.tblGrid
+    for col, (_name, width) in zip(grid.findall(qn("w:gridCol")), COMPARISON_COLUMNS):
+        col.set(qn("w:w"), str(width))
+    for row in table.rows:
+        for cell, (_name, width) in zip(row.cells, COMPARISON_COLUMNS):
+            tcpr = cell._tc.get_or_add_tcPr()
+            tcpr.append(_el("w:tcW", w=str(width), type="dxa"))
+            for p in list(cell._tc.findall(qn("w:p"))):
+                cell._tc.remove(p)
+
+    head = table.rows[0]
+    trpr = head._tr.get_or_add_trPr()
+    trpr.append(_el("w:cantSplit"))
+    trpr.append(_el("w:tblHeader"))  # repeated on every page
+    for cell, (name, _w) in zip(head.cells, COMPARISON_COLUMNS):
+        cell.add_paragraph(name, style="DFCellHead")
+    opening, body, closing = table.rows[1], table.rows[2], table.rows[3]
+    opening.cells[0].add_paragraph("{%tr for row in rows %}", style="DFCell")
+    closing.cells[0].add_paragraph("{%tr endfor %}", style="DFCell")
+    for row in (opening, closing):
+        for cell in row.cells[1:]:
+            cell.add_paragraph("", style="DFCell")
+    for cell, var in ((body.cells[0], "row.old"), (body.cells[1], "row.new")):
+        cell.add_paragraph(f"{{%p for para in {var} %}}", style="DFCell")
+        _marked_paragraph(cell, "para")
+        cell.add_paragraph("{%p endfor %}", style="DFCell")
+    basis = body.cells[2]
+    basis.add_paragraph("{%p for line in row.basis %}", style="DFCellBasis")
+    basis.add_paragraph("{{ line }}", style="DFCellBasis")
+    basis.add_paragraph("{%p endfor %}", style="DFCellBasis")
+    doc.add_paragraph("", style="DFNote")  # a document ends with a paragraph, not a table
+
+
 def build(kind: str) -> bytes:
     doc = Document()
     styles = doc.styles
@@ -287,12 +403,17 @@ def build(kind: str) -> bytes:
     _style(doc, "DFPageOdd", SONG, 14, align="right", side_indent=(0, PAGE_NUMBER_INSET), grid=False)
     _style(doc, "DFPageEven", SONG, 14, align="left", side_indent=(PAGE_NUMBER_INSET, 0), grid=False)
     _style(doc, "DFDraft", HEITI, 16, align="right", color="A6A6A6")
+    if kind == "comparison":  # 4号 in the table: three columns of Chinese on a landscape page
+        _cell_style(doc, "DFNote", FANGSONG, 14, align="left")
+        _cell_style(doc, "DFCellHead", HEITI, 14, align="center")
+        _cell_style(doc, "DFCell", FANGSONG, 14)
+        _cell_style(doc, "DFCellBasis", FANGSONG, 12, align="left")
 
     body = doc.element.body
     for p in list(body):
         if p.tag == qn("w:p"):
             body.remove(p)
-    _page_setup(doc)
+    _page_setup(doc, landscape=kind == "comparison")
 
     # The copy mark (甲方执, 县公证处执 …) stands at the top right, above the title.
     _tag(doc, "{%p if copy_mark %}")
@@ -301,6 +422,8 @@ def build(kind: str) -> bytes:
     doc.add_paragraph("{{ title }}", style="DFTitle")
     if kind == "adoption-sheet":
         _adoption_sheet_body(doc)
+    elif kind == "comparison":
+        _comparison_body(doc)
     else:
         _document_body(doc, kind)
 
