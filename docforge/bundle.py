@@ -80,8 +80,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import ConversionError, DocforgeError, InputError, RenderError
-from .i18n import _
-from .models import Document, DocumentKind, Finding, Household, Village
+from .i18n import _, lazy, ngettext, pair, using
+from .i18n import fields as text_fields
+from .models import Document, DocumentKind, Finding, Household, Village, document_name
 from .compact import IdSet
 from .explain import provenance_dict
 from .resolve import Resolver
@@ -173,16 +174,14 @@ class BundleOptions:
         formats = tuple(f for f in FORMATS if f in set(self.formats))
         unknown = set(self.formats) - set(FORMATS)
         if unknown or not formats:
-            raise InputError(f"--format: unknown or empty format list {','.join(self.formats)!r}; "
-                             f"give one or both of {', '.join(FORMATS)}, e.g. --format docx,pdf")
+            raise InputError(_("--format: unknown or empty format list {formats}; give one or both of {known}, "
+                               "e.g. --format docx,pdf", formats=repr(",".join(self.formats)), known=", ".join(FORMATS)))
         self.formats = formats
         if self.jobs < 1:
-            raise InputError("--jobs must be at least 1")
+            raise InputError(_("--jobs must be at least 1"))
         if self.round_size < 1:
-            raise InputError("the round size must be at least 1")
+            raise InputError(_("the round size must be at least 1"))
         if self.compare_from is not None and self.compare_from >= self.as_of:
-            from .i18n import _
-
             raise InputError(_("--compare-from {compare_from} must be before --as-of {as_of}: it is the date of "
                                "the text being revised", compare_from=self.compare_from.isoformat(),
                                as_of=self.as_of.isoformat()))
@@ -666,12 +665,12 @@ class BundleWriter:
     def open(self) -> None:
         out = self.out
         if out.exists() and not out.is_dir():
-            raise InputError(f"{out}: exists and is not a folder; give -o a new or empty folder")
+            raise InputError(_("{path}: exists and is not a folder; give -o a new or empty folder", path=out))
         out.mkdir(parents=True, exist_ok=True)
         entries = [p for p in out.iterdir()]
         if entries and not self._is_bundle(entries):
-            raise InputError(f"{out}: the folder is not empty and is not a docforge bundle; "
-                             f"give -o a new or empty folder (or an earlier bundle to update)")
+            raise InputError(_("{path}: the folder is not empty and is not a docforge bundle; give -o a new or empty "
+                               "folder (or an earlier bundle to update)", path=out))
         self._lock_fd = os.open(out, os.O_RDONLY)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -679,8 +678,8 @@ class BundleWriter:
             os.close(self._lock_fd)
             self._lock_fd = None
             if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise InputError(f"{out}: another docforge bundle run is writing this folder; "
-                                 f"wait for it to finish") from None
+                raise InputError(_("{path}: another docforge bundle run is writing this folder; wait for it to finish",
+                                   path=out)) from None
             raise
         for p in entries:  # what an interrupted run left
             if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name in (f".{MANIFEST}.tmp", f".{MANIFEST_HASH}.tmp"):
@@ -724,7 +723,7 @@ class BundleWriter:
         with os.scandir(hh) as it:
             stale = [d.name for d in it if d.is_dir() and d.name not in households and (Path(d.path) / DONE).exists()]
         for name in sorted(stale):
-            self.reporter.log(f"households/{name}: removed (household no longer in the bundle)")
+            self.reporter.log(_("households/{name}: removed (household no longer in the bundle)", name=name))
             shutil.rmtree(hh / name)
 
     # -- packets
@@ -832,8 +831,9 @@ class BundleWriter:
             pool = self._pool_started()
             assert self._work is not None
             docs = sum(len(p.items) for p in group)
-            self.reporter.detail(f"converting {docs} documents to PDF "
-                                 f"({self.options.jobs} LibreOffice worker{'s' * (self.options.jobs > 1)})")
+            self.reporter.detail(ngettext("converting {docs} documents to PDF ({n} LibreOffice worker)",
+                                          "converting {docs} documents to PDF ({n} LibreOffice workers)",
+                                          self.options.jobs, docs=docs, n=self.options.jobs))
             for p in group:
                 futures = {}
                 for item in p.items:
@@ -870,7 +870,7 @@ class BundleWriter:
             tmp = self.out / p.tmp_name
             if len(pdfs) != len(p.items):
                 shutil.rmtree(tmp)
-                self.reporter.log(f"{p.name}: not written (a document failed to convert to PDF)")
+                self.reporter.log(_("{packet}: not written (a document failed to convert to PDF)", packet=p.name))
             else:
                 contents = assemble_pdf(p, pdfs, tmp / "packet.pdf", self.options.sign_fields)
                 self._done(p, self.finish(p, tmp, contents))
@@ -881,13 +881,14 @@ class BundleWriter:
     def _done(self, packet: Packet, record: dict[str, Any]) -> None:
         self.totals.built += 1
         self.totals.pages += record_pages(record)
-        self.reporter.detail(f"{packet.name}: written")
+        self.reporter.detail(_("{packet}: written", packet=packet.name))
 
     def raise_failures(self) -> None:
         if self.failures:
             lines = "\n  ".join(f"{k}: {v}" for k, v in self.failures.items())
-            raise ConversionError(f"{len(self.failures)} document(s) could not be converted to PDF; their packets "
-                                  f"were not written (the others were). Re-run the same command to retry:\n  {lines}")
+            raise ConversionError(_("{n} document(s) could not be converted to PDF; their packets were not written "
+                                    "(the others were). Re-run the same command to retry:\n  {lines}",
+                                    n=len(self.failures), lines=lines))
 
 
 def record_pages(record: dict[str, Any]) -> int:
@@ -927,11 +928,23 @@ class _Planned:
 
 
 def _findings(docs: Iterable[Document]) -> list[dict[str, Any]]:
-    def message(f: Finding, notice: bool) -> str:  # a notice is not a legal finding: say so
-        return f"notice: {f.document or '-'} {f.clause or ''}: {f.reason}" if notice else f.line()
-
-    return [{**f.model_dump(mode="json", exclude_none=True), "message": message(f, notice)}
+    # a finding (or a notice, which is not a legal finding and says so) as a person reads it, in English and
+    # in Chinese: the manifest does not depend on the locale
+    return [{**f.model_dump(mode="json", exclude_none=True), **text_fields("message", pair(*_lines(f, notice)))}
             for d in docs for f, notice in [*((x, False) for x in d.findings), *((x, True) for x in d.notices)]]
+
+
+def _lines(f: Finding, notice: bool) -> tuple[str, str]:
+    out = []
+    for lang in ("en", "zh"):
+        with using(lang):
+            if notice:
+                reason = f.reason_zh if lang == "zh" and f.reason_zh else f.reason
+                where = f"{document_name(f.document) if f.document else '-'} {f.clause or ''}"
+                out.append(_("notice: {where}: {reason}", where=where, reason=reason))
+            else:
+                out.append(f.line())
+    return out[0], out[1]
 
 
 def _packet_entry(p: Packet) -> dict[str, Any]:
@@ -1052,8 +1065,8 @@ def _plan_all(job: _HouseholdJob, job_args: tuple, sources: Iterable[HouseholdSo
         while window:
             yield from window.popleft().result()
     except BrokenProcessPool as e:
-        raise RenderError(f"a worker process rendering the households' documents died ({e}); "
-                          f"re-run the same command to finish the bundle (or give --jobs 1)") from None
+        raise RenderError(_("a worker process rendering the households' documents died ({error}); re-run the same "
+                            "command to finish the bundle (or give --jobs 1)", error=e)) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -1143,6 +1156,7 @@ def _roster_summary(stream: HouseholdStream, roster_input: InputFile) -> dict[st
     warnings: dict[tuple, dict[str, Any]] = {}
     for p in report.iter_problems("warning"):
         w = warnings.setdefault((p.column, p.message), {"column": p.column, "message": p.message, "fix": p.fix,
+                                                        "message_zh": p.message_zh, "fix_zh": p.fix_zh,
                                                         "first_row": p.row, "value": p.value, "rows": 0})
         w["rows"] += 1
     return {"path": roster_input.path, "format": report.format, "encoding": report.encoding,
@@ -1189,15 +1203,17 @@ class RosterRefusedError(InputError):
         self.report = report
         count = report.error_count
         rows = all(p.row is not None and p.row != report.header_row for p in report.iter_problems("error"))
-        fix = ("Correct them, or give --skip-bad-rows to leave those rows out (the output and the manifest list "
-               "them)." if rows else "Correct the file: no row can be read while these are wrong.")
-        lines = [f"{roster_path}: the roster has {count} error{'s' * (count != 1)}; no bundle was "
-                 f"written. {fix}", report.summary()]
+        fix = (_("Correct them, or give --skip-bad-rows to leave those rows out (the output and the manifest list "
+                 "them).") if rows else _("Correct the file: no row can be read while these are wrong."))
+        lines = [ngettext("{path}: the roster has {n} error; no bundle was written. {fix}",
+                          "{path}: the roster has {n} errors; no bundle was written. {fix}", count,
+                          path=roster_path, n=count, fix=fix), report.summary()]
         lines += [p.line() for p in report.iter_problems("error", limit)]
         if count > limit:
-            lines.append(f"... and {count - limit} more errors")
-        lines.append(f"Every problem, in a sheet to correct and feed back: docforge check --village {village_path} "
-                     f"--roster {roster_path} --as-of {as_of.isoformat()} --problems problems.xlsx")
+            lines.append(_("... and {n} more errors", n=count - limit))
+        lines.append(_("Every problem, in a sheet to correct and feed back: {command}",
+                       command=" ".join(("docforge check --village", str(village_path), "--roster", str(roster_path),
+                                         "--as-of", as_of.isoformat(), "--problems problems.xlsx"))))
         super().__init__("\n".join(lines))
 
 
@@ -1220,7 +1236,7 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
     village_input = InputFile.of("village", village_file)
     if roster is not None:
         if household_files:
-            raise InputError("give the households as household files or as one roster, not both")
+            raise InputError(_("give the households as household files or as one roster, not both"))
         from .roster import iter_households
 
         roster = Path(roster)
@@ -1234,8 +1250,8 @@ def build_bundle(village_file: Path, household_files: Sequence[Path], out: Path,
         hf = Path(hf)
         h = load_household(hf)  # the model refuses an id that cannot name a folder
         if h.id in seen:
-            raise InputError(f"{hf}: household id {h.id!r} is also the id of {seen[h.id]}; "
-                             f"each household needs its own id")
+            raise InputError(_("{path}: household id {household} is also the id of {other}; each household needs "
+                               "its own id", path=hf, household=repr(h.id), other=seen[h.id]))
         seen[h.id] = str(hf)
         households.append(HouseholdSource(h, InputFile.of("household", hf, h.id)))
     households.sort(key=lambda s: s.household.id)
@@ -1279,17 +1295,18 @@ def write_bundle(village: Village, village_input: InputFile,
             hid = src.household.id
             problem = None
             if not ids.add(hid):
-                problem = (f"household id {hid!r} is also the id of an earlier household; each household needs "
-                           f"its own id")
+                problem = lazy("household id {household} is also the id of an earlier household; each household "
+                               "needs its own id", household=repr(hid))
             if problem is None:
                 totals.households += 1
                 yield src
             elif roster is not None and roster.skip_bad:
-                roster.skipped.append(SkippedRow(row=src.row, household_id=hid, reasons=[problem]))
+                roster.skipped.append(SkippedRow(row=src.row, household_id=hid, reasons=[problem.text("en")],
+                                                 reasons_zh=[problem.text("zh")]))
             else:
-                where = (f"{roster_input.path}, row {src.row}" if roster_input else
+                where = (_("{path}, row {row}", path=roster_input.path, row=src.row) if roster_input else
                          src.input.path if src.input else "-")
-                raise InputError(f"{where}: {problem}")
+                raise InputError(_("{where}: {problem}", where=where, problem=problem))
 
     households_in = checked()
     total = None if roster is not None else (len(households) if isinstance(households, Sized) else None)

@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, mask_ids
-from .i18n import _
+from .i18n import LazyText, _
 from .models import Household, Village
 
 M = TypeVar("M", bound=BaseModel)
@@ -59,13 +59,13 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
 
 def _read(path: Path) -> object:
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file", path=path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+        raise InputError(_("{path}: not UTF-8 text (byte {byte}); save it as UTF-8", path=path, byte=e.start)) from None
     except OSError as e:
-        raise InputError(f"{path}: cannot be read: {e.strerror}") from None
+        raise InputError(_("{path}: cannot be read: {reason}", path=path, reason=e.strerror)) from None
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text, object_pairs_hook=_no_duplicates)
@@ -78,7 +78,13 @@ def _read(path: Path) -> object:
 
 def describe_errors(e: ValidationError) -> list[str]:
     """One line per problem: the field path and the reason (pydantic's input value is left out, so
-    that an identity number never reaches a message in full)."""
+    that an identity number never reaches a message in full), in the language in force."""
+    return [str(x) for x in error_texts(e)]
+
+
+def error_texts(e: ValidationError) -> list[LazyText]:
+    """:func:`describe_errors` as lazy texts (either language; ``.values["field"]`` and
+    ``.values["reason"]`` are the two parts)."""
     out = []
     for err in e.errors():
         loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
@@ -96,14 +102,15 @@ def load_model(path: Path | str, model: type[M]) -> M:
     path = Path(path)
     data = _read(path)
     if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping of fields at the top level, found {type(data).__name__}")
+        raise InputError(_("{path}: expected a mapping of fields at the top level, found {found}", path=path,
+                           found=type(data).__name__))
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        lines = "\n  ".join(describe_errors(e))
-        raise InputError(f"{path}: invalid {model.__name__.lower()} file:\n  {lines}\n"
-                         f"(the JSON Schema is in schemas/{model.__name__.lower()}.schema.json; "
-                         f"`docforge schema {model.__name__.lower()}` prints it)") from None
+        lines = "\n  ".join(str(x) for x in describe_errors(e))
+        kind = model.__name__.lower()
+        raise InputError(_("{path}: invalid {kind} file:\n  {lines}\n(the JSON Schema is in schemas/{kind}.schema.json; "
+                           "`docforge schema {kind}` prints it)", path=path, kind=kind, lines=lines)) from None
 
 
 def load_village(path: Path | str) -> Village:

@@ -265,9 +265,9 @@ def _check_places(report: CheckReport, places: list[Jurisdiction], keywords: lis
         return
     for j in places:
         if not any(k.matches(j) and k.name == j.name for k in keywords):
+            keyword = f"docforge-jurisdiction:{j.level.value}:{j.name}{':' + j.code if j.code else ''}"
             report.add("error", _('{place} is declared by docforge_jurisdictions() but not in pyproject.toml\'s '
-                                  'keywords (add "{keyword}")', place=j,
-                                  keyword=f"docforge-jurisdiction:{j.level.value}:{j.name}{':' + j.code if j.code else ''}"))
+                                  'keywords (add "{keyword}")', place=j, keyword=keyword))
     for k in keywords:
         if not any(k.matches(j) and k.name == j.name for j in places):
             report.add("error", _("pyproject.toml's keywords declare {place}, which docforge_jurisdictions() does "

@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 from .bundle import DONE, MANIFEST, MANIFEST_HASH, OLD_PREFIX, TMP_PREFIX, sha256_file
 from .compact import IdSet
-from .i18n import _
+from .i18n import _, ngettext
 
 
 class Explained(str):
@@ -54,10 +54,10 @@ class VerifyReport:
         out += [f"extra: {p}" if isinstance(p, Explained) else f"extra: {p} (not listed in {MANIFEST})"
                 for p in self.extra]
         if self.ok:
-            out.append(f"ok: {self.checked} files match {MANIFEST}")
+            out.append(_("ok: {n} files match {manifest}", n=self.checked, manifest=MANIFEST))
         else:
             n = len(self.missing) + len(self.changed) + len(self.extra) + len(self.errors)
-            out.append(f"{n} problem{'s' * (n != 1)} in {self.out}")
+            out.append(ngettext("{n} problem in {path}", "{n} problems in {path}", n, n=n, path=self.out))
         return out
 
 
@@ -175,11 +175,11 @@ def verify_bundle(out: Path) -> VerifyReport:
     report = VerifyReport(out)
     mpath = out / MANIFEST
     if not out.is_dir():
-        report.errors.append(f"{out}: no such folder")
+        report.errors.append(_("{path}: no such folder", path=out))
         return report
     if not mpath.is_file():
-        report.errors.append(f"{mpath}: no manifest; the bundle was not finished (re-run docforge bundle "
-                             f"with the same options to finish it)")
+        report.errors.append(_("{path}: no manifest; the bundle was not finished (re-run docforge bundle with the "
+                               "same options to finish it)", path=mpath))
         return report
     _check_manifest_hash(out, report)
     listed = IdSet()
@@ -201,7 +201,7 @@ def verify_bundle(out: Path) -> VerifyReport:
             else:
                 report.checked += 1
     except (OSError, ValueError, KeyError, TypeError) as e:
-        report.errors.append(f"{mpath}: unreadable manifest ({type(e).__name__}: {e})")
+        report.errors.append(_("{path}: unreadable manifest ({error})", path=mpath, error=type(e).__name__ + ": " + str(e)))
         return report
     for rel in _walk(out, "", report, listed):
         if rel in (MANIFEST, MANIFEST_HASH) or rel in listed:

@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ..i18n import lazy
 from ..models import Village
+
+#: pydantic's "missing" in either language (docforge.inputs.PYDANTIC_ERRORS)
+REQUIRED = ("Field required", lazy("this field is required").text("zh"))
 
 #: The steps of the form, as the committee fills it in: top-level fields of the village file.
 STEPS: list[tuple[str, str, list[str]]] = [
@@ -143,7 +147,7 @@ def untouched(errors: dict[str, list[str]], form: dict[str, str]) -> dict[str, l
     for name, msgs in errors.items():
         group = name.split(".", 1)[0]
         begun = any((form.get(s.name) or "").strip() for s in specs().get(group, []))
-        kept = [m for m in msgs if begun or not m.endswith("Field required")]
+        kept = [m for m in msgs if begun or not m.endswith(REQUIRED)]
         if kept:
             out[name] = kept
     return out
