@@ -21,6 +21,8 @@ setup: $(STAMP) system-deps catalogs
 # The .mo beside each .po, named by its hash (docforge/i18n.py loads it; without it, the .po is compiled in memory).
 catalogs: $(STAMP)
 	@$(BIN)/python tools/i18n.py --compile
+	@git rev-parse --git-dir >/dev/null 2>&1 && \
+	  git config merge.docforge-po.driver '$(abspath $(BIN))/python tools/pomerge.py %O %A %B' || true
 
 demo: setup
 	$(BIN)/docforge demo -o demo-out

@@ -1421,8 +1421,8 @@ class _Run:
             for p in spill.read("packets"):
                 record = read_done(out / p["name"])
                 if record is None or record.get("key") != p["key"]:
-                    raise ConversionError(f"{p['name']}: its .done record is missing or stale; re-run the same "
-                                          f"command to finish the bundle")
+                    raise ConversionError(_("{packet}: its .done record is missing or stale; re-run the same "
+                                            "command to finish the bundle", packet=p["name"]))
                 yield from record["files"]
 
         manifest: list[tuple[str, Any]] = [

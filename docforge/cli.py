@@ -506,19 +506,22 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
                 where = " ".join(x for x in (document_name(f.document) if f.document else None, f.clause) if x)
                 click.secho("  " + _("{where}: {problem}", where=where or "-", problem=why), fg="cyan")
         for kind, why in absent.items():
-            click.echo(_("Not offered: {kind}: {reason}", kind=kind, reason=why))
+            click.echo(_("Not offered: {kind}: {reason}", kind=document_name(kind), reason=why))
         if result.not_checked:
             click.echo(_("Checked: {checked}. Not checked (values no installed plugin supplies for this village):",
-                         checked=", ".join(d.kind.value for d in result.documents) or _("none")))
+                         checked=_(", ").join(document_name(d.kind) for d in result.documents) or _("none")))
             for n in result.not_checked:
                 click.secho("  " + n.line(), fg="yellow")
         if roster_report is not None:
             for line in roster_report.lines(limit=200):  # --problems or --json: every one
                 click.echo(line)
             if problems_file is not None:
-                click.echo(f"wrote {problems_file} (the rows with their problems; correct and feed it back)")
+                click.echo(_("wrote {path} (the rows with their problems; correct and feed it back)",
+                             path=problems_file))
     if roster_report is not None and not roster_report.ok:
-        raise InputError(f"{roster_file}: {roster_report.error_count} problem(s) to correct (listed above)")
+        raise InputError(ngettext("{file}: {n} problem to correct (listed above)",
+                                  "{file}: {n} problems to correct (listed above)", roster_report.error_count,
+                                  file=roster_file, n=roster_report.error_count))
     if strict and findings:
         raise LegalFindingError(ngettext("{n} legal finding under --strict (listed above)",
                                          "{n} legal findings under --strict (listed above)", len(findings),
@@ -708,9 +711,9 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
             _echo_bundle_details(v.report, v.folder)
     for v in county.failed:
         first = (v.error or "").splitlines()[0]
-        click.secho(mask_ids(f"failed: {v.folder}" + (f" ({v.village})" if v.village else "") + f": {first}"),
-                    fg="red", err=True)
-    click.echo(f"wrote {output / COUNTY_SUMMARY}")
+        click.secho(mask_ids(_("failed: {folder}", folder=v.folder) + (f" ({v.village})" if v.village else "")
+                             + _(": {error}", error=first)), fg="red", err=True)
+    click.echo(_("wrote {path}", path=output / COUNTY_SUMMARY))
     click.echo(_summary(len(county.villages), county.totals, pdf, time.monotonic() - started,
                         [v.folder for v in county.failed]))
     ctx.exit(county.exit_code)

@@ -72,7 +72,7 @@ def explain_text(report: dict) -> str:
                document=document_name(report["document"]), village=report["village"],
                date=date_text(dt.date.fromisoformat(report["as_of"])))]
     if report.get("household"):
-        lines.append(f"household {report['household']}")
+        lines.append(_("household {household}", household=report["household"]))
     if report.get("adoption_line"):
         lines.append(report["adoption_line"])
     if report.get("layout"):

@@ -504,6 +504,10 @@ HOUSEHOLD_ID_MAX_CHARS = 64
 HOUSEHOLD_ID_MAX_BYTES = 200
 
 
+#: the two spouses, as messages name them
+SPOUSE = {"husband": N_("husband"), "wife": N_("wife")}
+
+
 def household_id_problem(hid: str) -> str | None:
     """Why ``hid`` cannot be a 户编号 (it names the household's folder in a bundle, on Linux and on
     Windows alike, and is printed in the manifest), or None. The message shows at most a short,
@@ -573,18 +577,18 @@ class Household(Model):
                                number=mask_id(self.wife.id_number)))
         if (self.certificate_valid_from and self.certificate_valid_to
                 and self.certificate_valid_to < self.certificate_valid_from):
-            raise ValueError("certificate_valid_to is before certificate_valid_from")
+            raise Invalid(lazy("certificate_valid_to is before certificate_valid_from"))
         for who in ("husband", "wife"):
             born = getattr(self, who).born
             if born is None:
                 continue
             if self.marriage_date and self.marriage_date < born:
-                raise ValueError(f"marriage_date {self.marriage_date} is before the {who}'s birth ({born}); "
-                                 f"correct the date or the {who}'s identity number")
+                raise Invalid(lazy("marriage_date {date} is before the {who}'s birth ({born}); correct the date or "
+                                   "the {who}'s identity number", date=self.marriage_date, who=lazy(SPOUSE[who]), born=born))
             for i, child in enumerate(self.children):
                 if child.birth_date and child.birth_date < born:
-                    raise ValueError(f"children.{i}.birth_date {child.birth_date} is before the {who}'s birth "
-                                     f"({born}); correct the date")
+                    raise Invalid(lazy("children.{index}.birth_date {date} is before the {who}'s birth ({born}); "
+                                       "correct the date", index=i, date=child.birth_date, who=lazy(SPOUSE[who]), born=born))
         return self
 
     #: How far back a date of the couple's may lie: a couple of childbearing age married and had its
@@ -764,15 +768,15 @@ class Clause(Contribution):
         if self.op == "replace" and self.text is None and self.type is None:
             raise Invalid(lazy("clause {id}: a replacement needs 'text' or 'type'", id=self.id))
         if self.before and self.after:
-            raise ValueError(f"clause {self.id}: give 'before' or 'after', not both")
+            raise Invalid(lazy("clause {id}: give 'before' or 'after', not both", id=self.id))
         if self.keep_children and self.op != "remove":
-            raise ValueError(_("clause {clause}: keep_children goes with op 'remove'", clause=self.id))
+            raise Invalid(lazy("clause {clause}: keep_children goes with op 'remove'", clause=self.id))
         if self.op == "move":
             if not (self.before or self.after or self.parent is not None):
-                raise ValueError(_("clause {clause}: a move needs 'before' or 'after' (another id), or 'parent' (to "
+                raise Invalid(lazy("clause {clause}: a move needs 'before' or 'after' (another id), or 'parent' (to "
                                    "move it to the end of that clause)", clause=self.id))
             if self.text is not None or self.type is not None or self.tags:
-                raise ValueError(_("clause {clause}: a move keeps the clause's text, type and tags; to change them "
+                raise Invalid(lazy("clause {clause}: a move keeps the clause's text, type and tags; to change them "
                                    "as well, add an op 'replace' of the same id", clause=self.id))
         return self
 

@@ -303,8 +303,8 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
                     places = _metadata_jurisdictions(ep)
                 pm.infos[key] = PluginInfo(
                     name=key, version=version, module=ep.value, distribution=dist_name, jurisdictions=places,
-                    error=f'the plugin name "{ep.name}" is already taken by {taken.distribution or taken.module}; '
-                          f"uninstall one of the two", error_kind="duplicate")
+                    error=_('the plugin name "{plugin}" is already taken by {other}; uninstall one of the two',
+                            plugin=ep.name, other=taken.distribution or taken.module), error_kind="duplicate")
                 continue
             pm.register_plugin(plugin, name=ep.name, version=version, distribution=dist_name)
     for i, plugin in enumerate(extra):

@@ -200,7 +200,7 @@ class Resolver:
         node = next((tree.nodes[cid] for cid in tree.children[tree.ROOT] if tree.nodes[cid].clause.type == "title"),
                     None)
         if node is None:
-            raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
+            raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=document_name(kind)))
         ctx = _Substitution(self, kind, {}, {})
         text = ctx.substitute(node.clause.text or "", node.clause.id)
         if full:
@@ -341,13 +341,14 @@ class Resolver:
         form whose parties and term are left blank to fill in by hand. Legal findings are attached."""
         kind = DocumentKind(kind)
         if kind.is_agreement and household is None and not blank:
-            raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE "
-                             f"(or --blank for a form with the parties left blank)")
+            raise InputError(_("the {kind} agreement is signed by a household: give --household FILE "
+                               "(or --blank for a form with the parties left blank)", kind=document_name(kind)))
         date_warnings: list[str] = []
         if household is not None:
             problems, date_warnings = household.date_problems(self.as_of)
             if problems:
-                raise InputError(f"household {household.id}: " + "; ".join(problems))
+                raise InputError(_("household {household}: {problems}", household=household.id,
+                                   problems=_("; ").join(str(p) for p in problems)))
         tree = self.clause_tree(kind)
         layout = self.layout(kind)
         for c in layout.values():
@@ -738,9 +739,10 @@ class ClauseTree:
         if c.provenance.plugin == VILLAGE_FILE:
             return InputError(_("village file, clauses.{index} ('{clause}' of {document}): {problem}. Fix the item "
                                 "in the village file's clauses: list.", index=c.order, clause=c.item.id,
-                                document=self.kind.value, problem=msg))
-        return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), clause '
-                           f"'{c.item.id}' of {self.kind.value}: {msg}")
+                                document=document_name(self.kind), problem=msg))
+        return PluginError(_('plugin "{plugin}" ({jurisdiction}), clause \'{clause}\' of {kind}: {problem}',
+                             plugin=c.provenance.plugin, jurisdiction=c.provenance.jurisdiction, clause=c.item.id,
+                             kind=document_name(self.kind), problem=msg))
 
     def _gone(self, cid: str | None) -> str:
         """Why the national text no longer has ``cid`` (for an error naming the plugin that uses it)."""
@@ -802,7 +804,7 @@ class ClauseTree:
             if cl.id not in self.nodes and cl.id in self.withdrawn:
                 return  # the law withdrew it already: what the plugin asks for is done
             if cl.id not in self.nodes:
-                raise self._fail(c, f"is to be removed, but the document does not have it{self._gone(cl.id)}")
+                raise self._fail(c, _("is to be removed, but the document does not have it") + self._gone(cl.id))
             if cl.keep_children:
                 siblings = self.children[self._parent_of(cl.id)]
                 i = siblings.index(cl.id)
@@ -938,8 +940,9 @@ class _Substitution:
         if ns == "ref":
             target = self.blocks.get(key)
             if target is None:
-                raise PluginError(f"{needed_by} refers to clause '{key}', which the document does not have "
-                                  f"(removed by a plugin?){_did_you_mean([key], self.blocks)}")
+                raise PluginError(_("{needed_by} refers to clause '{key}', which the document does not have "
+                                    "(removed by a plugin?)", needed_by=needed_by, key=key)
+                                  + _did_you_mean([key], self.blocks))
             return target.label.rstrip("、")
         if ns == "place":
             try:
@@ -947,7 +950,8 @@ class _Substitution:
             except (ValueError, AttributeError):
                 raise PluginError(_("{needed_by}: unknown place level '{key}'", needed_by=needed_by, key=key)) from None
             if place is None:
-                raise InputError(f"{needed_by} names the village's {key}, which the village file does not give")
+                raise InputError(_("{needed_by} names the village's {key}, which the village file does not give",
+                                   needed_by=needed_by, key=key))
             if fmt == "government" and key == "township":
                 return self.r.village.township_government
             if fmt is not None:
@@ -1113,7 +1117,9 @@ def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str, suppli
         return filters.cn_number(len(value))
     if fmt == "holders" and isinstance(value, list):
         return filters.holders_phrase(value)
-    fits = {"cn": "an int", "count_cn": "a list", "holders": "a list of copy holders"}.get(fmt)
-    raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to policy '{key}' = {value!r}"
-                      + (f' (from plugin "{supplier}")' if supplier else "")
-                      + (f"; '|{fmt}' takes {fits}" if fits else "; the formats are |cn, |count_cn and |holders"))
+    fits = {"cn": N_("an int"), "count_cn": N_("a list"), "holders": N_("a list of copy holders")}.get(fmt or "")
+    raise PluginError(_("{needed_by}: format '|{format}' does not apply to policy '{key}' = {value}",
+                        needed_by=needed_by, format=fmt, key=key, value=repr(value))
+                      + (_(' (from plugin "{plugin}")', plugin=supplier) if supplier else "")
+                      + (_("; '|{format}' takes {kind}", format=fmt, kind=_(fits)) if fits
+                         else _("; the formats are |cn, |count_cn and |holders")))

@@ -37,7 +37,7 @@ from stdnum import numdb
 
 from .compact import IntTable, hash64
 from .errors import InputError, Invalid, cannot_write, mask_id, mask_ids, visible
-from .i18n import LazyText, _, in_language, language, lazy, lazy_date, pair, using
+from .i18n import LazyText, _, in_language, language, lazy, lazy_date, ngettext, pair, using
 from .inputs import error_texts
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
                      id_sex, validate_id_number)
@@ -828,9 +828,10 @@ class RosterReport(Model):
         return not self.store.errors
 
     def summary(self) -> str:
-        enc = f", {self.encoding}" if self.encoding else ""
-        return (f"{self.file} ({self.format}{enc}): {self.rows} rows, {self.households} valid households, "
-                f"{self.error_count} errors, {self.warning_count} warnings")
+        kind = f"{self.format}, {self.encoding}" if self.encoding else self.format
+        return _("{file} ({kind}): {rows} rows, {households} valid households, {errors} errors, {warnings} warnings",
+                 file=self.file, kind=kind, rows=self.rows, households=self.households, errors=self.error_count,
+                 warnings=self.warning_count)
 
     def text(self, limit: int | None = None) -> str:
         return "\n".join(self.lines(limit))
@@ -862,8 +863,9 @@ class RosterError(InputError):
 
     def __init__(self, report: RosterReport, limit: int = 200):
         self.report = report
-        super().__init__(f"the roster has {report.error_count} errors; nothing was produced.\n"
-                         + report.text(limit))
+        super().__init__(ngettext("the roster has {n} error; nothing was produced.",
+                                  "the roster has {n} errors; nothing was produced.", report.error_count,
+                                  n=report.error_count) + "\n" + report.text(limit))
 
 
 # --------------------------------------------------------------------------- checking rows
@@ -1110,7 +1112,7 @@ class _Checker:
                                      column=BY_KEY[key].header, count=count),
                      lazy("add a {column} column", column=BY_KEY[key].header), self.roster.header_row)
         if self.report.rows == 0:
-            self.add("warning", "the roster has no data rows", "fill in one row per couple below the header")
+            self.add("warning", lazy("the roster has no data rows"), lazy("fill in one row per couple below the header"))
 
 
 _BAD = object()  # a cell that could not be read (already reported)

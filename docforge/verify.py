@@ -47,12 +47,14 @@ class VerifyReport:
         return not (self.missing or self.changed or self.extra or self.errors)
 
     def lines(self) -> list[str]:
-        out = [f"error: {e}" for e in self.errors]
-        out += [f"missing: {p} (listed in {MANIFEST}, not in the folder)" for p in self.missing]
-        out += [f"changed: {p}" if isinstance(p, Explained) else f"changed: {p} (its sha256 differs from {MANIFEST})"
+        out = [_("error: {message}", message=e) for e in self.errors]
+        out += [_("missing: {path} (listed in {manifest}, not in the folder)", path=p, manifest=MANIFEST)
+                for p in self.missing]
+        out += [_("changed: {explained}", explained=p) if isinstance(p, Explained) else
+                _("changed: {path} (its sha256 differs from {manifest})", path=p, manifest=MANIFEST)
                 for p in self.changed]
-        out += [f"extra: {p}" if isinstance(p, Explained) else f"extra: {p} (not listed in {MANIFEST})"
-                for p in self.extra]
+        out += [_("extra: {explained}", explained=p) if isinstance(p, Explained) else
+                _("extra: {path} (not listed in {manifest})", path=p, manifest=MANIFEST) for p in self.extra]
         if self.ok:
             out.append(_("ok: {n} files match {manifest}", n=self.checked, manifest=MANIFEST))
         else:
@@ -154,7 +156,7 @@ def _walk(root: Path, rel: str, report: VerifyReport, listed: IdSet) -> Iterator
                                             path=rel + e.name)))
         elif e.is_dir(follow_symlinks=False):
             if e.name.startswith((TMP_PREFIX, OLD_PREFIX)):
-                report.extra.append(Explained(f"{rel}{e.name}/ (left by an interrupted run)"))
+                report.extra.append(Explained(_("{path} (left by an interrupted run)", path=rel + e.name + "/")))
             else:
                 before = len(report.extra)
                 found = False

@@ -356,6 +356,12 @@ def compare(old: Document, new: Document) -> list[dict[str, Any]]:
         rows = getattr(result, "rows", result)
         out = []
         for row in rows:
+            if hasattr(row, "basis_lines"):  # docforge.compare.Row: its passages as printed, its 修订依据 in words
+                lines = row.basis_lines
+                out.append({"id": row.id, "old": "\n".join(p.text for p in row.old),
+                            "new": "\n".join(p.text for p in row.new), "change": lines[0].rstrip("。"),
+                            "basis": "；".join(lines[1:])})
+                continue
             d = row if isinstance(row, dict) else (row.model_dump() if hasattr(row, "model_dump") else vars(row))
             out.append({"id": d.get("id") or d.get("clause") or "", "old": d.get("old") or d.get("old_text") or "",
                         "new": d.get("new") or d.get("new_text") or "", "change": d.get("change") or d.get("kind") or "",
