@@ -261,7 +261,7 @@ def _passages(old: _Unit | None, new: _Unit | None) -> tuple[list[Passage], list
     return old_cell, new_cell, changed, removed
 
 
-def _cell(blocks: list, others: dict, side: str) -> list[Passage]:
+def _cell(blocks: list, others: dict, side: Literal["old", "new"]) -> list[Passage]:
     """One column of a row: each block of ``side`` ("old" or "new") against its namesake on the other
     side: alone there (removed / added, all of it marked), the same, or changed (the diff's marks)."""
     alone, mark = ("removed", "delete") if side == "old" else ("added", "insert")

@@ -255,7 +255,7 @@ def _check_places(report: CheckReport, places: list[Jurisdiction], keywords: lis
                 report.add("error", _("{inner} does not lie in {outer}, the only {level} the plugin declares (its "
                                       "code does not begin with {prefix}); check the codes", inner=inner,
                                       outer=outer, level=outer.level.value,
-                                      prefix=outer.code[:2 if outer.level.value == "province" else 4]))
+                                      prefix=(outer.code or "")[:2 if outer.level.value == "province" else 4]))
     if keywords is None:
         return
     if not keywords:
@@ -265,9 +265,9 @@ def _check_places(report: CheckReport, places: list[Jurisdiction], keywords: lis
         return
     for j in places:
         if not any(k.matches(j) and k.name == j.name for k in keywords):
+            keyword = f"docforge-jurisdiction:{j.level.value}:{j.name}{':' + j.code if j.code else ''}"
             report.add("error", _('{place} is declared by docforge_jurisdictions() but not in pyproject.toml\'s '
-                                  'keywords (add "{keyword}")', place=j,
-                                  keyword=f"docforge-jurisdiction:{j.level.value}:{j.name}{':' + j.code if j.code else ''}"))
+                                  'keywords (add "{keyword}")', place=j, keyword=keyword))
     for k in keywords:
         if not any(k.matches(j) and k.name == j.name for j in places):
             report.add("error", _("pyproject.toml's keywords declare {place}, which docforge_jurisdictions() does "
@@ -284,7 +284,7 @@ def _check_village(report: CheckReport, t: _Target, village: Village, alone: Plu
     _asked_for_other_kinds(report, t, alone_r)
     from .testing import offered_on
 
-    by_day = {as_of: (alone_r, inst_r)}
+    by_day: dict[dt.date, tuple[Resolver | None, Resolver | None]] = {as_of: (alone_r, inst_r)}
     for kind in DocumentKind:
         day = offered_on(kind, as_of)  # an agreement no longer offered: checked on its last day
         if day not in by_day:

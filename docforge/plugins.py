@@ -92,7 +92,8 @@ class PluginManager(pluggy.PluginManager):
         try:  # whom it serves, so that villages elsewhere still render (require_healthy)
             info.jurisdictions = _declared_jurisdictions(plugin)
         except Exception as e:  # noqa: BLE001 - a broken plugin must not break the others
-            problems.append(_("docforge_jurisdictions failed: {error}", error=f"{type(e).__name__}: {e}"))
+            error = f"{type(e).__name__}: {e}"
+            problems.append(_("docforge_jurisdictions failed: {error}", error=error))
         else:
             if not info.jurisdictions and _implements_hooks(self, plugin):
                 problems.append(_("it declares no jurisdiction: implement docforge_jurisdictions() returning the "
@@ -208,8 +209,9 @@ def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
         return []
     result = fn() or []
     if not isinstance(result, (list, tuple)):
+        shown = f"{result!r:.80}"
         raise TypeError(_("expected a list of Jurisdiction, got {type}: return [{value}]",
-                          type=type(result).__name__, value=f"{result!r:.80}"))
+                          type=type(result).__name__, value=shown))
     out = []
     for n, j in enumerate(result, 1):
         try:
@@ -217,7 +219,8 @@ def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
         except ValueError as e:
             errors = getattr(e, "errors", lambda: [])()
             detail = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'value'}: {x['msg']}" for x in errors) or str(e)
-            raise ValueError(_("item {n} ({value}) is not a Jurisdiction: {detail}", n=n, value=f"{j!r:.80}",
+            shown = f"{j!r:.80}"
+            raise ValueError(_("item {n} ({value}) is not a Jurisdiction: {detail}", n=n, value=shown,
                                detail=detail)) from None
     return out
 
@@ -300,8 +303,8 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
                     places = _metadata_jurisdictions(ep)
                 pm.infos[key] = PluginInfo(
                     name=key, version=version, module=ep.value, distribution=dist_name, jurisdictions=places,
-                    error=f'the plugin name "{ep.name}" is already taken by {taken.distribution or taken.module}; '
-                          f"uninstall one of the two", error_kind="duplicate")
+                    error=_('the plugin name "{plugin}" is already taken by {other}; uninstall one of the two',
+                            plugin=ep.name, other=taken.distribution or taken.module), error_kind="duplicate")
                 continue
             pm.register_plugin(plugin, name=ep.name, version=version, distribution=dist_name)
     for i, plugin in enumerate(extra):

@@ -16,10 +16,10 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
-from .i18n import N_, _, both
+from .i18n import N_, _, both, date_text, fields, language, lazy, lazy_date
 from .models import (LAYOUT_FIELDS, NATIONAL, Amount, Block, Clause, Document, DocumentKind, Finding, Household,
                      Instrument, Jurisdiction, Layout, Level, Party, Person, PolicyValue, Provenance, Removal,
-                     Selection, TemplateOverride, ValueUse, Village)
+                     Selection, TemplateOverride, ValueUse, Village, document_name)
 from .plugins import PluginManager, get_plugin_manager
 from . import conventions as filters
 
@@ -27,6 +27,8 @@ T = TypeVar("T", bound=BaseModel)
 
 #: The provenance name of what a village file supplies itself (its ``clauses:``).
 VILLAGE_FILE = "village file"
+#: The kinds of value that messages name (``_(what)``).
+VALUE_KINDS = (N_("amount"), N_("policy"), N_("policy value"), N_("instrument"), N_("template"), N_("citation"))
 
 PLACEHOLDER = re.compile(r"\{(amount|policy|cite|ref|place|doc):([^{}|]+?)(?:\|(\w+))?\}")
 
@@ -58,7 +60,8 @@ class Contributed:
 
 
 def _chain_text(places: list[Jurisdiction]) -> str:
-    return " / ".join(f"{p.name}（{p.level.value}）" for p in reversed(places))
+    zh = language() == "zh"
+    return " / ".join(f"{p.name}（{p.level.label if zh else p.level.value}）" for p in reversed(places))
 
 
 class Resolver:
@@ -92,7 +95,8 @@ class Resolver:
             except DocforgeError:
                 raise
             except Exception as e:  # noqa: BLE001 - name the plugin that failed
-                raise PluginError(f'plugin "{info.name}" failed in {hook_name}: {type(e).__name__}: {e}') from e
+                raise PluginError(_('plugin "{plugin}" failed in {hook}: {error}', plugin=info.name, hook=hook_name,
+                                    error=type(e).__name__ + ": " + str(e))) from e
             if result is None:
                 continue
             for n, raw in enumerate(_returned_items(result, model, info.name, hook_name)):
@@ -196,7 +200,7 @@ class Resolver:
         node = next((tree.nodes[cid] for cid in tree.children[tree.ROOT] if tree.nodes[cid].clause.type == "title"),
                     None)
         if node is None:
-            raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
+            raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=document_name(kind)))
         ctx = _Substitution(self, kind, {}, {})
         text = ctx.substitute(node.clause.text or "", node.clause.id)
         if full:
@@ -230,12 +234,13 @@ class Resolver:
             self._lacking = None
 
     def _missing(self, what: str, key: str, needed_by: str) -> MissingValueError:
-        by = f"{needed_by} needs" if needed_by else "a document needs"
-        return MissingValueError(
-            f"{by} the {what} '{key}', which no plugin supplies for {_chain_text(self.places)} "
-            f"as of {self.as_of.isoformat()}. Install the plugin of the village's province or county "
-            f"(docforge plugins lists those installed), or supply it with a docforge_"
-            f"{'amounts' if what == 'amount' else 'policies' if what == 'policy value' else 'instruments'} hook.")
+        return MissingValueError(_(
+            "{needed_by} needs the {what} '{key}', which no plugin supplies for {places} as of {date}. Install the "
+            "plugin of the village's province or county (docforge plugins lists those installed), or supply it "
+            "with a {hook} hook.", needed_by=needed_by or _("a document"), what=_(what), key=key,
+            places=_chain_text(self.places), date=date_text(self.as_of),
+            hook="docforge_" + ("amounts" if what == "amount" else "policies" if what == "policy value"
+                                else "instruments")))
 
     def template(self, kind: DocumentKind) -> tuple[Path, Provenance] | None:
         got = [c for c in self.collect("docforge_templates", TemplateOverride) if c.item.document == kind]
@@ -249,8 +254,8 @@ class Resolver:
             base = Path(getattr(module, "__file__", ".")).parent
             path = base / path
         if not path.exists():
-            raise PluginError(f'plugin "{c.provenance.plugin}" names template {path} for {kind.value}, '
-                              f"which does not exist")
+            raise PluginError(_('plugin "{plugin}" names template {path} for {kind}, which does not exist',
+                                plugin=c.provenance.plugin, path=path, kind=document_name(kind)))
         return path, c.provenance
 
     # ------------------------------------------------------------------ selection
@@ -260,13 +265,13 @@ class Resolver:
         got = self.collect("docforge_select_agreements", Selection, household=household, village=self.village,
                            policies=policies)
         if not got:
-            raise MissingValueError("no plugin selects agreements for this village's jurisdictions")
+            raise MissingValueError(_("no plugin selects agreements for this village's jurisdictions"))
         best = max(sorted(got, key=lambda c: c.provenance.plugin), key=lambda c: c.rank)  # not call order
         rivals = [c for c in got if c.rank == best.rank and c.item.agreements != best.item.agreements]
         if rivals:
-            raise ConflictError(f"agreement selection for household {household.id}: plugins "
-                                f"\"{best.provenance.plugin}\" and \"{rivals[0].provenance.plugin}\" disagree "
-                                f"for {best.provenance.jurisdiction}")
+            raise ConflictError(_('agreement selection for household {household}: plugins "{plugin}" and "{other}" '
+                                  "disagree for {jurisdiction}", household=household.id, plugin=best.provenance.plugin,
+                                  other=rivals[0].provenance.plugin, jurisdiction=best.provenance.jurisdiction))
         return best.item, best.provenance
 
     # ------------------------------------------------------------------ documents
@@ -336,13 +341,14 @@ class Resolver:
         form whose parties and term are left blank to fill in by hand. Legal findings are attached."""
         kind = DocumentKind(kind)
         if kind.is_agreement and household is None and not blank:
-            raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE "
-                             f"(or --blank for a form with the parties left blank)")
+            raise InputError(_("the {kind} agreement is signed by a household: give --household FILE "
+                               "(or --blank for a form with the parties left blank)", kind=document_name(kind)))
         date_warnings: list[str] = []
         if household is not None:
             problems, date_warnings = household.date_problems(self.as_of)
             if problems:
-                raise InputError(f"household {household.id}: " + "; ".join(problems))
+                raise InputError(_("household {household}: {problems}", household=household.id,
+                                   problems=_("; ").join(str(p) for p in problems)))
         tree = self.clause_tree(kind)
         layout = self.layout(kind)
         for c in layout.values():
@@ -358,7 +364,7 @@ class Resolver:
                                    "may supply a lawful agreement of its own (docs/law.md).",
                                    kind=kind.value, date=self.as_of.isoformat(), reason=why["reason"]))
         if not blocks or blocks[0].type != "title":
-            raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
+            raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=document_name(kind)))
         ctx = _Substitution(self, kind, {b.id: b for b in blocks},
                             {"term": self._term(household)})
         for b in blocks:
@@ -668,7 +674,7 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
             out += differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
         return out
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{path}[{i}]")]
     if a == b:
         return []
     if isinstance(a, list) and isinstance(b, list):
@@ -733,9 +739,10 @@ class ClauseTree:
         if c.provenance.plugin == VILLAGE_FILE:
             return InputError(_("village file, clauses.{index} ('{clause}' of {document}): {problem}. Fix the item "
                                 "in the village file's clauses: list.", index=c.order, clause=c.item.id,
-                                document=self.kind.value, problem=msg))
-        return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), clause '
-                           f"'{c.item.id}' of {self.kind.value}: {msg}")
+                                document=document_name(self.kind), problem=msg))
+        return PluginError(_('plugin "{plugin}" ({jurisdiction}), clause \'{clause}\' of {kind}: {problem}',
+                             plugin=c.provenance.plugin, jurisdiction=c.provenance.jurisdiction, clause=c.item.id,
+                             kind=document_name(self.kind), problem=msg))
 
     def _gone(self, cid: str | None) -> str:
         """Why the national text no longer has ``cid`` (for an error naming the plugin that uses it)."""
@@ -760,15 +767,18 @@ class ClauseTree:
                                       source=self._by(cl.id)))
             anchor = cl.before or cl.after
             if anchor and anchor not in self.nodes:
-                raise self._fail(c, f"is placed {'before' if cl.before else 'after'} '{anchor}', "
-                                    f"which the document does not have{self._gone(anchor)}")
+                raise self._fail(c, (_("is placed before '{anchor}', which the document does not have", anchor=anchor)
+                                     if cl.before else
+                                     _("is placed after '{anchor}', which the document does not have", anchor=anchor))
+                                 + self._gone(anchor))
             parent = cl.parent if cl.parent is not None else (self._parent_of(anchor) if anchor else self.ROOT)
             if parent and parent not in self.nodes:
-                raise self._fail(c, f"has parent '{parent}', which the document does not have{self._gone(parent)}")
+                raise self._fail(c, _("has parent '{parent}', which the document does not have", parent=parent)
+                                 + self._gone(parent))
             siblings = self.children.setdefault(parent or self.ROOT, [])
             if anchor:
                 if anchor not in siblings:
-                    raise self._fail(c, f"anchor '{anchor}' is not under parent '{parent}'")
+                    raise self._fail(c, _("anchor '{anchor}' is not under parent '{parent}'", anchor=anchor, parent=parent))
                 i = siblings.index(anchor) + (1 if cl.after else 0)
                 siblings.insert(i, cl.id)
             else:
@@ -778,7 +788,7 @@ class ClauseTree:
         elif cl.op == "replace":
             node = self.nodes.get(cl.id)
             if node is None:
-                raise self._fail(c, f"is to be replaced, but the document does not have it{self._gone(cl.id)}")
+                raise self._fail(c, _("is to be replaced, but the document does not have it") + self._gone(cl.id))
             update = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
             if cl.tags:
                 update["tags"] = cl.tags
@@ -794,7 +804,7 @@ class ClauseTree:
             if cl.id not in self.nodes and cl.id in self.withdrawn:
                 return  # the law withdrew it already: what the plugin asks for is done
             if cl.id not in self.nodes:
-                raise self._fail(c, f"is to be removed, but the document does not have it{self._gone(cl.id)}")
+                raise self._fail(c, _("is to be removed, but the document does not have it") + self._gone(cl.id))
             if cl.keep_children:
                 siblings = self.children[self._parent_of(cl.id)]
                 i = siblings.index(cl.id)
@@ -930,16 +940,18 @@ class _Substitution:
         if ns == "ref":
             target = self.blocks.get(key)
             if target is None:
-                raise PluginError(f"{needed_by} refers to clause '{key}', which the document does not have "
-                                  f"(removed by a plugin?){_did_you_mean([key], self.blocks)}")
+                raise PluginError(_("{needed_by} refers to clause '{key}', which the document does not have "
+                                    "(removed by a plugin?)", needed_by=needed_by, key=key)
+                                  + _did_you_mean([key], self.blocks))
             return target.label.rstrip("、")
         if ns == "place":
             try:
                 place = getattr(self.r.village, Level(key).value)
             except (ValueError, AttributeError):
-                raise PluginError(f"{needed_by}: unknown place level '{key}'") from None
+                raise PluginError(_("{needed_by}: unknown place level '{key}'", needed_by=needed_by, key=key)) from None
             if place is None:
-                raise InputError(f"{needed_by} names the village's {key}, which the village file does not give")
+                raise InputError(_("{needed_by} names the village's {key}, which the village file does not give",
+                                   needed_by=needed_by, key=key))
             if fmt == "government" and key == "township":
                 return self.r.village.township_government
             if fmt is not None:
@@ -950,7 +962,8 @@ class _Substitution:
         if ns == "doc":
             value = self.doc_values.get(key)
             if value is None:
-                raise InputError(f"{needed_by} needs the household's {key}: give --household FILE")
+                raise InputError(_("{needed_by} needs the household's {key}: give --household FILE",
+                                   needed_by=needed_by, key=key))
             return value
         raise AssertionError(ns)
 
@@ -965,11 +978,14 @@ class _Substitution:
         if version is None:
             earlier = [v for v in inst.versions if v.effective_from <= self.r.as_of]
             version = max(earlier, key=lambda v: v.effective_from) if earlier else None
-            state = "no longer in force" if earlier else "not yet in force"
+            reason = (lazy("cites {law}, which is no longer in force on {date}", law=inst.name,
+                           date=lazy_date(self.r.as_of)) if earlier else
+                      lazy("cites {law}, which is not yet in force on {date}", law=inst.name,
+                           date=lazy_date(self.r.as_of)))
             self.findings.append(Finding(
                 check="citation.not_in_force", document=self.kind.value, clause=clause_id,
                 plugin=c.provenance.plugin, law=inst.name, version=version.label if version else None,
-                reason=f"cites {inst.name}, which is {state} on {self.r.as_of.isoformat()}"))
+                **fields("reason", reason)))
         if version and version.name:
             name = version.name
         if fmt == "short":
@@ -1101,7 +1117,9 @@ def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str, suppli
         return filters.cn_number(len(value))
     if fmt == "holders" and isinstance(value, list):
         return filters.holders_phrase(value)
-    fits = {"cn": "an int", "count_cn": "a list", "holders": "a list of copy holders"}.get(fmt)
-    raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to policy '{key}' = {value!r}"
-                      + (f' (from plugin "{supplier}")' if supplier else "")
-                      + (f"; '|{fmt}' takes {fits}" if fits else "; the formats are |cn, |count_cn and |holders"))
+    fits = {"cn": N_("an int"), "count_cn": N_("a list"), "holders": N_("a list of copy holders")}.get(fmt or "")
+    raise PluginError(_("{needed_by}: format '|{format}' does not apply to policy '{key}' = {value}",
+                        needed_by=needed_by, format=fmt, key=key, value=repr(value))
+                      + (_(' (from plugin "{plugin}")', plugin=supplier) if supplier else "")
+                      + (_("; '|{format}' takes {kind}", format=fmt, kind=_(fits)) if fits
+                         else _("; the formats are |cn, |count_cn and |holders")))

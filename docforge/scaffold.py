@@ -121,7 +121,7 @@ def plan(directory: Path, province: Jurisdiction, prefecture: Jurisdiction | Non
             if contains(outer, inner) is False:
                 raise InputError(_("{inner} does not lie in {outer}: its code {code} does not begin with {prefix}; "
                                    "check the codes", inner=inner, outer=outer, code=inner.code,
-                                   prefix=outer.code[:2 if outer.level == Level.province else 4]))
+                                   prefix=(outer.code or "")[:2 if outer.level == Level.province else 4]))
     owner = None
     if under:
         if len(places) == 1:
@@ -433,6 +433,7 @@ pip install -e '.[test]' && pytest
 
 def _module_under(s: Scaffold) -> str:
     """A prefecture/county plugin under the installed province plugin: only its own places and values."""
+    assert s.under is not None
     name, dist, _module_name = s.under
     province, most = s.places[0], s.places[-1]
     consts = "\n".join(f"{_const(j)} = {_jur_literal(j)}" for j in s.own)
@@ -487,6 +488,7 @@ def docforge_clauses(document, places, as_of):
 
 
 def _tests_under(s: Scaffold) -> str:
+    assert s.under is not None
     name, dist, under_module = s.under
     province, most = s.places[0], s.places[-1]
     return Template('''\

@@ -43,6 +43,10 @@ def _fresh_plugin_manager(monkeypatch):
     manager cached by an earlier test."""
     monkeypatch.delenv("DOCFORGE_LOAD_PLUGINS", raising=False)
     monkeypatch.delenv("DOCFORGE_TRACE", raising=False)
+    # English messages unless a test asks for Chinese (tests/test_i18n.py), whatever the machine's locale.
+    for var in ("LC_ALL", "LC_MESSAGES", "DOCFORGE_LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setattr(docforge.plugins, "_pm", None)
 
 

@@ -29,7 +29,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..hookspecs import hookimpl
-from ..inputs import describe_errors
+from ..inputs import describe_errors, error_texts
 from ..models import Clause, Document, DocumentKind, Household, Jurisdiction, Level, Village
 from ..plugins import PluginManager, get_plugin_manager, make_plugin_manager
 from ..resolve import Resolver
@@ -74,9 +74,9 @@ class VillageInvalid(Exception):
 def field_errors(e: ValidationError) -> dict[str, list[str]]:
     """Pydantic's errors by field path, each in the words ``docforge`` prints (no input values)."""
     out: dict[str, list[str]] = {}
-    for line, err in zip(describe_errors(e), e.errors(), strict=False):
+    for text, err in zip(error_texts(e), e.errors(), strict=False):
         loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        out.setdefault(loc, []).append(line.split(": ", 1)[1] if ": " in line else line)
+        out.setdefault(loc, []).append(str(text.values["reason"]))
     return out
 
 

@@ -12,8 +12,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..i18n import _
+from ..i18n import _, lazy
 from ..models import Village
+
+#: pydantic's "missing" in either language (docforge.inputs.PYDANTIC_ERRORS)
+REQUIRED = ("Field required", lazy("this field is required").text("zh"))
+#: the beginnings of pydantic's "wrong form" and "not a date" in either language
+WRONG_FORM = ("String should match pattern", lazy("does not have the expected form ({pattern})",
+                                                   pattern="\0").text("zh").split("\0")[0])
+NOT_A_DATE = ("Input should be a valid date", lazy("is not a date: write it as 2026-11-30").text("zh"))
 
 #: The steps of the form, as the committee fills it in: top-level fields of the village file.
 STEPS: list[tuple[str, str, list[str]]] = [
@@ -146,7 +153,7 @@ def untouched(errors: dict[str, list[str]], form: dict[str, str]) -> dict[str, l
     for name, msgs in errors.items():
         group = name.split(".", 1)[0]
         begun = any((form.get(s.name) or "").strip() for s in specs().get(group, []))
-        kept = [m for m in msgs if begun or not m.endswith("Field required")]
+        kept = [m for m in msgs if begun or not m.endswith(REQUIRED)]
         if kept:
             out[name] = kept
     return out
@@ -172,11 +179,11 @@ def errors_by_field(errors: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def plain(msg: str, spec: Spec | None) -> str:
     """What the committee should do, before the CLI's words for the same problem."""
-    if msg == "Field required":
+    if msg in REQUIRED:
         return _("Required: fill this in.")
-    if msg.startswith("String should match pattern"):
+    if msg.startswith(WRONG_FORM):
         return _("Wrong format: {rule}", rule=spec.help) if spec and spec.help else _("Wrong format.")
-    if msg.startswith("Input should be a valid date"):
+    if msg.startswith(NOT_A_DATE):
         return _("Not a date: choose it in the calendar or write it as 2026-11-30.")
     return ""
 
