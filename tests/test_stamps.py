@@ -223,3 +223,30 @@ def test_the_mark_is_searchable_text_in_the_headings_font(tmp_path):
     assert all(c["pages"] > 1 for c in contents)
     second = [reader.pages[c["first_page"]].raw_get("/Contents") for c in contents]
     assert len(second) == 4 and len({c.idnum for c in second}) == 1
+
+
+@needs_lo
+@pytest.mark.slow
+def test_progress_bar_counts_converted_documents_with_rate_and_time_left(tmp_path):
+    from rich.console import Console
+
+    from docforge.i18n import using
+    from docforge.progress import ProgressBar
+
+    screen = io.StringIO()
+    with using("en"):
+        bar = ProgressBar(Console(file=screen, force_terminal=True, width=160))
+        try:
+            report = build_bundle(VILLAGE, [INFLOW], tmp_path / "out", BundleOptions(as_of=AS_OF, jobs=1),
+                                  reporter=bar)
+        finally:
+            bar.close()
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
+    frames = [line for line in re.split(r"[\r\n]", shown) if "households" in line]
+    documents = report.manifest["totals"]["documents"]  # the village's 3 and the household's copies
+    assert re.search(rf"1/1 households\s+{documents} documents, [\d.]+ a second", frames[-1]), frames[-1]
+    assert "left" in frames[-1]
+    # counted as converted, never ahead: the household is done only once all its documents are
+    counts = [int(m.group(1)) for f in frames if (m := re.search(r"(\d+) documents?,", f))]
+    assert counts == sorted(counts) and counts[0] < documents
+    assert all(re.search(rf"\b{documents} documents", f) for f in frames if "1/1 households" in f)
