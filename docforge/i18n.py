@@ -124,6 +124,12 @@ def language() -> str:
     return _current.get() or normalize(os.environ.get("DOCFORGE_LANG")) or locale_language()
 
 
+def chosen_language(default: str | None = None) -> str | None:
+    """The language asked for: :func:`using`/:func:`set_language`, then DOCFORGE_LANG, else ``default``
+    (the locale is not asked: the workbench's committee works in Chinese whatever the server's locale)."""
+    return _current.get() or normalize(os.environ.get("DOCFORGE_LANG")) or default
+
+
 def set_language(value: str | None) -> None:
     """Fix the language for this context (the CLI's ``--lang``); None returns to the environment's."""
     _current.set(normalize(value))

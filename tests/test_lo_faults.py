@@ -204,12 +204,12 @@ def test_reap_stale_kills_only_what_ended_runs_left(tmp_path):
     import subprocess
     import sys
 
-    from docforge.render import pdf
+    from docforge.render import libreoffice
 
     ended = subprocess.Popen(["true"])
     ended.wait()
     stale = tmp_path / f"{pdfpool.PROFILE_PREFIX}{ended.pid}-1-abc"
-    live = tmp_path / f"{pdfpool.PROFILE_PREFIX}{os.getpid()}-{pdf._start_ticks(os.getpid())}-xyz"
+    live = tmp_path / f"{pdfpool.PROFILE_PREFIX}{os.getpid()}-{libreoffice.start_ticks(os.getpid())}-xyz"
     other = tmp_path / f"{pdfpool.PROFILE_PREFIX}otherwise"
     for d in (stale, live, other):
         d.mkdir()

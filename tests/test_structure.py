@@ -20,17 +20,10 @@ from docforge.packet import InputFile
 
 PKG = Path(__file__).resolve().parents[1] / "docforge"
 
-#: Private names still used across modules: LibreOffice process control (to become a public module
-#: of render/), the C extension's module, and the language switch of the web server.
-KNOWN_PRIVATE = {
-    ("docforge.render.pdfpool", "docforge.render.pdf", "_check_unique_stems"),
-    ("docforge.render.pdfpool", "docforge.render.pdf", "_docx_problem"),
-    ("docforge.render.pdfpool", "docforge.render.pdf", "_wait_unreaped"),
-    ("docforge.render.pdfpool", "docforge.render.pdf", "_kill_group"),
-    ("docforge.web.serve", "docforge.i18n", "_current"),
-}
+#: Private names used across modules: none (a name another module needs is public where it is defined).
+KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
 #: Modules over 600 lines, to be split.
-KNOWN_LONG = {"docforge.roster", "docforge.web.app", "docforge.resolve", "docforge.render.pdf", "docforge.cli",
+KNOWN_LONG = {"docforge.roster", "docforge.web.app", "docforge.resolve", "docforge.cli",
               "docforge.models", "docforge.render.docx"}
 
 

@@ -181,9 +181,17 @@ def docforge_clauses(document, places, as_of):
     return clauses_on(DocumentKind(document), as_of)
 
 
+@cache
+def agreement_forms() -> tuple[PolicyValue, ...]:
+    """The agreements' party lines, signature blocks and term (``data/forms.yaml``), as policy values."""
+    data = yaml.safe_load((DATA / "forms.yaml").read_text(encoding="utf-8"))
+    return tuple(PolicyValue.model_validate({"legal_basis": "seed 篇2 附件", **p}) for p in data["policies"])
+
+
 @hookimpl
 def docforge_policies(places, as_of):
-    return [PolicyValue(key=k, value=v, legal_basis="seed 篇2 附件") for k, v in NATIONAL_POLICIES.items()]
+    return [*(PolicyValue(key=k, value=v, legal_basis="seed 篇2 附件") for k, v in NATIONAL_POLICIES.items()),
+            *agreement_forms()]
 
 
 @hookimpl
