@@ -18,7 +18,7 @@ from docx.shared import Pt
 from pypdf import PdfReader, PdfWriter
 
 from docforge.errors import ConversionError
-from docforge.render import determinism, pdf
+from docforge.render import determinism, libreoffice, pdf
 from docforge.render.pdf import Converter, convert, convert_many, find_soffice, normalize_pdf
 
 pytestmark = pytest.mark.skipif(
@@ -300,8 +300,8 @@ def test_timeout_kills_libreoffice_and_reports_each_document(tmp_path, monkeypat
 
 
 def test_missing_libreoffice_says_how_to_install_it(monkeypatch):
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
-    monkeypatch.setattr(pdf, "_SOFFICE_CANDIDATES", ())
+    monkeypatch.setattr(libreoffice.shutil, "which", lambda name: None)
+    monkeypatch.setattr(libreoffice, "_SOFFICE_CANDIDATES", ())
     with pytest.raises(ConversionError, match="apt-get install libreoffice-writer-nogui") as info:
         find_soffice()
     assert "make test" in str(info.value)
