@@ -89,7 +89,7 @@ import io
 import os
 import string
 from importlib import resources
-from typing import Iterator
+from typing import Any, Iterator
 
 DOMAIN = "docforge"
 #: Our language codes and the catalog (locale) each one reads.
@@ -147,7 +147,8 @@ def using(value: str | None) -> Iterator[None]:
 
 def catalog_path(lang: str):
     """The shipped ``.po`` of a language (``zh`` or ``en``)."""
-    return resources.files(__package__).joinpath("locale", CATALOGS[lang], "LC_MESSAGES", f"{DOMAIN}.po")
+    return resources.files(__package__).joinpath("locale").joinpath(CATALOGS[lang]).joinpath("LC_MESSAGES").joinpath(
+        f"{DOMAIN}.po")
 
 
 def compiled_name(po: bytes) -> str:
@@ -331,7 +332,7 @@ def localize_click() -> None:
         return translations(language()).gettext(message)
 
     for name in CLICK_MODULES:
-        mod = importlib.import_module(f"click.{name}")
+        mod: Any = importlib.import_module(f"click.{name}")
         if getattr(mod, "_", None) is _gettext.gettext:
             mod._ = click_gettext
         if getattr(mod, "ngettext", None) is _gettext.ngettext:

@@ -338,6 +338,7 @@ class Pool:
                     if job is None:
                         ending = True
                         break
+                    assert isinstance(job, _Job)
                     self._send(worker, job, sent)
                 if sent:
                     self._receive(worker, sent)
@@ -421,6 +422,7 @@ class Pool:
                 job = self._next(block=True)
                 if job is None:
                     return
+                assert isinstance(job, _Job)
                 batch = [job]
                 while len(batch) < self.batch_size:
                     job = self._next(block=False)
@@ -429,6 +431,7 @@ class Pool:
                     if job is None:
                         ending = True
                         break
+                    assert isinstance(job, _Job)
                     batch.append(job)
                 try:
                     self._batch(converter, batch)

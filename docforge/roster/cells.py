@@ -53,12 +53,12 @@ CONTRACEPTION_WORDS = {
     Contraception.long_acting: ("长效", "放环", "上环", "宫内节育器", "皮埋", "皮下埋植", "long_acting"),
     Contraception.sterilization: ("绝育", "男扎", "女扎", "结扎", "输精管结扎", "输卵管结扎", "sterilization"),
 }
-MIGRATION_WORDS = {
+MIGRATION_WORDS: dict[Migration, tuple[str, ...]] = {
     Migration.resident: ("常住", "常住人口", "本地", "resident"),
     Migration.outflow: ("流出", "流出人口", "外出", "outflow"),
     Migration.inflow: ("流入", "流入人口", "外来", "inflow"),
 }
-YES_NO_WORDS = {
+YES_NO_WORDS: dict[bool, tuple[str, ...]] = {
     True: ("是", "有", "计划", "√", "y", "true", "1", "yes"),
     False: ("否", "无", "不", "×", "n", "false", "0", "no"),
 }

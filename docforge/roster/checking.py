@@ -55,7 +55,8 @@ class _Checker:
         column = self.roster.headers[index] if index is not None and index < len(self.roster.headers) else None
         shown = None
         if not is_blank(value):
-            kind = self.roster.columns.get(index).kind if index in self.roster.columns else None
+            col = self.roster.columns.get(index) if index is not None else None
+            kind = col.kind if col is not None else None
             text = str(value).strip()
             shown = mask_id(text) if kind == "id" else mask_ids(text)[:60]
         p = Problem(severity=severity, file=str(self.roster.path), row=row, column=column, column_index=index,
@@ -192,8 +193,10 @@ class _Checker:
 
     def _check_duplicate_id(self, n: int, key: str, number: str) -> None:
         i = self._at(key)
+        assert i is not None  # the number was read from this column
         compact = int(number[:17])  # the check digit follows from the first 17 digits
         seen = self.id_rows.setdefault(compact, n * _MAX_COLUMNS + i)
+        assert seen is not None  # a table with values
         if seen == n * _MAX_COLUMNS + i:
             return
         row, j = divmod(seen, _MAX_COLUMNS)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Generator, Iterator, Literal
 
 from ..errors import InputError, mask_id
 from ..i18n import _
@@ -178,7 +178,7 @@ class RawRow:
     values: list[Any]
 
 
-def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
+def _csv_rows(path: Path, encoding: str) -> Generator[RawRow, None, None]:
     with open(path, encoding=encoding, newline="") as f:
         delimiter = _sniff_delimiter(f.readline())
         f.seek(0)
@@ -197,7 +197,7 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[RawRow]:
                                why=e)) from None
 
 
-def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
+def _xlsx_rows(path: Path, epoch_out: list) -> Generator[RawRow, None, None]:
     """The rows of the first sheet, streamed with the values openpyxl would give
     (:mod:`docforge.xlsx`, whose memory does not grow with the sheet as openpyxl's read-only mode
     does); ``epoch_out`` receives the workbook's date epoch (1900 or 1904), which serial numbers
@@ -286,7 +286,8 @@ def open_roster(path: Path | str, encoding: str | None = None) -> RosterFile:
         fmt, encoding, epoch = "csv", detect_encoding(path, encoding), WINDOWS_EPOCH
         rows = _csv_rows(path, encoding)
     else:
-        fmt, encoding, epochs = "xlsx", None, []
+        epochs: list[dt.datetime] = []
+        fmt, encoding = "xlsx", None
         rows = _xlsx_rows(path, epochs)
     try:
         header = None
@@ -308,7 +309,8 @@ def open_roster(path: Path | str, encoding: str | None = None) -> RosterFile:
     while headers and not headers[-1]:
         headers.pop()
     columns, unknown, duplicates = map_headers(headers)
-    return RosterFile(path, fmt, encoding, header.number, headers, columns, unknown, duplicates, epoch)
+    return RosterFile(path, "csv" if fmt == "csv" else "xlsx", encoding, header.number, headers, columns, unknown,
+                      duplicates, epoch)
 
 
 def map_headers(headers: list[str]) -> tuple[dict[int, Column], dict[int, str], dict[int, tuple[Column, int]]]:

@@ -8,7 +8,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from typing import Iterator, Literal
+from typing import Any, Iterator, Literal
 
 from pydantic import Field, PrivateAttr, field_validator
 
@@ -131,7 +131,8 @@ class ProblemStore:
                 file: str | None = None) -> Iterator[Problem]:
         """The problems in order, of one ``severity``, at most ``limit``, in ``rows`` (first, last),
         naming ``file`` (default: the file checked)."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if severity:
             where.append("severity = ?")
             args.append(severity)
