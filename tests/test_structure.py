@@ -22,9 +22,9 @@ PKG = Path(__file__).resolve().parents[1] / "docforge"
 
 #: Private names used across modules: none (a name another module needs is public where it is defined).
 KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
-#: Modules over 600 lines, to be split.
-KNOWN_LONG = {"docforge.roster", "docforge.web.app", "docforge.resolve", "docforge.cli",
-              "docforge.models", "docforge.render.docx"}
+#: Modules over 600 lines, to be split (models: the data's pydantic classes, whose docstrings are the
+#: JSON Schemas' and the plugin reference's text, may stay one module).
+KNOWN_LONG = {"docforge.web.app", "docforge.resolve", "docforge.cli", "docforge.models", "docforge.render.docx"}
 
 
 def _modules() -> dict[str, Path]:
@@ -102,6 +102,7 @@ def test_no_private_name_crosses_a_module_border():
 def test_no_new_long_module():
     long = {m for m, p in _modules().items() if p.suffix == ".py" and len(p.read_text(encoding="utf-8").splitlines()) > 600}
     assert long - KNOWN_LONG == set()
+    assert KNOWN_LONG - long == set(), "no longer over 600 lines: take it off the list"
     assert "docforge.bundle" not in long
 
 
