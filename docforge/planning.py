@@ -149,8 +149,7 @@ def plan_household_packet(r: Resolver, h: Household, inputs: list[InputFile], dr
             data = render_docx(doc, copy_mark=mark, page_total=True, draft=draft)
             stem = f"{kind.value}-{n}" + (f"-{safe_part(holder)}" if holder else "")
             title = f"{doc.title}（{mark}）" if mark else doc.title
-            copies.append(Item(stem, kind.value, title, data, holder or None, n,
-                               conventions.signature_roles(doc.signature)))
+            copies.append(Item(stem, kind.value, title, data, holder or None, n, dict(doc.signature_places)))
         if pdf and len(copies) > 1 and all(c.holder for c in copies):
             blank = render_docx(doc, copy_mark=stamps.BLANK_MARK, page_total=True, draft=draft)
             marks = [f"{c.holder}执" for c in copies]

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, cast
 from lxml import etree
 from markupsafe import escape
 
-from .render.docx import FIXED_ZIP_TIME, ZIP_LEVEL
+from .render.docxzip import FIXED_ZIP_TIME, ZIP_LEVEL
 
 if TYPE_CHECKING:
     from pypdf import PageObject, PdfWriter
