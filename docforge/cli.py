@@ -679,6 +679,10 @@ def _bundle_tree(county_dir: Path | None, province_dir: Path | None, cluster: st
             county = dask_run.build_county_on_cluster(county_dir, output, options, cluster, skip_bad_rows=skip_bad_rows,
                                                       reporter=reporter, roster_encoding=encoding, retries=retries)
             counties = [("", county)]
+    except KeyboardInterrupt:
+        reporter.close()
+        click.secho(_("stopped: no packet is half-written; run the same command again to finish"), fg="red", err=True)
+        return 130
     finally:
         reporter.close()
     for prefix, report in counties:

@@ -256,6 +256,15 @@ def bundle_village(task: VillageTask) -> VillageOutcome:
     return report.villages[0]
 
 
+def ignore_sigint() -> None:
+    """Run on each worker of a local cluster: Ctrl-C in the terminal reaches the whole process group;
+    the client alone handles it (it stops the tasks and then the workers)."""
+    import signal
+
+    with contextlib.suppress(ValueError):  # not the worker's main thread
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def stop_run(run: str, dask_worker: Any = None) -> None:
     """Run on every worker when the client is stopped: the run's tasks end at their next household."""
     plugin = (dask_worker or get_worker()).plugins.get(PLUGIN)
@@ -305,6 +314,7 @@ def connect(spec: ClusterSpec, jobs: int, timeout: float | None, retries: int,
                     n_workers=spec.workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                     silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
+            client.run(ignore_sigint)
         else:
             try:
                 client = stack.enter_context(Client(spec.address, timeout="20s"))
@@ -352,11 +362,12 @@ class _Progress:
     def __init__(self, run: str, reporter: Reporter, province: bool):
         self.run, self.reporter, self.province = run, reporter, province
         self.documents = 0
+        self.stopping = False
         self._lock = threading.Lock()
 
     def event(self, event: Any) -> None:
         _ts, msg = event
-        if not isinstance(msg, dict) or msg.get("run") != self.run:
+        if not isinstance(msg, dict) or msg.get("run") != self.run or self.stopping:
             return
         if "documents" in msg:
             with self._lock:
@@ -383,7 +394,7 @@ def run_counties(client: Client, counties: list[_County], options: BundleOptions
     tasks = ((c, v) for c in counties for v in c.villages)
     reporter.villages(sum(len(c.villages) for c in counties))
     futures = as_completed()
-    owner: dict[str, tuple[_County, VillageFolder]] = {}
+    owner: dict[Any, tuple[_County, VillageFolder]] = {}
     reports: dict[int, CountyReport] = {}
 
     def submit_next() -> bool:
@@ -410,6 +421,7 @@ def run_counties(client: Client, counties: list[_County], options: BundleOptions
                 reports[id(c)] = _write_county(c, options, skip_bad_rows, output)
             submit_next()
     except KeyboardInterrupt:
+        progress.stopping = True
         reporter.log(_("stopping: the queued villages are cancelled and the running ones stop at their next household; "
                        "finished packets are kept (run the same command again to finish)"))
         with contextlib.suppress(Exception):
@@ -492,7 +504,7 @@ def build_province_on_cluster(province: Path | str, out: Path | str, options: Bu
     with connect(spec, options.jobs, options.timeout, retries, reporter) as client:
         workers = len(client.scheduler_info().get("workers", {}))
         reports = run_counties(client, counties, options, skip_bad_rows, roster_encoding, reporter, output)
-    for c, r in zip(counties, reports):
+    for c, r in zip(counties, reports, strict=True):
         report.counties.append(CountyOutcome(c.folder, r))
         report.totals.add(r.totals)
     report.counties.sort(key=lambda c: c.folder)

@@ -205,4 +205,4 @@ def test_a_worker_with_another_plugin_version_is_refused(county, tmp_path):
     assert "other plugins than this computer" in stderr
     assert "plugin sample_county: docforge-sample-county 1.0.0 on the client, docforge-sample-county 1.0.1 on the worker" \
         in stderr, stderr
-    assert not list(out.glob(f"*/households")) and not list(out.glob(f"*/{MANIFEST}"))  # no village started
+    assert not list(out.glob("*/households")) and not list(out.glob(f"*/{MANIFEST}"))  # no village started
