@@ -414,7 +414,9 @@ def run_counties(client: Client, counties: list[_County], options: BundleOptions
                 break
         for f in futures:
             c, v = owner.pop(f.key)
-            c.outcomes[v.folder] = _outcome(f, v, c, reporter, province)
+            outcome = c.outcomes[v.folder] = _outcome(f, v, c, reporter, province)
+            if not options.pdf and outcome.report is not None:  # nothing to convert: counted when written
+                reporter.converted(outcome.report.totals.documents)
             f.release()
             reporter.village_done()
             if len(c.outcomes) == len(c.villages):
