@@ -251,7 +251,8 @@ def _verify_county(county: Path, prefix: str, report: TreeReport) -> None:
         r = verify_bundle(county / folder)
         report.bundles.append((rel, r))
         if r.ok and sha256_file(county / folder / MANIFEST) != v.get("manifest_sha256"):
-            report.problems.append(_("{path}: its sha256 differs from {summary}", path=f"{rel}/{MANIFEST}",
+            manifest = rel + "/" + MANIFEST
+            report.problems.append(_("{path}: its sha256 differs from {summary}", path=manifest,
                                      summary=prefix + COUNTY_SUMMARY))
     _extra_folders(county, listed, prefix, report)
 
