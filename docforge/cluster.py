@@ -245,7 +245,9 @@ def bundle_village(task: VillageTask) -> VillageOutcome:
     options = task.options
     pool = plugin.pool() if options.pdf else None
     # The worker's pool converts (its size is the worker's); planning stays in this thread.
-    options = replace(options, jobs=plugin.jobs if options.pdf else 1)
+    # With PDF, ``jobs`` > 1 lets the writer plan and assemble while the pool converts (its value is
+    # not the pool's size here: that is the worker's).
+    options = replace(options, jobs=max(2, plugin.jobs) if options.pdf else 1)
     reporter = WorkerReporter(worker, plugin, task)
     report = CountyReport(task.out)
     task.out.mkdir(parents=True, exist_ok=True)
@@ -307,7 +309,9 @@ def connect(spec: ClusterSpec, jobs: int, timeout: float | None, retries: int,
         if spec.workers is not None:
             from distributed import LocalCluster
 
-            with dask.config.set({"distributed.scheduler.allowed-failures": retries}):
+            # No statistical profiler in the workers (it samples every thread 100 times a second).
+            settings = {"distributed.scheduler.allowed-failures": retries, "distributed.worker.profile.enabled": False}
+            with dask.config.set(settings):
                 # Worker processes (not threads): each with its own LibreOffice pool; no dashboard
                 # port clash with another run on this machine.
                 cluster = stack.enter_context(LocalCluster(
@@ -391,7 +395,9 @@ def run_counties(client: Client, counties: list[_County], options: BundleOptions
     for c in counties:
         c.out.mkdir(parents=True, exist_ok=True)
         (c.out / COUNTY_SUMMARY).unlink(missing_ok=True)
-    tasks = ((c, v) for c in counties for v in c.villages)
+    # Largest rosters first (their size on disk stands for their households): the last villages to
+    # finish are small ones, so no worker waits long at the end for one that started late.
+    tasks = iter(sorted(((c, v) for c in counties for v in c.villages), key=lambda cv: -_roster_size(cv[1])))
     reporter.villages(sum(len(c.villages) for c in counties))
     futures = as_completed()
     owner: dict[Any, tuple[_County, VillageFolder]] = {}
@@ -434,6 +440,13 @@ def run_counties(client: Client, counties: list[_County], options: BundleOptions
         with contextlib.suppress(Exception):
             client.unsubscribe_topic(TOPIC)
     return [reports[id(c)] for c in counties]
+
+
+def _roster_size(v: VillageFolder) -> int:
+    try:
+        return v.roster.stat().st_size if v.roster is not None else 0
+    except OSError:
+        return 0
 
 
 def _outcome(f: Any, v: VillageFolder, c: _County, reporter: Reporter, province: bool) -> VillageOutcome:
