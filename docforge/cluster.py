@@ -6,8 +6,9 @@ Imported only with ``--cluster`` (Dask is the optional extra ``docforge[cluster]
 
 - **Tasks.** One task per village (:func:`bundle_village`): the task runs exactly what a county run
   runs for the village (:func:`docforge.county.county_village`, so the same packets and manifest) and
-  returns its small outcome. The client submits a window of a few tasks per worker thread and adds
-  the next as they finish: neither the client, the scheduler nor a task holds a province.
+  returns its small outcome. The client submits a window of a few tasks per worker thread, largest
+  rosters first, and adds the next as they finish: neither the scheduler nor a task holds a
+  province (the client holds the list of village folders: paths only).
 - **Workers.** :class:`DocforgeWorker`, a Dask worker plugin, loads the plugins from the worker's
   installed distributions when it is registered and refuses the worker (the run stops before any
   task) when their names and versions differ from the client's; it keeps the worker's LibreOffice
