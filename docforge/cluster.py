@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import threading
 import time
@@ -311,13 +312,18 @@ def connect(spec: ClusterSpec, jobs: int, timeout: float | None, retries: int,
             from distributed import LocalCluster
 
             # No statistical profiler in the workers (it samples every thread 100 times a second).
-            settings = {"distributed.scheduler.allowed-failures": retries, "distributed.worker.profile.enabled": False}
-            with dask.config.set(settings):
-                # Worker processes (not threads): each with its own LibreOffice pool; no dashboard
-                # port clash with another run on this machine.
-                cluster = stack.enter_context(LocalCluster(
-                    n_workers=spec.workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                    silence_logs=logging.ERROR))
+            settings: dict[str, Any] = {"distributed.scheduler.allowed-failures": retries,
+                                        "distributed.worker.profile.enabled": False}
+            if "forkserver" in multiprocessing.get_all_start_methods():
+                settings["distributed.worker.multiprocessing-method"] = "forkserver"
+            stack.enter_context(dask.config.set(settings))  # a worker restarted later is started the same way
+            if "forkserver" in settings.values():
+                _preload_docforge()
+            # Worker processes (not threads): each with its own LibreOffice pool; no dashboard
+            # port clash with another run on this machine.
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=spec.workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
             client.run(ignore_sigint)
         else:
@@ -340,6 +346,16 @@ def connect(spec: ClusterSpec, jobs: int, timeout: float | None, retries: int,
         except PluginMismatchError as e:
             raise PluginMismatchError(str(e)) from None
         yield client
+
+
+def _preload_docforge() -> None:
+    """Local workers fork from one server process that imported Dask and docforge once, instead of
+    each importing them anew (seconds of a short run)."""
+    from distributed.utils import get_mp_context
+
+    ctx = get_mp_context()  # sets Dask's own preload list once; docforge's modules are added to it
+    ctx.set_forkserver_preload(["distributed", "docforge.cluster", "docforge.bundle", "docforge.resolve",
+                                "docforge.render.docx", "docforge.roster"])
 
 
 def _dashboard(client: Client) -> str | None:

@@ -69,6 +69,19 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def children(pid: int) -> list[int]:
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry))
+    return kids
+
+
 def cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -128,9 +141,9 @@ def test_a_worker_killed_mid_run_is_replaced_and_every_packet_verifies(county, o
             time.sleep(0.1)
             if not list(out.glob(f"*/households/*/{DONE}")):
                 continue  # the workers have not converted yet
-            # a worker process (spawned by the client) running a village: it has a LibreOffice pool
+            # a worker process of the client's cluster running a village: its LibreOffice helper is its child
             for pid in descendants(proc.pid):
-                if "spawn_main" in cmdline(pid) and any("soffice" in cmdline(c) for c in descendants(pid)):
+                if any("_unoworker.py" in cmdline(c) for c in children(pid)):
                     os.kill(pid, signal.SIGKILL)
                     killed = pid
                     break
