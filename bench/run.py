@@ -50,7 +50,7 @@ DOCFORGE = [sys.executable, "-m", "docforge.cli"] if not (ROOT / ".venv/bin/docf
 SIZES = {
     "full": {"docx_fast": 4000, "docx_plain": 80, "pdf_docforge": 240, "pdf_plain": 8, "bundle_households": [24, 120],
              "memory": [10_000, 100_000], "memory_budget_s": 420, "check": [20_000, 200_000], "check_budget_s": 900,
-             "cluster": (4, 40), "cluster_rounds": 2},
+             "cluster": (4, 60), "cluster_rounds": 2},
     "quick": {"docx_fast": 800, "docx_plain": 16, "pdf_docforge": 24, "pdf_plain": 3, "bundle_households": [6],
               "memory": [1_000, 10_000], "memory_budget_s": 120, "check": [2_000, 20_000], "check_budget_s": 180,
               "cluster": (2, 8), "cluster_rounds": 1},
@@ -459,10 +459,12 @@ def bench_cluster(villages: int, households: int, rounds: int, work: Path) -> di
             if run.get("rc") != 0:
                 return {"error": f"{name}: " + (run.get("error") or run.get("stderr", ""))[-800:]}
             summary = json.loads((out / "county-summary.json").read_text("utf-8"))
-            runs[name].append({"seconds": round(run["seconds"], 2), "cpu_seconds": round(run["cpu_seconds"], 2),
-                               "documents": summary["totals"]["documents"],
-                               "households": summary["totals"]["households"]})
-            log(f"cluster: {name} {run['seconds']:.1f} s, {run['cpu_seconds']:.1f} CPU-s")
+            # CPU seconds of the --jobs 2 run only: the cluster's workers fork from a server process
+            # that nobody waits for, so their CPU time is not the command's RUSAGE_CHILDREN.
+            runs[name].append({"seconds": round(run["seconds"], 2), "documents": summary["totals"]["documents"],
+                               "households": summary["totals"]["households"],
+                               **({"cpu_seconds": round(run["cpu_seconds"], 2)} if name == "jobs2" else {})})
+            log(f"cluster: {name} {run['seconds']:.1f} s (load average {os.getloadavg()[0]:.1f})")
             if name not in kept:
                 kept[name] = _tree_hashes(out)
             shutil.rmtree(out, ignore_errors=True)

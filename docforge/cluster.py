@@ -28,6 +28,8 @@ Imported only with ``--cluster`` (Dask is the optional extra ``docforge[cluster]
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -153,10 +155,13 @@ class DocforgeWorker(WorkerPlugin):
     docstring) and the worker's LibreOffice pool, started with its first document and closed when the
     worker ends."""
 
-    name = PLUGIN
-
     def __init__(self, expected: dict[str, Any], jobs: int = 1, timeout: float | None = None):
         self.expected, self.jobs, self.timeout = expected, jobs, timeout
+        # Named for what it checks and starts: runs with the same plugins and pool share it (a second
+        # registration leaves the first in place); other runs have their own.
+        what = json.dumps([expected, jobs, timeout], sort_keys=True).encode("utf-8")
+        self.name = f"{PLUGIN}-{hashlib.sha256(what).hexdigest()[:16]}"
+        self.idempotent = True
 
     def setup(self, worker: Any) -> None:
         self.address = worker.address
@@ -197,6 +202,7 @@ class VillageTask:
     """One village of the run, as a task carries it (paths and options, nothing read yet)."""
 
     run: str
+    plugin: str  # the name of the run's worker plugin
     county: str  # the county folder ("" in a --county run)
     folder: VillageFolder
     out: Path  # the county's output folder
@@ -241,7 +247,7 @@ def bundle_village(task: VillageTask) -> VillageOutcome:
     from distributed import Reschedule
 
     worker = get_worker()
-    plugin = worker.plugins.get(PLUGIN)
+    plugin = worker.plugins.get(task.plugin)
     if not isinstance(plugin, DocforgeWorker) or plugin.refused:
         raise Reschedule()  # a refused worker is leaving: the task goes to another
     options = task.options
@@ -271,9 +277,9 @@ def ignore_sigint() -> None:
 
 def stop_run(run: str, dask_worker: Any = None) -> None:
     """Run on every worker when the client is stopped: the run's tasks end at their next household."""
-    plugin = (dask_worker or get_worker()).plugins.get(PLUGIN)
-    if isinstance(plugin, DocforgeWorker):
-        plugin.stopped.add(run)
+    for plugin in (dask_worker or get_worker()).plugins.values():
+        if isinstance(plugin, DocforgeWorker):
+            plugin.stopped.add(run)
 
 
 # --------------------------------------------------------------------------- the client side
@@ -303,8 +309,8 @@ class ClusterSpec:
 
 @contextlib.contextmanager
 def connect(spec: ClusterSpec, jobs: int, timeout: float | None, retries: int,
-            reporter: Reporter) -> Iterator[Client]:
-    """A client of the cluster, every worker checked and given the docforge plugin."""
+            reporter: Reporter) -> Iterator[tuple[Client, str]]:
+    """A client of the cluster, every worker checked and given the docforge plugin (and its name)."""
     import dask
 
     with contextlib.ExitStack() as stack:
@@ -342,10 +348,11 @@ def connect(spec: ClusterSpec, jobs: int, timeout: float | None, retries: int,
         if link:
             reporter.log(_("Dask dashboard: {link}", link=link))
         try:
-            client.register_plugin(DocforgeWorker(plugin_set(), jobs, timeout), name=PLUGIN)
+            plugin = DocforgeWorker(plugin_set(), jobs, timeout)
+            client.register_plugin(plugin, name=plugin.name)
         except PluginMismatchError as e:
             raise PluginMismatchError(str(e)) from None
-        yield client
+        yield client, plugin.name
 
 
 def _preload_docforge() -> None:
@@ -399,7 +406,7 @@ class _Progress:
             self.reporter.log(f"{county}/{msg['log']}" if self.province and county else msg["log"])
 
 
-def run_counties(client: Client, counties: list[_County], options: BundleOptions, skip_bad_rows: bool,
+def run_counties(client: Client, plugin: str, counties: list[_County], options: BundleOptions, skip_bad_rows: bool,
                  roster_encoding: str | None, reporter: Reporter, output: Output) -> list[CountyReport]:
     """Every village of ``counties`` as a task on the cluster; each county's summary written once its
     villages are done. Returns the county reports, in order."""
@@ -425,7 +432,7 @@ def run_counties(client: Client, counties: list[_County], options: BundleOptions
         if item is None:
             return False
         c, v = item
-        task = VillageTask(run, c.folder, v, c.out, options, skip_bad_rows, roster_encoding)
+        task = VillageTask(run, plugin, c.folder, v, c.out, options, skip_bad_rows, roster_encoding)
         f = client.submit(bundle_village, task, key=f"docforge-{c.folder or 'county'}-{v.folder}-{run}", pure=False)
         owner[f.key] = (c, v)
         futures.add(f)
@@ -509,8 +516,8 @@ def build_county_on_cluster(county: Path | str, out: Path | str, options: Bundle
     if out.exists() and not out.is_dir():
         raise InputError(_("{out}: exists and is not a folder; give -o a new or empty folder", out=out))
     output = SharedFolder(out)
-    with connect(spec, options.jobs, options.timeout, retries, reporter) as client:
-        [report] = run_counties(client, [_County("", county, out, villages)], options, skip_bad_rows, roster_encoding,
+    with connect(spec, options.jobs, options.timeout, retries, reporter) as (client, plugin):
+        [report] = run_counties(client, plugin, [_County("", county, out, villages)], options, skip_bad_rows, roster_encoding,
                                 reporter, output)
     return report
 
@@ -533,9 +540,9 @@ def build_province_on_cluster(province: Path | str, out: Path | str, options: Bu
             reporter.log(_("{county}: FAILED: {error}", county=county.name, error=e))
     prepare_out(out)
     output = SharedFolder(out)
-    with connect(spec, options.jobs, options.timeout, retries, reporter) as client:
+    with connect(spec, options.jobs, options.timeout, retries, reporter) as (client, plugin):
         workers = len(client.scheduler_info().get("workers", {}))
-        reports = run_counties(client, counties, options, skip_bad_rows, roster_encoding, reporter, output)
+        reports = run_counties(client, plugin, counties, options, skip_bad_rows, roster_encoding, reporter, output)
     for c, r in zip(counties, reports, strict=True):
         report.counties.append(CountyOutcome(c.folder, r))
         report.totals.add(r.totals)
