@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: setup system-deps demo lint test fuzz bench schemas templates docs i18n clean
+.PHONY: setup system-deps catalogs demo lint test fuzz bench schemas templates docs i18n clean
 
 $(STAMP): pyproject.toml docforge/render/_eexec.c $(PLUGINS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,13 @@ $(STAMP): pyproject.toml docforge/render/_eexec.c $(PLUGINS)
 system-deps:
 	@bash tools/install-system-deps.sh
 
-setup: $(STAMP) system-deps
+setup: $(STAMP) system-deps catalogs
+
+# The .mo beside each .po, named by its hash (docforge/i18n.py loads it; without it, the .po is compiled in memory).
+catalogs: $(STAMP)
+	@$(BIN)/python tools/i18n.py --compile
+	@git rev-parse --git-dir >/dev/null 2>&1 && \
+	  git config merge.docforge-po.driver '$(abspath $(BIN))/python tools/pomerge.py %O %A %B' || true
 
 demo: setup
 	$(BIN)/docforge demo -o demo-out

@@ -15,8 +15,8 @@ import click
 
 from . import __version__, i18n
 from .errors import DocforgeError, InputError, cannot_write, mask_ids, shown
-from .i18n import _, language
-from .models import DocumentKind
+from .i18n import N_plural, _, language, ngettext
+from .models import DocumentKind, document_name
 
 KINDS = [k.value for k in DocumentKind]  # the one list of document kinds: models.DocumentKind
 
@@ -139,6 +139,7 @@ class DocforgeGroup(_Localized, click.Group):
     """Prints a :class:`DocforgeError` as one message, without a traceback (exit 2: bad input)."""
 
     command_class = DocforgeCommand
+    group_class = type  # a subgroup is a DocforgeGroup too: --lang and translated help on every command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -176,7 +177,8 @@ household_option = click.option("--household", "household_file", type=click.Path
 
 
 @click.group(cls=DocforgeGroup)
-@click.version_option(__version__, prog_name="docforge", help="Show the version and exit.")
+@click.version_option(__version__, prog_name="docforge", help="Show the version and exit.",
+                      message=i18n.lazy("%(prog)s, version %(version)s"))
 def cli() -> None:
     """Assemble village self-governance documents: the 自治章程, the 自治公约 and the four agreements."""
 
@@ -193,15 +195,85 @@ def plugins(as_json: bool, show_all: bool) -> None:
         click.echo(json.dumps([i.as_dict() for i in infos], ensure_ascii=False, indent=2))
         return
     if not infos:
-        click.echo("No plugins installed (docforge's national layer is built in; --all shows it).")
+        click.echo(_("No plugins installed (docforge's national layer is built in; --all shows it)."))
+    zh = i18n.language() == "zh"
     for i in infos:
-        jur = "、".join(f"{j.name}（{j.level.value}{'，' + j.code if j.code else ''}）" for j in i.jurisdictions)
+        jur = "、".join(f"{j.name}（{j.level.label if zh else j.level.value}{'，' + j.code if j.code else ''}）"
+                       for j in i.jurisdictions)
         click.echo(f"{i.name} {i.version or ''}  [{i.distribution or i.module}]")
         if i.error:
-            click.secho(f'  Error importing plugin "{i.name}": {i.error}', fg="red")
+            click.secho(f"  {i.error_line()}", fg="red")
             continue
-        click.echo(f"  jurisdictions: {jur or '-'}")
-        click.echo(f"  hooks: {', '.join(i.hooks)}")
+        click.echo("  " + _("jurisdictions: {list}", list=jur or "-"))
+        click.echo("  " + _("hooks: {list}", list=", ".join(i.hooks)))
+
+
+@cli.group(cls=DocforgeGroup)
+def plugin() -> None:
+    """Write a plugin: start one (new), find its problems (check)."""
+
+
+@plugin.command("new")
+@click.option("--province", required=True, help="The province's name, e.g. 河南省.")
+@click.option("--code", required=True, help="The province's GB/T 2260 code, e.g. 410000.")
+@click.option("--prefecture", help="A prefecture the plugin also speaks for: NAME or NAME:CODE (许昌市:411000).")
+@click.option("--prefecture-code", help="The prefecture's GB/T 2260 code, if not given as NAME:CODE.")
+@click.option("--county", help="A county the plugin also speaks for: NAME or NAME:CODE (长葛市:411082).")
+@click.option("--county-code", help="The county's GB/T 2260 code, if not given as NAME:CODE.")
+@click.option("--under", metavar="PLUGIN", help="The installed plugin that owns the province: the new plugin "
+              "declares only the prefecture/county, depends on it and takes the province's values from it.")
+@click.argument("directory", type=click.Path(path_type=Path))
+def plugin_new(province: str, code: str, prefecture: str | None, prefecture_code: str | None, county: str | None,
+               county_code: str | None, under: str | None, directory: Path) -> None:
+    """Write a new plugin distribution into DIRECTORY.
+
+    DIRECTORY is named docforge-<place> (e.g. docforge-henan); it gets pyproject.toml with the entry
+    point, the module, tests, an example village and a README, and installs and passes its tests as
+    written."""
+    from .models import Level
+    from .scaffold import parse_place, plan, province_owner, write
+
+    places = (parse_place(Level.province, province, code), parse_place(Level.prefecture, prefecture, prefecture_code),
+              parse_place(Level.county, county, county_code))
+    owner = None if under else province_owner(places[0])
+    if owner and (prefecture or county):
+        from .errors import InputError
+
+        raise InputError(_('the installed plugin "{owner}" already speaks for {province}: one distribution owns a '
+                           "place. Add --under {owner} to write a plugin of the prefecture/county only that depends "
+                           "on it (or uninstall {owner} if the new plugin is to replace it)",
+                           owner=owner, province=places[0]))
+    if owner:
+        click.secho(_('warning: the installed plugin "{owner}" already speaks for {province}; with both '
+                      "installed, every value they give differently is a conflict. Uninstall {owner} when the new "
+                      "plugin replaces it.", owner=owner, province=places[0]), fg="yellow", err=True)
+    s = plan(directory, *places, under=under)
+    for path in write(s):
+        click.echo(_("wrote {path}", path=path))
+    commands = f"pip install -e {directory} && docforge plugin check {s.entry_point} && (cd {directory} && pytest)"
+    click.echo(_("next: {commands}", commands=commands))
+
+
+@plugin.command("check")
+@click.argument("target", required=False, metavar="[NAME|PATH]")
+@as_of_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def plugin_check(ctx: click.Context, target: str | None, as_of: dt.date, as_json: bool) -> None:
+    """Find a plugin's problems without rendering (exit 2 on errors).
+
+    Checks an installed plugin by NAME, a plugin's folder by PATH, or every installed plugin."""
+    from .plugincheck import check
+
+    reports = check(target, as_of)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        for r in reports:
+            for line in r.lines():
+                color = "red" if line.lstrip().startswith("error") else "yellow" if line.lstrip().startswith("warning") else None
+                click.secho(line, fg=color)
+    ctx.exit(2 if any(r.errors for r in reports) else 0)
 
 
 @cli.command()
@@ -215,10 +287,10 @@ def schema(name: str | None, write_dir: Path | None) -> None:
         write_dir.mkdir(parents=True, exist_ok=True)
         for n in SCHEMAS:
             (write_dir / f"{n}.schema.json").write_text(schema_text(n), encoding="utf-8")
-            click.echo(f"wrote {write_dir / f'{n}.schema.json'}")
+            click.echo(_("wrote {path}", path=write_dir / (n + ".schema.json")))
         return
     if not name:
-        raise click.UsageError("give a NAME (village, household) or --write DIR")
+        raise click.UsageError(_("give a NAME (village, household) or --write DIR"))
     click.echo(schema_text(name), nl=False)
 
 
@@ -235,22 +307,26 @@ def _load(village_file: Path, household_file: Path | None):
 @as_of_option
 @click.option("--blank", is_flag=True, help="An agreement form with the parties and term left blank to fill in.")
 @click.option("--draft", is_flag=True, help="Mark every page 征求意见稿.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="The .docx to write.")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]),
+              help="docx, or pdf (converted by LibreOffice as bundle does). Default: from the -o suffix.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The .docx or .pdf to write.")
 def render(kind: str, village_file: Path, household_file: Path | None, as_of: dt.date, blank: bool, draft: bool,
-           output: Path) -> None:
-    """Render one document as DOCX."""
-    from .render.docx import write_docx
+           fmt: str | None, output: Path) -> None:
+    """Render one document as DOCX or PDF."""
+    from .render import output_format, write_document
     from .resolve import Resolver
 
+    fmt = output_format(output, fmt)
     village, household = _load(village_file, household_file)
     doc = Resolver(village, as_of).document(kind, household, blank=blank)
-    write_docx(doc, output, draft=draft)
+    write_document(doc, output, fmt, draft=draft)
     for f in doc.findings:
         click.secho(f.line(), fg="yellow", err=True)
     for f in doc.notices:
         click.secho(_("notice: {reason}", reason=f.reason_zh if language() == "zh" and f.reason_zh else f.reason),
                     fg="cyan", err=True)
-    click.echo(f"wrote {output}")
+    click.echo(_("wrote {path}", path=output))
 
 
 @cli.command()
@@ -404,7 +480,7 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
 
             write_problem_sheet(roster_report, None, problems_file)
     if as_json:
-        out = {"as_of": as_of.isoformat(), "findings": [f.model_dump(mode="json") for f in findings],
+        out = {"as_of": as_of.isoformat(), "findings": [{**f.model_dump(mode="json"), "text": f.line()} for f in findings],
                "notices": [f.model_dump(mode="json") for f in notices], "not_offered": absent,
                "checked": [d.kind.value for d in result.documents],
                "not_checked": [n.as_dict() for n in result.not_checked]}
@@ -416,32 +492,40 @@ def check(village_file: Path, roster_file: Path | None, as_of: dt.date, strict: 
             click.echo(chunk, nl=False)
         click.echo(after)
     else:
-        click.echo(f"Legal findings as of {as_of.isoformat()}: {len(findings) or 'none'}")
+        click.echo(ngettext("Legal findings as of {date}: {n}", "Legal findings as of {date}: {n}", len(findings),
+                            date=i18n.date_text(as_of), n=len(findings)) if findings else
+                   _("Legal findings as of {date}: none", date=i18n.date_text(as_of)))
         for f in findings:
             click.secho("  " + f.line(), fg="red" if f.severity == "error" else "yellow")
-            if f.reason_zh:
+            if f.reason_zh and i18n.language() != "zh":  # the Chinese reason for the English reader too
                 click.echo("      " + f.reason_zh)
         if notices:
             click.echo(_("Notices (not legal findings): {n}", n=len(notices)))
             for f in notices:
                 why = f.reason_zh if language() == "zh" and f.reason_zh else f.reason
-                click.secho(f"  {f.document} {f.clause}: {why}", fg="cyan")
+                where = " ".join(x for x in (document_name(f.document) if f.document else None, f.clause) if x)
+                click.secho("  " + _("{where}: {problem}", where=where or "-", problem=why), fg="cyan")
         for kind, why in absent.items():
-            click.echo(_("Not offered: {kind}: {reason}", kind=kind, reason=why))
+            click.echo(_("Not offered: {kind}: {reason}", kind=document_name(kind), reason=why))
         if result.not_checked:
             click.echo(_("Checked: {checked}. Not checked (values no installed plugin supplies for this village):",
-                         checked=", ".join(d.kind.value for d in result.documents) or _("none")))
+                         checked=_(", ").join(document_name(d.kind) for d in result.documents) or _("none")))
             for n in result.not_checked:
                 click.secho("  " + n.line(), fg="yellow")
         if roster_report is not None:
             for line in roster_report.lines(limit=200):  # --problems or --json: every one
                 click.echo(line)
             if problems_file is not None:
-                click.echo(f"wrote {problems_file} (the rows with their problems; correct and feed it back)")
+                click.echo(_("wrote {path} (the rows with their problems; correct and feed it back)",
+                             path=problems_file))
     if roster_report is not None and not roster_report.ok:
-        raise InputError(f"{roster_file}: {roster_report.error_count} problem(s) to correct (listed above)")
+        raise InputError(ngettext("{file}: {n} problem to correct (listed above)",
+                                  "{file}: {n} problems to correct (listed above)", roster_report.error_count,
+                                  file=roster_file, n=roster_report.error_count))
     if strict and findings:
-        raise LegalFindingError(f"{len(findings)} legal finding(s) under --strict (listed above)")
+        raise LegalFindingError(ngettext("{n} legal finding under --strict (listed above)",
+                                         "{n} legal findings under --strict (listed above)", len(findings),
+                                         n=len(findings)))
 
 
 @cli.command()
@@ -459,12 +543,14 @@ def law(as_of: dt.date, village_file: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"In force on {as_of.isoformat()}:")
+    click.echo(_("In force on {date}:", date=i18n.date_text(as_of)))
     for r in rows:
-        until = f" – {r['effective_to']}" if r["effective_to"] else ""
+        since = i18n.date_text(dt.date.fromisoformat(r["effective_from"])) if r["effective_from"] else "-"
+        period = (_("from {start} to {end}", start=since, end=i18n.date_text(dt.date.fromisoformat(r["effective_to"])))
+                  if r["effective_to"] else _("from {start}", start=since))
         approx = " " + _("(dates approximate)") if r.get("certainty") == "approximate" else ""
-        click.echo(f"  《{r['name']}》 {r['version']} (from {r['effective_from']}{until}){approx}"
-                   f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
+        click.echo("  " + _("《{name}》 {version} ({period})", name=r["name"], version=r["version"], period=period)
+                   + approx + f"  [{r['plugin']} {r['plugin_version'] or ''} @ {r['jurisdiction']}]")
 
 
 def _default_jobs() -> int:
@@ -484,40 +570,63 @@ def _reporter():
     return Reporter(click.echo)
 
 
+#: counted words of the bundle's output lines: (singular, plural) message ids, "{n}" the count
+_COUNTED = {
+    "row": N_plural("{n} row", "{n} rows"), "village": N_plural("{n} village", "{n} villages"),
+    "household": N_plural("{n} household", "{n} households"), "packet": N_plural("{n} packet", "{n} packets"),
+    "document": N_plural("{n} document", "{n} documents"), "page": N_plural("{n} page", "{n} pages"),
+    "warning": N_plural("{n} warning", "{n} warnings"),
+    "skipped row": N_plural("{n} skipped row", "{n} skipped rows"), "file": N_plural("{n} file", "{n} files"),
+}
+
+
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
+    return ngettext(*_COUNTED[word], n, n=n)
 
 
 def _echo_bundle_details(report, label: str = "", limit: int = 50) -> None:
     """What a village's run skipped and warned about, each warning once with how often it occurs."""
-    at = f"{label}: " if label else ""
+    at = _("{label}: ", label=label) if label else ""
+    zh = i18n.language() == "zh"
     roster = report.roster
     if roster is not None:
-        click.echo(f"{at}roster {roster['path']}: {_plural(roster['rows'], 'row')}, "
-                   f"{roster['households']} valid households, {roster['skipped']} skipped")
+        click.echo(at + _("roster {path}: {rows}, {households} valid households, {skipped} skipped",
+                          path=roster["path"], rows=_plural(roster["rows"], "row"), households=roster["households"],
+                          skipped=roster["skipped"]))
+    zh = language() == "zh"
     for s in report.skipped[:limit]:
-        click.secho(mask_ids(f"{at}skipped row {s['row']} (户编号 {s['household_id'] or '-'}): "
-                             f"{'; '.join(s['reasons'])}"), fg="yellow", err=True)
-    if len(report.skipped) > limit:
-        click.secho(f"{at}... and {len(report.skipped) - limit} more skipped rows (manifest.json lists them all)",
+        reasons = (s.get("reasons_zh") or s["reasons"]) if zh else s["reasons"]
+        click.secho(mask_ids(at + _("skipped row {row} (户编号 {household}): {reasons}", row=s["row"],
+                                    household=s["household_id"] or "-", reasons=_("; ").join(reasons))),
                     fg="yellow", err=True)
+    if len(report.skipped) > limit:
+        click.secho(at + _("... and {n} more skipped rows (manifest.json lists them all)",
+                           n=len(report.skipped) - limit), fg="yellow", err=True)
     for w in (roster or {}).get("warnings", []):
-        where = ", ".join(x for x in (f"row {w['first_row']}" if w["first_row"] else "",
-                                      f"column {w['column']}" if w["column"] else "") if x)
-        more = f" (in {w['rows']} rows)" if w["rows"] > 1 else ""
-        click.secho(f"{at}roster warning: {where}: {w['message']}; fix: {w['fix']}{more}", fg="yellow", err=True)
+        row, column = w["first_row"], w["column"]
+        where = (_("row {row}, column {column}", row=row, column=column) if row and column else
+                 _("row {row}", row=row) if row else _("column {column}", column=column) if column else "")
+        message = (w.get("message_zh") or w["message"]) if zh else w["message"]
+        fix = (w.get("fix_zh") or w["fix"]) if zh else w["fix"]
+        more = _(" (in {n} rows)", n=w["rows"]) if w["rows"] > 1 else ""
+        click.secho(at + _("roster warning: {where}: {message}; fix: {fix}", where=where, message=message, fix=fix)
+                    + more, fg="yellow", err=True)
     for w in report.warnings:
         n = w["households"]
-        more = f"  (in {_plural(n, 'household')})" if n > 1 else ""
-        click.secho(f"{at}{w['message']}{more}", fg="yellow", err=True)
+        more = _("  (in {households})", households=_plural(n, "household")) if n > 1 else ""
+        message = (w.get("message_zh") or w["message"]) if zh else w["message"]
+        click.secho(f"{at}{message}{more}", fg="yellow", err=True)
 
 
 def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str] | None = None) -> str:
-    fails = f" ({len(failed)} failed: {', '.join(failed)})" if failed else ""
-    pages = _plural(totals.pages, "page") if pdf else "no PDF pages (--format docx)"
-    return (f"summary: {_plural(villages, 'village')}{fails}, {_plural(totals.households, 'household')}, "
-            f"{_plural(totals.packets, 'packet')}, {_plural(totals.documents, 'document')}, {pages}, "
-            f"{_plural(totals.warnings, 'warning')}, {_plural(totals.skipped_rows, 'skipped row')}, {seconds:.1f} s")
+    fails = _(" ({n} failed: {folders})", n=len(failed), folders=", ".join(failed)) if failed else ""
+    pages = _plural(totals.pages, "page") if pdf else _("no PDF pages (--format docx)")
+    return _("summary: {villages}{failed}, {households}, {packets}, {documents}, {pages}, {warnings}, {skipped}, "
+             "{seconds} s", villages=_plural(villages, "village"), failed=fails,
+             households=_plural(totals.households, "household"), packets=_plural(totals.packets, "packet"),
+             documents=_plural(totals.documents, "document"), pages=pages,
+             warnings=_plural(totals.warnings, "warning"), skipped=_plural(totals.skipped_rows, "skipped row"),
+             seconds="%.1f" % seconds)
 
 
 @cli.command()
@@ -584,16 +693,16 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
         ctx.exit(_bundle_tree(county_dir, province_dir, cluster, retries, output, options, skip_bad_rows, encoding))
     if county_dir is not None:
         if village_file or household_files or roster_file:
-            raise click.UsageError("--county takes each village's files from its folder: give it without "
-                                   "--village, --household or --roster")
+            raise click.UsageError(_("--county takes each village's files from its folder: give it without "
+                                     "--village, --household or --roster"))
     elif village_file is None:
-        raise click.UsageError("give --village FILE with --roster FILE (or --household FILE ...), or --county DIR")
+        raise click.UsageError(_("give --village FILE with --roster FILE (or --household FILE ...), or --county DIR"))
     if roster_file and household_files:
-        raise click.UsageError("give the households as one --roster or as --household files, not both")
+        raise click.UsageError(_("give the households as one --roster or as --household files, not both"))
     if compare_from is not None and county_dir is not None:
         raise click.UsageError(_("--compare-from applies to one village's packet: give it with --village"))
     if skip_bad_rows and not (roster_file or county_dir):
-        raise click.UsageError("--skip-bad-rows applies to rosters: give --roster FILE or --county DIR")
+        raise click.UsageError(_("--skip-bad-rows applies to rosters: give --roster FILE or --county DIR"))
     started = time.monotonic()
     format_list = [f.strip() for f in formats.split(",") if f.strip()]
     options = BundleOptions(as_of=as_of, formats=tuple(format_list), draft=draft, sign_fields=sign_fields,
@@ -615,8 +724,9 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
     if county_dir is None:
         _echo_bundle_details(report)
         t = report.totals
-        click.echo(f"wrote {output / 'manifest.json'}: {_plural(t.packets, 'packet')} ({t.built} built, "
-                   f"{t.finished} already finished), {_plural(t.files, 'file')}, {_plural(t.warnings, 'warning')}")
+        click.echo(_("wrote {path}: {packets} ({built} built, {finished} already finished), {files}, {warnings}",
+                     path=output / "manifest.json", packets=_plural(t.packets, "packet"), built=t.built,
+                     finished=t.finished, files=_plural(t.files, "file"), warnings=_plural(t.warnings, "warning")))
         click.echo(_summary(1, t, pdf, time.monotonic() - started))
         return
     for v in county.villages:
@@ -624,9 +734,9 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
             _echo_bundle_details(v.report, v.folder)
     for v in county.failed:
         first = (v.error or "").splitlines()[0]
-        click.secho(mask_ids(f"failed: {v.folder}" + (f" ({v.village})" if v.village else "") + f": {first}"),
-                    fg="red", err=True)
-    click.echo(f"wrote {output / COUNTY_SUMMARY}")
+        click.secho(mask_ids(_("failed: {folder}", folder=v.folder) + (f" ({v.village})" if v.village else "")
+                             + _(": {error}", error=first)), fg="red", err=True)
+    click.echo(_("wrote {path}", path=output / COUNTY_SUMMARY))
     click.echo(_summary(len(county.villages), county.totals, pdf, time.monotonic() - started,
                         [v.folder for v in county.failed]))
     ctx.exit(county.exit_code)
@@ -716,7 +826,7 @@ def roster_template(output: Path, village_file: Path | None) -> None:
     from .inputs import load_village
     from .roster import write_template
 
-    click.echo(f"wrote {write_template(output, load_village(village_file) if village_file else None)}")
+    click.echo(_("wrote {path}", path=write_template(output, load_village(village_file) if village_file else None)))
 
 
 @cli.command("example-county")

@@ -254,36 +254,31 @@ def _passages(old: _Unit | None, new: _Unit | None) -> tuple[list[Passage], list
     """The two cells of a row, and the ids of the paragraphs changed or added (new) and removed (old)."""
     old_blocks = {b.id: b for b in old.blocks} if old else {}
     new_blocks = {b.id: b for b in new.blocks} if new else {}
-    old_cell: list[Passage] = []
-    new_cell: list[Passage] = []
-    changed: list[str] = []
-    removed: list[str] = []
-    for b in old.blocks if old else []:
-        other = new_blocks.get(b.id)
-        if other is None:
-            old_cell.append(Passage(id=b.id, prefix=_prefix(b), status="removed",
-                                    segments=[Segment(text=b.text, mark="delete")] if b.text else []))
-            removed.append(b.id)
-        elif other.text == b.text:
-            old_cell.append(Passage(id=b.id, prefix=_prefix(b), status="unchanged",
-                                    segments=[Segment(text=b.text)] if b.text else []))
-        else:
-            old_cell.append(Passage(id=b.id, prefix=_prefix(b), status="changed",
-                                    segments=_segments(_diff(b.text, other.text), "old")))
-    for b in new.blocks if new else []:
-        other = old_blocks.get(b.id)
-        if other is None:
-            new_cell.append(Passage(id=b.id, prefix=_prefix(b), status="added",
-                                    segments=[Segment(text=b.text, mark="insert")] if b.text else []))
-            changed.append(b.id)
-        elif other.text == b.text:
-            new_cell.append(Passage(id=b.id, prefix=_prefix(b), status="unchanged",
-                                    segments=[Segment(text=b.text)] if b.text else []))
-        else:
-            new_cell.append(Passage(id=b.id, prefix=_prefix(b), status="changed",
-                                    segments=_segments(_diff(other.text, b.text), "new")))
-            changed.append(b.id)
+    old_cell = _cell(old.blocks if old else [], new_blocks, "old")
+    new_cell = _cell(new.blocks if new else [], old_blocks, "new")
+    removed = [p.id for p in old_cell if p.status == "removed"]
+    changed = [p.id for p in new_cell if p.status in ("added", "changed")]
     return old_cell, new_cell, changed, removed
+
+
+def _cell(blocks: list, others: dict, side: Literal["old", "new"]) -> list[Passage]:
+    """One column of a row: each block of ``side`` ("old" or "new") against its namesake on the other
+    side: alone there (removed / added, all of it marked), the same, or changed (the diff's marks)."""
+    alone, mark = ("removed", "delete") if side == "old" else ("added", "insert")
+    out = []
+    for b in blocks:
+        other = others.get(b.id)
+        if other is None:
+            out.append(Passage(id=b.id, prefix=_prefix(b), status=alone,
+                               segments=[Segment(text=b.text, mark=mark)] if b.text else []))
+        elif other.text == b.text:
+            out.append(Passage(id=b.id, prefix=_prefix(b), status="unchanged",
+                               segments=[Segment(text=b.text)] if b.text else []))
+        else:
+            pair = (b.text, other.text) if side == "old" else (other.text, b.text)
+            out.append(Passage(id=b.id, prefix=_prefix(b), status="changed",
+                               segments=_segments(_diff(*pair), side)))
+    return out
 
 
 # --------------------------------------------------------------------------- basis

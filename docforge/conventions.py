@@ -32,6 +32,8 @@ from typing import Literal
 
 import cn2an
 
+from .i18n import gettext as _
+
 __all__ = [
     "BLANK",
     "ItemStyle",
@@ -149,7 +151,7 @@ def round_amount(amount: Decimal | int | float | str) -> Decimal:
     amounts of 10**16 yuan or more; ``TypeError`` for other types (including ``bool``).
     """
     if isinstance(amount, bool):
-        raise TypeError("amount must be a number, not a bool")
+        raise TypeError(_("amount must be a number, not a bool"))
     if isinstance(amount, Decimal):
         value = amount
     elif isinstance(amount, int):
@@ -159,18 +161,18 @@ def round_amount(amount: Decimal | int | float | str) -> Decimal:
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"amount {amount!r} is not a decimal number") from None
+            raise ValueError(_("amount {amount} is not a decimal number", amount=repr(amount))) from None
     else:
-        raise TypeError(f"amount must be a Decimal, int, float or str, not {type(amount).__name__}")
+        raise TypeError(_("amount must be a Decimal, int, float or str, not {type}", type=type(amount).__name__))
     if not value.is_finite():
-        raise ValueError(f"amount {amount!r} is not a finite number")
+        raise ValueError(_("amount {amount} is not a finite number", amount=repr(amount)))
     if value < 0:
-        raise ValueError(f"amount {amount!r} is negative; money amounts must be zero or more")
+        raise ValueError(_("amount {amount} is negative; money amounts must be zero or more", amount=repr(amount)))
     if value >= _MAX_AMOUNT:
-        raise ValueError(f"amount {amount!r} is too large (at most 16 integer digits)")
+        raise ValueError(_("amount {amount} is too large (at most 16 integer digits)", amount=repr(amount)))
     rounded = value.quantize(_CENT, rounding=ROUND_HALF_UP)
     if rounded >= _MAX_AMOUNT:
-        raise ValueError(f"amount {amount!r} is too large (at most 16 integer digits)")
+        raise ValueError(_("amount {amount} is too large (at most 16 integer digits)", amount=repr(amount)))
     return rounded if rounded else Decimal("0.00")  # no "-0.00"
 
 

@@ -18,6 +18,7 @@ from . import __version__
 from .bundle import build_bundle
 from .errors import DocforgeError, InputError
 from .fsutil import fsync_dir, json_bytes, sha256_file, write_atomic
+from .i18n import gettext as _
 from .packet import BundleOptions, BundleReport, Totals
 from .progress import Reporter
 from .sources import RosterHouseholds
@@ -75,7 +76,7 @@ def find_villages(county: Path, out: Path | None = None) -> list[VillageFolder]:
     """The village folders of ``county`` in name order (hidden folders, and ``out`` if it is one of
     them, left out)."""
     if not county.is_dir():
-        raise InputError(f"{county}: no such folder; --county takes a folder holding one folder per village")
+        raise InputError(_("{path}: no such folder; --county takes a folder holding one folder per village", path=county))
     skip = out.resolve() if out is not None else None
     found = []
     for d in sorted(p for p in county.iterdir() if p.is_dir() and not p.name.startswith(".") and p.resolve() != skip):
@@ -84,17 +85,20 @@ def find_villages(county: Path, out: Path | None = None) -> list[VillageFolder]:
         villages = [p for p in files if p.name.lower() in VILLAGE_FILES]
         rosters = [p for p in files if p.suffix.lower() in ROSTER_SUFFIXES]
         if len(villages) != 1:
-            v.problem = (f"{d}: no village file (village.yaml, village.yml or village.json)" if not villages else
-                         f"{d}: {len(villages)} village files ({', '.join(p.name for p in villages)}); keep one")
+            v.problem = (_("{path}: no village file (village.yaml, village.yml or village.json)", path=d)
+                         if not villages else
+                         _("{path}: {n} village files ({names}); keep one", path=d, n=len(villages),
+                           names=", ".join(p.name for p in villages)))
         elif len(rosters) != 1:
-            v.problem = (f"{d}: no roster (.xlsx or .csv)" if not rosters else
-                         f"{d}: {len(rosters)} rosters ({', '.join(p.name for p in rosters)}); keep one in the folder")
+            v.problem = (_("{path}: no roster (.xlsx or .csv)", path=d) if not rosters else
+                         _("{path}: {n} rosters ({names}); keep one in the folder", path=d, n=len(rosters),
+                           names=", ".join(p.name for p in rosters)))
         else:
             v.village_file, v.roster = villages[0], rosters[0]
         found.append(v)
     if not found:
-        raise InputError(f"{county}: no village folders; --county takes a folder holding one folder per village, "
-                         f"each with village.yaml and a roster (`docforge example-county` writes one)")
+        raise InputError(_("{path}: no village folders; --county takes a folder holding one folder per village, "
+                           "each with village.yaml and a roster (`docforge example-county` writes one)", path=county))
     return found
 
 
@@ -117,7 +121,7 @@ def build_county(county: Path | str, out: Path | str, options: BundleOptions, *,
     reporter = reporter or Reporter()
     folders = find_villages(county, out)
     if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder; give -o a new or empty folder")
+        raise InputError(_("{path}: exists and is not a folder; give -o a new or empty folder", path=out))
     out.mkdir(parents=True, exist_ok=True)
     (out / COUNTY_SUMMARY).unlink(missing_ok=True)  # written anew at the end
     report = CountyReport(out)
@@ -148,12 +152,13 @@ def county_village(v: VillageFolder, out: Path, report: CountyReport, reporter: 
                                       options, reporter=reporter, label=v.folder, pool=pool)
     except DocforgeError as e:
         outcome.error, outcome.exit_code = str(e), e.exit_code
-        reporter.log(f"{label}: FAILED: {e}")
+        reporter.log(_("{label}: FAILED: {error}", label=label, error=e))
     else:
         t = outcome.report.totals
         report.totals.add(t)
-        reporter.log(f"{label}: {t.households} households, {t.packets} packets, {t.documents} documents, "
-                     f"{t.skipped_rows} skipped rows -> {out / v.folder}")
+        reporter.log(_("{label}: {households} households, {packets} packets, {documents} documents, {skipped} skipped "
+                       "rows -> {path}", label=label, households=t.households, packets=t.packets,
+                       documents=t.documents, skipped=t.skipped_rows, path=out / v.folder))
     report.villages.append(outcome)
     reporter.village_done()
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .bundle import write_bundle
-from .i18n import _, date_text
+from .i18n import _, date_text, language
 from .inputs import load_household, load_village
 from .law import check_village
 from .packet import BundleOptions, InputFile
@@ -88,7 +88,7 @@ def run_demo(out: Path, as_of: dt.date, jobs: int | None = None) -> Iterator[str
             yield f"  {f.line()}"
         for w in report.warnings:  # what is not a finding but must not pass silently (a new draft …)
             if w["message"].startswith("notice"):
-                yield f"  {w['message']}"
+                yield "  " + ((w.get("message_zh") or w["message"]) if language() == "zh" else w["message"])
         if signers:  # why a household signs no agreement (each reason once)
             for reason in dict.fromkeys(r for h in entries if not h.get("agreements")
                                         for r in (h.get("reasons") or {}).values()):

@@ -45,6 +45,17 @@ class LegalFindingError(DocforgeError):
     """A legal check failed under ``--strict``."""
 
 
+class Invalid(ValueError):
+    """A validation failure (raised inside a pydantic validator, which shows ``str(e)``) whose text is
+    a :func:`docforge.i18n.lazy` message: ``str`` in the language in force when raised, ``text`` (and
+    ``reason``, the part that fits after a value) in either language."""
+
+    def __init__(self, text, reason=None):
+        super().__init__(str(text))
+        self.text = text
+        self.reason = reason if reason is not None else text
+
+
 def mask_id(number: str | None) -> str:
     """Mask a 居民身份证号码 for logs and messages: keep the first 6 and last 4 characters of a value
     of 15 characters or more, the first 2 and last 2 of one of 9 to 14, and nothing of a shorter one."""

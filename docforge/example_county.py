@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator
 import yaml
 from stdnum.cn import ric
 
+from .i18n import gettext as _
 from .models import Contraception, DocumentKind, Household, HukouType, Migration, Person
 from .roster import COLUMNS, CONTRACEPTION_WORDS, HUKOU_WORDS, MIGRATION_WORDS, YES_NO_WORDS, children_from_count
 
@@ -259,6 +260,7 @@ def roster_row(h: Household, english: bool = False) -> dict[str, Any]:
         "registered_address": h.husband.registered_address, "current_address": h.husband.current_address,
         "phone": h.husband.phone, "origin": h.origin, "destination": h.destination,
         "certificate_valid_from": h.certificate_valid_from, "certificate_valid_to": h.certificate_valid_to,
+        "arrived_on": h.arrived_on,
     }
 
 
@@ -336,9 +338,9 @@ def write_example_county(out: Path | str, villages: int, households: int, seed: 
         listing.append({"folder": plan.folder, "village": plan.name, "township": plan.township,
                         "roster": plan.roster, "encoding": plan.encoding or None, "households": households,
                         "agreements": dict(sorted(counts.items()))})
-        yield (f"wrote {folder}/ ({plan.name}, {households} households, {plan.roster}"
-               f"{', ' + plan.encoding if plan.encoding else ''})")
+        yield _("wrote {path} ({village}, {households} households, {roster})", path=str(folder) + "/", village=plan.name,
+                households=households, roster=plan.roster + (", " + plan.encoding if plan.encoding else ""))
     summary = {"seed": seed, "as_of": as_of.isoformat(), "villages": listing,
                "agreements": {k.value: totals.get(k.value, 0) for k in DocumentKind if k.is_agreement}}
     (out / "county.yaml").write_text(yaml.safe_dump(summary, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    yield f"wrote {out / 'county.yaml'}: agreements {summary['agreements']}"
+    yield _("wrote {path}: agreements {agreements}", path=out / "county.yaml", agreements=summary["agreements"])

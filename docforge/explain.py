@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .i18n import _, language
-from .models import Basis, Document, Household, Provenance, Village
+from .i18n import date_text, language
+from .i18n import gettext as _
+from .models import Basis, Document, Household, Provenance, Village, document_name
 from .resolve import Resolver
 
 
@@ -57,14 +58,21 @@ def explain_document(village: Village, kind: str, household: Household | None, a
 
 def _src(d: dict) -> str:
     v = f" {d['version']}" if d.get("version") else ""
-    basis = f"; {d['legal_basis']}" if d.get("legal_basis") else ""
-    return f"{d['plugin']}{v} @ {d['jurisdiction']}（{d['level']}）{basis}"
+    basis = _("; ") + d["legal_basis"] if d.get("legal_basis") else ""
+    level = d["level"]
+    if language() == "zh":
+        from .models import Level
+
+        level = Level(level).label if level in Level.__members__ else level
+    return f"{d['plugin']}{v} @ {d['jurisdiction']}（{level}）{basis}"
 
 
 def explain_text(report: dict) -> str:
-    lines = [f"{report['title']} ({report['document']}), {report['village']}, as of {report['as_of']}"]
+    lines = [_("{title} ({document}), {village}, as of {date}", title=report["title"],
+               document=document_name(report["document"]), village=report["village"],
+               date=date_text(dt.date.fromisoformat(report["as_of"])))]
     if report.get("household"):
-        lines.append(f"household {report['household']}")
+        lines.append(_("household {household}", household=report["household"]))
     if report.get("adoption_line"):
         lines.append(report["adoption_line"])
     if report.get("layout"):
@@ -74,7 +82,7 @@ def explain_text(report: dict) -> str:
             field = f"{x['field']} @{x['clause']}" if x.get("clause") else x["field"]
             lines.append(f"  {field:<24} {x['value']!r:<40} {_src(x)}")
     lines.append("")
-    lines.append("Clauses:")
+    lines.append(_("Clauses:"))
     for b in report["blocks"]:
         label = b["label"] or "·"
         lines.append(f"  {label:<6} {b['id']:<42} {_src(b)}")
@@ -91,21 +99,24 @@ def explain_text(report: dict) -> str:
             lines.append(f"  {w['id']:<49} " + _("last day {date}", date=w["last_day"]))
             lines.append(f"  {'':<49} " + _("basis: {basis}", basis=basis_text(w["basis"])))
     lines.append("")
-    lines.append("Values:")
+    lines.append(_("Values:"))
     for v in report["values"]:
-        lines.append(f"  {v['kind']:<9} {v['key']:<36} {v['value']}")
+        lines.append(f"  {_(v['kind']):<9} {v['key']:<36} {v['value']}")
         lines.append(f"  {'':<9} {'':<36} ← {_src(v)}")
     if report.get("selection"):
         s = report["selection"]
         lines.append("")
-        lines.append(f"Selection ({_src(s)}):")
+        lines.append(_("Selection ({source}):", source=_src(s)))
         for k, why in s["reasons"].items():
             lines.append(f"  {k}: {why}")
     lines.append("")
-    lines.append("Findings:" if report["findings"] else "Findings: none")
+    lines.append(_("Findings:") if report["findings"] else _("Findings: none"))
     for f in report["findings"]:
-        lines.append(f"  {f['severity']}: {f.get('clause') or '-'}: {f['reason']}")
-        if f.get("reason_zh"):
+        zh = language() == "zh"
+        reason = (f.get("reason_zh") or f["reason"]) if zh else f["reason"]
+        severity = _("error") if f["severity"] == "error" else _("warning")
+        lines.append(f"  {severity}: {f.get('clause') or '-'}: {reason}")
+        if f.get("reason_zh") and not zh:  # the Chinese reason, as the law is cited, for the English reader too
             lines.append(f"  {'':<9}{f['reason_zh']}")
     if report.get("notices"):
         lines.append("")

@@ -22,13 +22,21 @@ Import the helpers and wrap the English text; put every variable part in a *name
 - ``ngettext(singular, plural, n, **values)``: a count. Pass ``n`` as a value too if the text shows
   it: ``ngettext("{n} row", "{n} rows", n, n=n)``. Chinese has one form, English two.
 - ``N_(msgid)``: marks a literal for extraction without translating it (a table of texts defined at
-  import time, translated later with ``_(text)`` where it is shown).
+  import time, translated later with ``_(text)`` where it is shown); ``N_plural(singular, plural)``
+  the same for a counted text (``ngettext(*pair, n, n=n)``).
 - ``lazy(msgid, **values)``: a text translated when it is turned into ``str`` (module-level constants
-  shown later, after ``--lang`` is known).
+  shown later, after ``--lang`` is known); ``.text("zh")`` gives one language. Values may be lazy
+  texts too (a phrase inside a sentence). Data that keeps both languages (a roster problem) takes
+  lazy texts and stores ``in_language(text, "en")`` and ``in_language(text, "zh")``.
 - ``both(msgid, **values)``: ``{"en": ..., "zh": ...}``, for JSON output and the manifest.
-- ``date_text(d)``: a date in prose: 2026年12月3日 in Chinese, 2026-12-03 in English.
+- ``pair(en, zh)``: a text whose two languages are data already (``Finding.reason``/``reason_zh``);
+  ``fields("reason", text)`` fills such a pair of fields from one lazy text.
+- ``date_text(d)``: a date in prose: 2026年12月3日 in Chinese, 2026-12-03 in English; ``lazy_date(d)``
+  the same as a value of a lazy text.
 - A comment starting ``# i18n:`` on the line above a call goes into the catalog as a note for the
   translator.
+- ``_`` is a name: a function that calls ``_()`` must not also use ``_`` as a throwaway variable
+  (``_, x = ...`` makes ``_`` local to the whole function); write ``_unused`` there.
 - ``--help`` texts of click commands need no marking: command docstrings and ``help=`` /
   ``show_default=`` strings are collected from the command tree itself and translated when help is
   shown (``DocforgeCommand`` in ``cli.py``). Write them as ordinary English strings.
@@ -46,7 +54,11 @@ How to add the Chinese
    ``docs/glossary.md`` for the fixed terms): full-width punctuation （，：；。「」）, a space between a
    Chinese word and a number or Latin code ("第 3 行"), dates through ``date_text``.
 3. ``pytest tests/test_i18n.py`` fails on a missing, empty or fuzzy translation, on a placeholder
-   mismatch, and on a message in the code that is missing from the catalog.
+   mismatch, on half-width punctuation beside Chinese, on a message in the code that is missing
+   from the catalog, and on an f-string inside a translated call.
+4. Merging: ``.gitattributes`` merges the ``.po`` files with ``union``, so two branches that each
+   add entries keep both; if both changed the same entry it is left twice, which the test reports:
+   keep one, then run ``make i18n``.
 The English catalog keeps empty ``msgstr`` (English is the source language); it is there for its
 plural rule and so that English wording can be changed without touching code.
 
@@ -57,10 +69,12 @@ The language rule
 otherwise (``C``, ``POSIX``, ``en_US.UTF-8``, unset). A library user or the web app can switch for one
 request with ``with using("zh"): ...`` (a context variable, so threads and tasks do not mix).
 
-Catalogs are shipped as ``.po`` package data and compiled in memory on first use (Babel's
-``read_po``/``write_mo``), once per process and language: a wheel, an editable install and a source
-checkout all read the same file, nothing is written at run time, and a compiled file can never be
-stale.
+Catalogs are shipped as ``.po`` package data. On first use in a process the ``.po`` is read and
+hashed; ``make setup``/``make i18n`` leave beside it a ``.mo`` named by that hash
+(``docforge-<sha256>.mo``), which is loaded if present, so an edited ``.po`` can never meet a stale
+``.mo``; without one (a wheel built from a clean checkout) the ``.po`` is compiled in memory with
+Babel's ``read_po``/``write_mo``. A wheel, an editable install and a source checkout all read the
+same file, and nothing is written at run time.
 """
 
 from __future__ import annotations
@@ -70,6 +84,7 @@ import contextvars
 import datetime as dt
 import functools
 import gettext as _gettext
+import hashlib
 import io
 import os
 import string
@@ -129,22 +144,38 @@ def catalog_path(lang: str):
     return resources.files(__package__).joinpath("locale", CATALOGS[lang], "LC_MESSAGES", f"{DOMAIN}.po")
 
 
-@functools.lru_cache(maxsize=None)
-def translations(lang: str) -> _gettext.NullTranslations:
-    """The compiled catalog of a language, read once per process. A missing or unreadable catalog
-    falls back to the English ids rather than failing a command (the test suite guards the files)."""
+def compiled_name(po: bytes) -> str:
+    """The file name of the ``.mo`` compiled from exactly these ``.po`` bytes."""
+    return f"{DOMAIN}-{hashlib.sha256(po).hexdigest()[:16]}.mo"
+
+
+def compile_po(po: bytes, lang: str) -> bytes:
+    """A ``.po`` catalog compiled to ``.mo`` (fuzzy entries left out)."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    try:
-        with catalog_path(lang).open("rb") as f:
-            catalog = read_po(f, locale=CATALOGS[lang], domain=DOMAIN)
-    except (FileNotFoundError, KeyError):
-        return _gettext.NullTranslations()
+    catalog = read_po(io.BytesIO(po), locale=CATALOGS[lang], domain=DOMAIN)
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
-    buf.seek(0)
-    return _gettext.GNUTranslations(buf)
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=None)
+def translations(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalog of a language, read once per process: the ``.mo`` compiled from this very
+    ``.po`` if ``make`` left one beside it (named by the ``.po``'s hash, so never stale), else the
+    ``.po`` compiled in memory. A missing catalog falls back to the English ids rather than failing a
+    command (the test suite guards the files)."""
+    try:
+        po_file = catalog_path(lang)
+        po = po_file.read_bytes()
+    except (FileNotFoundError, KeyError):
+        return _gettext.NullTranslations()
+    try:
+        mo = po_file.parent.joinpath(compiled_name(po)).read_bytes()
+    except OSError:
+        mo = compile_po(po, lang)
+    return _gettext.GNUTranslations(io.BytesIO(mo))
 
 
 def _fill(text: str, fallback: str, values: dict) -> str:
@@ -176,6 +207,11 @@ def N_(msgid: str, /) -> str:
     return msgid
 
 
+def N_plural(singular: str, plural: str, /) -> tuple[str, str]:
+    """Mark a counted text for extraction without translating it; later ``ngettext(*pair, n, n=n)``."""
+    return singular, plural
+
+
 class LazyText:
     """A message translated each time it is shown (``str()``, f-strings, ``click.echo``)."""
 
@@ -186,10 +222,18 @@ class LazyText:
         self.values = values
 
     def __str__(self) -> str:
-        return gettext(self.msgid, **self.values)
+        return gettext(self.msgid, **{k: str(v) if isinstance(v, LazyText) else v for k, v in self.values.items()})
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``zh`` or ``en``), whatever the language in force."""
+        with using(lang):
+            return str(self)
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
+
+    def __mod__(self, values) -> str:  # "%(prog)s" texts that a library fills in itself (click's --version)
+        return str(self) % values
 
     def __repr__(self) -> str:
         return f"lazy({self.msgid!r})"
@@ -201,27 +245,58 @@ class LazyText:
         return hash(self.msgid)
 
 
+class _Pair(LazyText):
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return (self.values["zh"] or self.msgid) if language() == "zh" else self.msgid
+
+
+def pair(en: str, zh: str | None) -> LazyText:
+    """A text whose two languages are already written (data, such as a finding's ``reason`` and
+    ``reason_zh``, or a library's English message beside our Chinese one): shown like a lazy text."""
+    return _Pair(en, {"zh": zh})
+
+
 def lazy(msgid: str, /, **values) -> LazyText:
     """``msgid`` translated when it is shown, in the language in force then."""
     return LazyText(msgid, values)
 
 
-def both(msgid: str, /, **values) -> dict[str, str]:
-    """The message in every language, for machine-readable output: ``{"en": ..., "zh": ...}``."""
-    out = {}
-    for lang in LANGUAGES:
-        with using(lang):
-            out[lang] = gettext(msgid, **values)
-    return out
+def both(msgid: "str | LazyText", /, **values) -> dict[str, str]:
+    """The message in every language, for machine-readable output: ``{"en": ..., "zh": ...}``.
+    ``msgid`` may be a :func:`lazy` text (its own values are used); a plain ``str`` that is not a
+    message id stays as it is."""
+    text = msgid if isinstance(msgid, LazyText) else LazyText(msgid, values)
+    return {lang: text.text(lang) for lang in LANGUAGES}
+
+
+def in_language(text: "str | LazyText", lang: str) -> str:
+    """A :func:`lazy` text in ``lang``; anything else as ``str``."""
+    return text.text(lang) if isinstance(text, LazyText) else str(text)
+
+
+def date_zh(d: dt.date) -> str:
+    """A date in Chinese prose: 2026年12月3日 (for a text that is Chinese whatever the language)."""
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def date_text(d: dt.date | None) -> str:
     """A date in prose: 2026年12月3日 in Chinese, 2026-12-03 in English."""
     if d is None:
         return ""
-    if language() == "zh":
-        return f"{d.year}年{d.month}月{d.day}日"
-    return d.isoformat()
+    return date_zh(d) if language() == "zh" else d.isoformat()
+
+
+def fields(name: str, text: "str | LazyText") -> dict[str, str]:
+    """A model's English field and its ``_zh`` twin from one text:
+    ``Finding(..., **fields("reason", lazy("cites {law} ...", law=...)))``."""
+    return {name: in_language(text, "en"), f"{name}_zh": in_language(text, "zh")}
+
+
+def lazy_date(d: dt.date) -> LazyText:
+    """A date for a lazy text's value: 2026年12月3日 in Chinese, 2026-12-03 in English."""
+    return pair(d.isoformat(), date_zh(d))
 
 
 def placeholders(text: str) -> set[str]:

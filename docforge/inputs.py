@@ -9,8 +9,8 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import InputError, mask_ids
-from .i18n import _
+from .errors import InputError, Invalid, mask_ids
+from .i18n import N_, LazyText, _, lazy, pair
 from .models import Household, Village
 
 M = TypeVar("M", bound=BaseModel)
@@ -59,13 +59,13 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
 
 def _read(path: Path) -> object:
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file", path=path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+        raise InputError(_("{path}: not UTF-8 text (byte {byte}); save it as UTF-8", path=path, byte=e.start)) from None
     except OSError as e:
-        raise InputError(f"{path}: cannot be read: {e.strerror}") from None
+        raise InputError(_("{path}: cannot be read: {reason}", path=path, reason=e.strerror)) from None
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text, object_pairs_hook=_no_duplicates)
@@ -73,22 +73,63 @@ def _read(path: Path) -> object:
     except (yaml.YAMLError, ValueError, RecursionError) as e:
         # The parser quotes the offending line, which may hold an identity number: mask it.
         why = mask_ids(str(e))[:2000].replace('in "<unicode string>", ', "at ")
-        raise InputError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {why}") from None
+        raise InputError(_("{path}: not valid {format}: {reason}", path=path, reason=why,
+                           format="JSON" if path.suffix.lower() == ".json" else "YAML")) from None
+
+
+#: pydantic's errors, by type, in words a committee can act on (``{...}`` from the error's context);
+#: a type not listed keeps pydantic's English text.
+PYDANTIC_ERRORS = {
+    "missing": N_("this field is required"),
+    "extra_forbidden": N_("is not a field of this file (check its spelling)"),
+    "string_too_short": N_("must not be empty"),
+    "string_pattern_mismatch": N_("does not have the expected form ({pattern})"),
+    "string_type": N_("must be text"),
+    "date_parsing": N_("is not a date: write it as 2026-11-30"),
+    "date_from_datetime_parsing": N_("is not a date: write it as 2026-11-30"),
+    "date_from_datetime_inexact": N_("is not a date: write it as 2026-11-30"),
+    "date_type": N_("is not a date: write it as 2026-11-30"),
+    "int_parsing": N_("must be a whole number"),
+    "int_type": N_("must be a whole number"),
+    "bool_parsing": N_("must be true or false"),
+    "bool_type": N_("must be true or false"),
+    "enum": N_("must be one of: {expected}"),
+    "literal_error": N_("must be one of: {expected}"),
+    "list_type": N_("must be a list"),
+    "dict_type": N_("must be a mapping of fields"),
+    "model_type": N_("must be a mapping of fields"),
+    "model_attributes_type": N_("must be a mapping of fields"),
+    "decimal_parsing": N_("must be a number"),
+    "float_parsing": N_("must be a number"),
+}
 
 
 def describe_errors(e: ValidationError) -> list[str]:
     """One line per problem: the field path and the reason (pydantic's input value is left out, so
-    that an identity number never reaches a message in full)."""
+    that an identity number never reaches a message in full), in the language in force."""
+    return [str(x) for x in error_texts(e)]
+
+
+def error_texts(e: ValidationError) -> list[LazyText]:
+    """:func:`describe_errors` as lazy texts (either language; ``.values["field"]`` and
+    ``.values["reason"]`` are the two parts)."""
     out = []
     for err in e.errors():
-        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "string_too_long" and isinstance(err.get("input"), str):
-            limit = err.get("ctx", {}).get("max_length")
-            msg = _("has {n} characters; at most {limit} fit where the document prints it: shorten it",
-                    n=len(err["input"]), limit=limit)
-        msg = mask_ids(msg)
-        out.append(f"{loc}: {msg}")
+        loc = ".".join(str(x) for x in err["loc"]) or lazy("(top level)")
+        error = (err.get("ctx") or {}).get("error")
+        reason: object
+        if isinstance(error, Invalid):
+            reason = error.text
+        elif err["type"] == "string_too_long" and isinstance(err.get("input"), str):
+            reason = lazy("has {n} characters; at most {limit} fit where the document prints it: shorten it",
+                          n=len(err["input"]), limit=(err.get("ctx") or {}).get("max_length"))
+        elif err["type"] in PYDANTIC_ERRORS:
+            ctx = {k: mask_ids(str(v)) for k, v in (err.get("ctx") or {}).items()}
+            # English: pydantic's own words (scripts and tests know them); Chinese: ours
+            reason = pair(mask_ids(err["msg"]), lazy(PYDANTIC_ERRORS[err["type"]], **ctx).text("zh"))
+        else:
+            reason = mask_ids(err["msg"].removeprefix("Value error, "))
+        out.append(lazy("{field}: {reason}", field=loc, reason=reason))
     return out
 
 
@@ -96,14 +137,15 @@ def load_model(path: Path | str, model: type[M]) -> M:
     path = Path(path)
     data = _read(path)
     if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping of fields at the top level, found {type(data).__name__}")
+        raise InputError(_("{path}: expected a mapping of fields at the top level, found {found}", path=path,
+                           found=type(data).__name__))
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        lines = "\n  ".join(describe_errors(e))
-        raise InputError(f"{path}: invalid {model.__name__.lower()} file:\n  {lines}\n"
-                         f"(the JSON Schema is in schemas/{model.__name__.lower()}.schema.json; "
-                         f"`docforge schema {model.__name__.lower()}` prints it)") from None
+        lines = "\n  ".join(str(x) for x in describe_errors(e))
+        kind = model.__name__.lower()
+        raise InputError(_("{path}: invalid {kind} file:\n  {lines}\n(the JSON Schema is in schemas/{kind}.schema.json; "
+                           "`docforge schema {kind}` prints it)", path=path, kind=kind, lines=lines)) from None
 
 
 def load_village(path: Path | str) -> Village:

@@ -55,6 +55,8 @@ def instruments_on(as_of: dt.date, village: Village | None = None, pm: PluginMan
     out: list[InForce] = []
     for impl in pm.hook.docforge_instruments.get_hookimpls():
         info = pm.info_of(impl.plugin_name)
+        if village is not None and not pm.serves(info.name, places):
+            continue  # a plugin's hooks are called only for villages it serves
         result = pm.call_one("docforge_instruments", impl, {"places": places, "as_of": as_of}) or []
         for raw in result:
             inst = raw if isinstance(raw, Instrument) else Instrument.model_validate(raw)

@@ -24,7 +24,9 @@ from typing import IO, Any
 from . import __version__
 from .errors import ConversionError
 from .fsutil import fsync_dir, sha256_file, sync_filesystem, write_atomic, write_json_stream
-from .models import Document, Finding
+from .i18n import _, pair, using
+from .i18n import fields as text_fields
+from .models import Document, Finding, document_name
 from .packet import MANIFEST, MANIFEST_FORMAT, MANIFEST_HASH, BundleOptions, Totals, read_done
 from .resolve import Resolver
 
@@ -43,11 +45,24 @@ def plugins_entry(resolver: Resolver) -> list[dict[str, Any]]:
 
 def findings_entries(docs: Iterable[Document]) -> list[dict[str, Any]]:
     """The documents' findings and notices as the manifest's warnings list them."""
-    def message(f: Finding, notice: bool) -> str:  # a notice is not a legal finding: say so
-        return f"notice: {f.document or '-'} {f.clause or ''}: {f.reason}" if notice else f.line()
-
-    return [{**f.model_dump(mode="json", exclude_none=True), "message": message(f, notice)}
+    # a finding (or a notice, which is not a legal finding and says so) as a person reads it, in English and
+    # in Chinese: the manifest does not depend on the locale
+    return [{**f.model_dump(mode="json", exclude_none=True), **text_fields("message", pair(*finding_lines(f, notice)))}
             for d in docs for f, notice in [*((x, False) for x in d.findings), *((x, True) for x in d.notices)]]
+
+
+def finding_lines(f: Finding, notice: bool) -> tuple[str, str]:
+    """A finding or notice as one line, in English and in Chinese."""
+    out = []
+    for lang in ("en", "zh"):
+        with using(lang):
+            if notice:
+                reason = f.reason_zh if lang == "zh" and f.reason_zh else f.reason
+                where = f"{document_name(f.document) if f.document else '-'} {f.clause or ''}"
+                out.append(_("notice: {where}: {reason}", where=where, reason=reason))
+            else:
+                out.append(f.line())
+    return out[0], out[1]
 
 
 class Warnings:
@@ -112,8 +127,8 @@ def write_manifest(out: Path, options: BundleOptions, common: dict[str, Any], to
         for p in spill.read("packets"):
             record = read_done(out / p["name"])
             if record is None or record.get("key") != p["key"]:
-                raise ConversionError(f"{p['name']}: its .done record is missing or stale; re-run the same "
-                                      f"command to finish the bundle")
+                raise ConversionError(_("{packet}: its .done record is missing or stale; re-run the same "
+                                        "command to finish the bundle", packet=p["name"]))
             yield from record["files"]
 
     manifest: list[tuple[str, Any]] = [

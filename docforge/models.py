@@ -20,8 +20,8 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
-from .errors import has_id_number, mask_id, shown
-from .i18n import _
+from .errors import Invalid, has_id_number, mask_id, shown
+from .i18n import N_, _, language, lazy
 
 
 class Model(BaseModel):
@@ -193,7 +193,9 @@ class Jurisdiction(Model):
         return True
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.level.value}{'，' + self.code if self.code else ''}）"
+        """In messages: 某某县（county，620422）, the level as 县 in Chinese."""
+        level = self.level.label if language() == "zh" else self.level.value
+        return f"{self.name}（{level}{'，' + self.code if self.code else ''}）"
 
 
 NATIONAL = Jurisdiction(level=Level.national, name="中华人民共和国")
@@ -400,6 +402,7 @@ def validate_id_number(value: str) -> str:
     here: county codes change, so a stale code is a warning elsewhere, never a refusal."""
     s = str(value).strip().upper()
     masked = mask_id(s)
+    fix = None
     try:
         ric.compact(s)
         if len(s) != 18:
@@ -410,14 +413,19 @@ def validate_id_number(value: str) -> str:
         if ric.calc_check_digit(s) != s[-1]:
             raise InvalidChecksum()
     except InvalidChecksum:
-        raise ValueError(f"identity number {masked} has a wrong check digit (MOD 11-2); copy it again from the ID card") from None
+        reason, fix = lazy("has a wrong check digit (MOD 11-2)"), lazy("copy it again from the ID card")
     except InvalidLength:
-        raise ValueError(f"identity number {masked} must have 18 characters, it has {len(s)}") from None
+        reason = lazy("must have 18 characters, it has {n}", n=len(s))
     except InvalidComponent:
-        raise ValueError(f"identity number {masked} holds an impossible birth date") from None
+        reason = lazy("holds an impossible birth date")
     except (InvalidFormat, ValidationError):
-        raise ValueError(f"identity number {masked} must be 17 digits and a digit or X") from None
-    return s
+        reason = lazy("must be 17 digits and a digit or X")
+    else:
+        return s
+    if fix is not None:
+        raise Invalid(lazy("identity number {number} {reason}; {fix}", number=masked, reason=reason, fix=fix),
+                      reason=reason)
+    raise Invalid(lazy("identity number {number} {reason}", number=masked, reason=reason), reason=reason)
 
 
 def id_sex(number: str) -> Literal["male", "female"]:
@@ -497,6 +505,10 @@ HOUSEHOLD_ID_MAX_CHARS = 64
 HOUSEHOLD_ID_MAX_BYTES = 200
 
 
+#: the two spouses, as messages name them
+SPOUSE = {"husband": N_("husband"), "wife": N_("wife")}
+
+
 def household_id_problem(hid: str) -> str | None:
     """Why ``hid`` cannot be a 户编号 (it names the household's folder in a bundle, on Linux and on
     Windows alike, and is printed in the manifest), or None. The message shows at most a short,
@@ -544,37 +556,40 @@ class Household(Model):
     plans_another_child: bool = Field(False, description="已生育一孩、计划再生育")
     certificate_valid_from: dt.date | None = Field(None, description="《婚育证明》有效期起")
     certificate_valid_to: dt.date | None = Field(None, description="《婚育证明》有效期止")
+    arrived_on: dt.date | None = Field(None, description="到达现居住地日期: for an inflow couple the day they came "
+                                       "to live here, for an outflow couple the day they left (rules such as "
+                                       "'more than 30 days' read it)")
 
     @field_validator("id")
     @classmethod
     def _check_household_id(cls, v: str) -> str:
         problem = household_id_problem(v)
         if problem:
-            raise ValueError(problem)
+            raise Invalid(problem)
         return v
 
     @model_validator(mode="after")
     def _check(self) -> "Household":
         if self.husband.id_number and id_sex(self.husband.id_number) != "male":
-            raise ValueError(f"husband.id_number {mask_id(self.husband.id_number)} records a woman; "
-                             "check that husband and wife are not swapped")
+            raise Invalid(lazy("husband.id_number {number} records a woman; check that husband and wife are not "
+                               "swapped", number=mask_id(self.husband.id_number)))
         if self.wife.id_number and id_sex(self.wife.id_number) != "female":
-            raise ValueError(f"wife.id_number {mask_id(self.wife.id_number)} records a man; "
-                             "check that husband and wife are not swapped")
+            raise Invalid(lazy("wife.id_number {number} records a man; check that husband and wife are not swapped",
+                               number=mask_id(self.wife.id_number)))
         if (self.certificate_valid_from and self.certificate_valid_to
                 and self.certificate_valid_to < self.certificate_valid_from):
-            raise ValueError("certificate_valid_to is before certificate_valid_from")
+            raise Invalid(lazy("certificate_valid_to is before certificate_valid_from"))
         for who in ("husband", "wife"):
             born = getattr(self, who).born
             if born is None:
                 continue
             if self.marriage_date and self.marriage_date < born:
-                raise ValueError(f"marriage_date {self.marriage_date} is before the {who}'s birth ({born}); "
-                                 f"correct the date or the {who}'s identity number")
+                raise Invalid(lazy("marriage_date {date} is before the {who}'s birth ({born}); correct the date or "
+                                   "the {who}'s identity number", date=self.marriage_date, who=lazy(SPOUSE[who]), born=born))
             for i, child in enumerate(self.children):
                 if child.birth_date and child.birth_date < born:
-                    raise ValueError(f"children.{i}.birth_date {child.birth_date} is before the {who}'s birth "
-                                     f"({born}); correct the date")
+                    raise Invalid(lazy("children.{index}.birth_date {date} is before the {who}'s birth ({born}); "
+                                       "correct the date", index=i, date=child.birth_date, who=lazy(SPOUSE[who]), born=born))
         return self
 
     #: How far back a date of the couple's may lie: a couple of childbearing age married and had its
@@ -616,13 +631,67 @@ class Household(Model):
 # --------------------------------------------------------------------------- contributions
 
 
+#: Each document's name in messages (its code in English, its title in Chinese).
+DOCUMENT_NAMES = {"charter": N_("charter"), "convention": N_("convention"), "contraception": N_("contraception"),
+                  "birth-spacing": N_("birth-spacing"), "outflow": N_("outflow"), "inflow": N_("inflow")}
+
+
+def document_name(kind: "DocumentKind | str") -> str:
+    """A document's name in messages: ``charter`` in English, 自治章程 in Chinese."""
+    code = getattr(kind, "value", kind)
+    return _(DOCUMENT_NAMES[code]) if code in DOCUMENT_NAMES else str(code)
+
+
 class DocumentKind(str, Enum):
+    """The six documents. The value is spelled with ``-`` (``birth-spacing``), clause ids and Python
+    names with ``_`` (``birth_spacing``): both spellings are accepted, in ``DocumentKind("…")`` and in
+    a comparison (``document == "birth_spacing"`` is true for the birth-spacing agreement). Comparing
+    a kind with a string that names no kind (``document == "charterr"``) raises ``ValueError``
+    instead of being silently false."""
+
     charter = "charter"
     convention = "convention"
     contraception = "contraception"
     birth_spacing = "birth-spacing"
     outflow = "outflow"
     inflow = "inflow"
+
+    @classmethod
+    def _missing_(cls, value: object) -> "DocumentKind | None":
+        if isinstance(value, str):
+            return cls._value2member_map_.get(value.strip().replace("_", "-"))
+        return None
+
+    @classmethod
+    def parse(cls, value: str) -> "DocumentKind":
+        """The kind ``value`` names, or a ``ValueError`` listing the kinds (and the nearest one)."""
+        try:
+            return cls(value)
+        except ValueError:
+            import difflib
+
+            kinds = [k.value for k in cls]
+            near = difflib.get_close_matches(str(value).replace("_", "-"), kinds, n=1, cutoff=0.6)
+            from .i18n import _
+
+            if near:
+                raise ValueError(_("'{value}' is not a document kind — did you mean '{near}'? (the kinds: {kinds})",
+                                   value=value, near=near[0], kinds=", ".join(kinds))) from None
+            raise ValueError(_("'{value}' is not a document kind (the kinds: {kinds})", value=value,
+                               kinds=", ".join(kinds))) from None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DocumentKind):
+            return self is other
+        if isinstance(other, str):
+            return self is DocumentKind.parse(other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = str.__hash__
 
     @property
     def is_agreement(self) -> bool:
@@ -696,19 +765,19 @@ class Clause(Contribution):
     @model_validator(mode="after")
     def _check(self) -> "Clause":
         if self.op == "add" and (self.type is None or self.text is None):
-            raise ValueError(f"clause {self.id}: an added clause needs 'type' and 'text'")
+            raise Invalid(lazy("clause {id}: an added clause needs 'type' and 'text'", id=self.id))
         if self.op == "replace" and self.text is None and self.type is None:
-            raise ValueError(f"clause {self.id}: a replacement needs 'text' or 'type'")
+            raise Invalid(lazy("clause {id}: a replacement needs 'text' or 'type'", id=self.id))
         if self.before and self.after:
-            raise ValueError(f"clause {self.id}: give 'before' or 'after', not both")
+            raise Invalid(lazy("clause {id}: give 'before' or 'after', not both", id=self.id))
         if self.keep_children and self.op != "remove":
-            raise ValueError(_("clause {clause}: keep_children goes with op 'remove'", clause=self.id))
+            raise Invalid(lazy("clause {clause}: keep_children goes with op 'remove'", clause=self.id))
         if self.op == "move":
             if not (self.before or self.after or self.parent is not None):
-                raise ValueError(_("clause {clause}: a move needs 'before' or 'after' (another id), or 'parent' (to "
+                raise Invalid(lazy("clause {clause}: a move needs 'before' or 'after' (another id), or 'parent' (to "
                                    "move it to the end of that clause)", clause=self.id))
             if self.text is not None or self.type is not None or self.tags:
-                raise ValueError(_("clause {clause}: a move keeps the clause's text, type and tags; to change them "
+                raise Invalid(lazy("clause {clause}: a move keeps the clause's text, type and tags; to change them "
                                    "as well, add an op 'replace' of the same id", clause=self.id))
         return self
 
@@ -882,24 +951,46 @@ class ValueUse(Model):
 
 
 class Finding(Model):
-    """A legal-check result: a clause that no longer agrees with the law on the as-of date."""
+    """A legal-check result: a clause that no longer agrees with the law on the as-of date.
+
+    ``plugin`` is the plugin that supplied the clause the finding is about; a check may leave it out
+    and the engine fills it (the clause's plugin, else the plugin that returned the finding, which it
+    records in ``checked_by``). ``law`` is an instrument id (``population_law``: the engine prints its
+    name, and fills ``version`` with the version in force) or a name as printed.
+    """
 
     check: str
     severity: Literal["warning", "error"] = "warning"
     document: str | None = None
     clause: str | None = None
-    plugin: str | None = None
-    law: str | None = None
+    plugin: str | None = Field(None, description="the plugin that supplied the clause; filled by the engine")
+    checked_by: str | None = Field(None, description="the plugin whose check returned it; filled by the engine")
+    law: str | None = Field(None, description="an instrument id (resolved to its name and version) or a name")
     version: str | None = None
     article: str | None = None
     reason: str
     reason_zh: str | None = Field(None, description="the reason in Chinese, citing the law as it is written")
 
     def line(self) -> str:
-        where = " ".join(x for x in (self.document, self.clause) if x)
-        law = " ".join(x for x in (self.law, self.version, self.article) if x)
-        src = f" [{self.plugin}]" if self.plugin else ""
-        return f"{self.severity}: {where or '-'}{src}: {self.reason}" + (f" ({law})" if law else "")
+        """The finding as a person reads it, in the language in force (Chinese: ``reason_zh``), with the
+        check that found it and, when another plugin's check did, that plugin."""
+        zh = language() == "zh"
+        doc = document_name(self.document) if self.document else None
+        where = " ".join(x for x in (doc, self.clause) if x) or "-"
+        if zh:  # 《中华人民共和国人口与计划生育法》（2021年修正）第二十条, as the law is cited
+            law = "".join(x for x in (self.law and f"《{self.law}》", self.version and f"（{self.version}）",
+                                      self.article) if x)
+        else:
+            law = " ".join(x for x in (self.law, self.version, self.article) if x)
+        reason = self.reason_zh if zh and self.reason_zh else self.reason
+        severity = _("error") if self.severity == "error" else _("warning")
+        text = _("{severity}: {where} [{plugin}]: {reason}", severity=severity, where=where, plugin=self.plugin,
+                 reason=reason) if self.plugin else _("{severity}: {where}: {reason}", severity=severity,
+                                                      where=where, reason=reason)
+        by = self.checked_by if self.checked_by and self.checked_by != self.plugin else None
+        check = (_(" [check {check} by {plugin}]", check=self.check, plugin=by) if by
+                 else _(" [check {check}]", check=self.check))
+        return text + (_(" ({law})", law=law) if law else "") + check
 
 
 class Removal(Model):

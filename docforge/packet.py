@@ -13,6 +13,7 @@ from typing import Any
 from . import __version__
 from .errors import InputError
 from .fsutil import sha256_bytes, sha256_file
+from .i18n import _
 from .models import Household
 
 MANIFEST = "manifest.json"
@@ -108,16 +109,14 @@ class BundleOptions:
         formats = tuple(f for f in FORMATS if f in set(self.formats))
         unknown = set(self.formats) - set(FORMATS)
         if unknown or not formats:
-            raise InputError(f"--format: unknown or empty format list {','.join(self.formats)!r}; "
-                             f"give one or both of {', '.join(FORMATS)}, e.g. --format docx,pdf")
+            raise InputError(_("--format: unknown or empty format list {formats}; give one or both of {known}, "
+                               "e.g. --format docx,pdf", formats=repr(",".join(self.formats)), known=", ".join(FORMATS)))
         self.formats = formats
         if self.jobs < 1:
-            raise InputError("--jobs must be at least 1")
+            raise InputError(_("--jobs must be at least 1"))
         if self.round_size < 1:
-            raise InputError("the round size must be at least 1")
+            raise InputError(_("the round size must be at least 1"))
         if self.compare_from is not None and self.compare_from >= self.as_of:
-            from .i18n import _
-
             raise InputError(_("--compare-from {compare_from} must be before --as-of {as_of}: it is the date of "
                                "the text being revised", compare_from=self.compare_from.isoformat(),
                                as_of=self.as_of.isoformat()))

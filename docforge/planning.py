@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import conventions
 from .errors import RenderError
 from .explain import provenance_dict
+from .i18n import _
 from .manifest import findings_entries
 from .models import Document, DocumentKind, Household, Village
 from .packet import (ADOPTION_SHEET, DONE, BundleOptions, HouseholdSource, InputFile, Item, Packet, packet_is_done,
@@ -274,7 +275,7 @@ def plan_all(job: HouseholdJob, job_args: tuple, sources: Iterable[HouseholdSour
         while window:
             yield from window.popleft().result()
     except BrokenProcessPool as e:
-        raise RenderError(f"a worker process rendering the households' documents died ({e}); "
-                          f"re-run the same command to finish the bundle (or give --jobs 1)") from None
+        raise RenderError(_("a worker process rendering the households' documents died ({error}); re-run the same "
+                            "command to finish the bundle (or give --jobs 1)", error=e)) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -8,7 +8,9 @@ Environment:
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import inspect
 import os
 import sys
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginError
+from .i18n import _
 from .models import Jurisdiction
 
 ENTRY_POINT_GROUP = "docforge"
@@ -41,12 +44,32 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     jurisdictions: list[Jurisdiction] = field(default_factory=list)
     error: str | None = None
+    # what went wrong: "import" (the module did not import), "invalid" (it imported, but its hooks or
+    # jurisdictions are wrong), "duplicate" (a second distribution under a name already taken)
+    error_kind: str | None = None
 
     def as_dict(self) -> dict:
         return {"name": self.name, "version": self.version, "module": self.module,
                 "distribution": self.distribution, "default": self.default, "hooks": self.hooks,
                 "jurisdictions": [j.model_dump(mode="json") for j in self.jurisdictions],
-                "error": self.error}
+                "error": self.error, "error_kind": self.error_kind}
+
+    def error_line(self) -> str:
+        """The failure as one line: ``Error importing plugin "X": …`` only when the import failed."""
+        if self.error_kind == "import":
+            return _('Error importing plugin "{name}": {error}', name=self.name, error=self.error)
+        return _('Invalid plugin "{name}": {error}', name=self.name, error=self.error)
+
+    def fix(self) -> str:
+        """How to get past the failure, for the kind of failure it is."""
+        if self.error_kind == "import":
+            return _("Fix or reinstall it (pip install --force-reinstall {dist}), or exclude it with "
+                     "DOCFORGE_LOAD_PLUGINS=<the plugins to load>.", dist=self.distribution or self.name)
+        if self.error_kind == "duplicate":
+            return _("Uninstall one of the two distributions (pip uninstall {dist}), or exclude it with "
+                     "DOCFORGE_LOAD_PLUGINS=<the plugins to load>.", dist=self.distribution or self.name)
+        return _("Fix the plugin (docforge plugin check {name} lists every problem), or exclude it with "
+                 "DOCFORGE_LOAD_PLUGINS=<the plugins to load>.", name=self.name.split(" ")[0])
 
 
 class PluginManager(pluggy.PluginManager):
@@ -60,28 +83,43 @@ class PluginManager(pluggy.PluginManager):
 
     def register_plugin(self, plugin: object, name: str, version: str | None = None,
                         distribution: str | None = None, default: bool = False) -> PluginInfo:
+        """Register ``plugin`` unless its hook implementations or its jurisdictions are wrong; then it
+        is kept out and reported (``info.error``) with every problem found."""
         module = getattr(plugin, "__name__", type(plugin).__name__)
         info = PluginInfo(name=name, version=version, module=module, distribution=distribution, default=default)
+        self.infos[name] = info
+        problems = hookimpl_problems(self, plugin)
+        try:  # whom it serves, so that villages elsewhere still render (require_healthy)
+            info.jurisdictions = _declared_jurisdictions(plugin)
+        except Exception as e:  # noqa: BLE001 - a broken plugin must not break the others
+            error = f"{type(e).__name__}: {e}"
+            problems.append(_("docforge_jurisdictions failed: {error}", error=error))
+        else:
+            if not info.jurisdictions and _implements_hooks(self, plugin):
+                problems.append(_("it declares no jurisdiction: implement docforge_jurisdictions() returning the "
+                                  "places it speaks for, e.g. {example}; docforge calls a plugin's hooks only for "
+                                  "villages there",
+                                  example='[Jurisdiction(level="province", name="河南省", code="410000")]'))
+        if problems:
+            info.error = problems[0] if len(problems) == 1 else \
+                _("{n} problems: {problems}", n=len(problems),
+                  problems=" ".join(f"({n}) {p}" for n, p in enumerate(problems, 1)))
+            info.error_kind = "invalid"
+            return info
         try:
             self.register(plugin, name=name)
             self.check_pending()
-        except pluggy.PluginValidationError as e:
+        except pluggy.PluginValidationError as e:  # what hookimpl_problems does not foresee
             self.unregister(name=name)
-            info.error = f"invalid hook implementation: {e}"
-            try:  # whom it serves, so that villages elsewhere still render (require_healthy)
-                info.jurisdictions = _declared_jurisdictions(plugin)
-            except Exception:  # noqa: BLE001 - then it may serve any village
-                pass
-            self.infos[name] = info
+            info.error, info.error_kind = f"invalid hook implementation: {e}", "invalid"
             return info
         info.hooks = sorted(c.name for c in self.get_hookcallers(plugin) or [])
-        try:
-            info.jurisdictions = _declared_jurisdictions(plugin)
-        except Exception as e:  # noqa: BLE001 - a broken plugin must not break the others
-            self.unregister(name=name)
-            info.error = f"docforge_jurisdictions failed: {type(e).__name__}: {e}"
-        self.infos[name] = info
         return info
+
+    def serves(self, plugin_name: str, places: list[Jurisdiction]) -> bool:
+        """Whether the plugin declared a jurisdiction of the place chain ``places``: only then are its
+        hooks called for that village."""
+        return any(j.matches(p) for j in self.infos[plugin_name].jurisdictions for p in places)
 
     def info_of(self, plugin_name: str) -> PluginInfo:
         return self.infos[plugin_name]
@@ -105,11 +143,64 @@ class PluginManager(pluggy.PluginManager):
         for info in self.failed:
             serves = [j for j in info.jurisdictions if any(j.matches(p) for p in places)]
             if serves or not info.jurisdictions:
-                raise PluginError(
-                    f'Error importing plugin "{info.name}": {info.error}. It may serve this village\'s '
-                    f"jurisdictions, so docforge stops here. Fix or reinstall it "
-                    f"(pip install --force-reinstall {info.distribution or info.name}), or exclude it with "
-                    f"DOCFORGE_LOAD_PLUGINS=<the plugins to load>.")
+                line = info.error_line()
+                line += "" if line.endswith((".", "?", "。", "？")) else "."
+                if serves:
+                    why = _("It serves {places}, so docforge stops here.", places="、".join(str(j) for j in serves))
+                else:
+                    why = _("It declares no jurisdiction, so it may serve this village: docforge stops here.")
+                raise PluginError(f"{line} {why} {info.fix()}")
+
+
+def hookimpl_problems(pm: pluggy.PluginManager, plugin: object) -> list[str]:
+    """What is wrong with ``plugin``'s hook implementations, each as a sentence with its fix: an
+    unknown hook name (with the nearest real one), an argument the hook does not have, an argument
+    with a default value (pluggy passes nothing for it, so it would silently keep its default)."""
+    problems: list[str] = []
+    hooks = sorted(n for n in dir(pm.hook) if n.startswith("docforge_"))
+    for attr in dir(plugin):
+        try:
+            opts = pm.parse_hookimpl_opts(plugin, attr)
+        except Exception:  # noqa: BLE001 - an attribute that cannot be read is no hook
+            continue
+        if opts is None:
+            continue
+        fn = getattr(plugin, attr)
+        if attr not in hooks:
+            near = difflib.get_close_matches(attr, hooks, n=1, cutoff=0.6)
+            problems.append(_("unknown hook '{hook}' — did you mean '{near}'?", hook=attr, near=near[0]) if near
+                            else _("unknown hook '{hook}' (the hooks are {hooks})", hook=attr, hooks=", ".join(hooks)))
+            continue
+        spec_args = list(inspect.signature(getattr(pm.hook, attr).spec.function).parameters)
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        for prm in params:
+            if prm.kind in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD):
+                problems.append(_("hook {hook} takes *{arg}: list the arguments it uses by name ({args})",
+                                  hook=attr, arg=prm.name, args=", ".join(spec_args)))
+                continue
+            if prm.default is not prm.empty:
+                problems.append(_("hook {hook} gives its argument '{arg}' a default value ({arg}={default}); "
+                                  "pluggy never passes an argument that has a default, so it would always be "
+                                  "{default}: write {hook}({args}) without defaults",
+                                  hook=attr, arg=prm.name, default=repr(prm.default), args=", ".join(spec_args)))
+            elif prm.name not in spec_args and prm.name != "self":
+                near = difflib.get_close_matches(prm.name, spec_args, n=1, cutoff=0.6)
+                args = ", ".join(spec_args) or "-"
+                problems.append(_("hook {hook} takes an argument '{arg}' the hook does not have — did you mean "
+                                  "'{near}'? (its arguments: {args})", hook=attr, arg=prm.name, near=near[0], args=args)
+                                if near else
+                                _("hook {hook} takes an argument '{arg}' the hook does not have (its arguments: "
+                                  "{args})", hook=attr, arg=prm.name, args=args))
+    return problems
+
+
+def _implements_hooks(pm: pluggy.PluginManager, plugin: object) -> bool:
+    """Whether ``plugin`` implements a hook other than docforge_jurisdictions."""
+    return any(a != "docforge_jurisdictions" and pm.parse_hookimpl_opts(plugin, a) is not None
+               for a in dir(plugin) if a.startswith("docforge_"))
 
 
 def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
@@ -117,7 +208,21 @@ def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
     if fn is None:
         return []
     result = fn() or []
-    return [j if isinstance(j, Jurisdiction) else Jurisdiction.model_validate(j) for j in result]
+    if not isinstance(result, (list, tuple)):
+        shown = f"{result!r:.80}"
+        raise TypeError(_("expected a list of Jurisdiction, got {type}: return [{value}]",
+                          type=type(result).__name__, value=shown))
+    out = []
+    for n, j in enumerate(result, 1):
+        try:
+            out.append(j if isinstance(j, Jurisdiction) else Jurisdiction.model_validate(j))
+        except ValueError as e:
+            errors = getattr(e, "errors", lambda: [])()
+            detail = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'value'}: {x['msg']}" for x in errors) or str(e)
+            shown = f"{j!r:.80}"
+            raise ValueError(_("item {n} ({value}) is not a Jurisdiction: {detail}", n=n, value=shown,
+                               detail=detail)) from None
+    return out
 
 
 KEYWORD_PREFIX = "docforge-jurisdiction:"
@@ -162,8 +267,10 @@ def _dist_of(ep: metadata.EntryPoint) -> tuple[str | None, str | None]:
     return dist.metadata["Name"], dist.version
 
 
-def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType | object, ...] = ()) -> PluginManager:
-    """A fresh manager: default plugins, entry-point plugins (unless disabled), then ``extra``."""
+def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType | object, ...] = (),
+                        exclude: tuple[str, ...] = ()) -> PluginManager:
+    """A fresh manager: default plugins, entry-point plugins (unless disabled, and but those named in
+    ``exclude``), then ``extra``."""
     pm = PluginManager()
     from . import __version__
 
@@ -176,7 +283,7 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
         wanted = None if only is None else {n.strip() for n in only.split(",") if n.strip()}
         eps = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
         for ep in eps:
-            if wanted is not None and ep.name not in wanted:
+            if (wanted is not None and ep.name not in wanted) or ep.name in exclude:
                 continue
             dist_name, version = _dist_of(ep)
             # two distributions under one plugin name: the second is reported, never registered
@@ -186,7 +293,7 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
             except Exception as e:  # noqa: BLE001 - report by name, keep going
                 pm.infos[key] = PluginInfo(name=key, version=version, module=ep.value, distribution=dist_name,
                                            jurisdictions=_metadata_jurisdictions(ep),
-                                           error=f"{type(e).__name__}: {e}")
+                                           error=f"{type(e).__name__}: {e}", error_kind="import")
                 continue
             if key != ep.name:
                 taken = pm.infos[ep.name]
@@ -196,8 +303,8 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
                     places = _metadata_jurisdictions(ep)
                 pm.infos[key] = PluginInfo(
                     name=key, version=version, module=ep.value, distribution=dist_name, jurisdictions=places,
-                    error=f'the plugin name "{ep.name}" is already taken by {taken.distribution or taken.module}; '
-                          f"uninstall one of the two")
+                    error=_('the plugin name "{plugin}" is already taken by {other}; uninstall one of the two',
+                            plugin=ep.name, other=taken.distribution or taken.module), error_kind="duplicate")
                 continue
             pm.register_plugin(plugin, name=ep.name, version=version, distribution=dist_name)
     for i, plugin in enumerate(extra):

@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .i18n import gettext as _
+
 Log = Callable[[str], None]
 
 
@@ -135,20 +137,21 @@ class ProgressBar(Reporter):
 
     def villages(self, total: int) -> None:
         self._ensure_started()
-        self._county = self.progress.add_task("villages", total=total, unit="villages", extra="")
+        self._county = self.progress.add_task(_("villages"), total=total, unit=_("villages"), extra="")
 
     def start(self, label: str, total: int | None) -> None:
         self._ensure_started()
         self._documents = 0
         if self._village is not None:
             self.progress.remove_task(self._village)
-        self._village = self.progress.add_task(label, total=total, unit="households", extra="0 documents")
+        self._village = self.progress.add_task(label, total=total, unit=_("households"),
+                                               extra=_("{n} documents", n=0))
 
     def advance(self, households: int = 0, documents: int = 0) -> None:
         if self._village is None:
             return
         self._documents += documents
-        self.progress.update(self._village, advance=households, extra=f"{self._documents} documents")
+        self.progress.update(self._village, advance=households, extra=_("{n} documents", n=self._documents))
 
     def end(self) -> None:
         if self._village is not None:

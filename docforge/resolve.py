@@ -16,10 +16,10 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
-from .i18n import _
+from .i18n import N_, _, both, date_text, fields, language, lazy, lazy_date
 from .models import (LAYOUT_FIELDS, NATIONAL, Amount, Block, Clause, Document, DocumentKind, Finding, Household,
                      Instrument, Jurisdiction, Layout, Level, Party, Person, PolicyValue, Provenance, Removal,
-                     Selection, TemplateOverride, ValueUse, Village)
+                     Selection, TemplateOverride, ValueUse, Village, document_name)
 from .plugins import PluginManager, get_plugin_manager
 from . import conventions as filters
 
@@ -27,6 +27,8 @@ T = TypeVar("T", bound=BaseModel)
 
 #: The provenance name of what a village file supplies itself (its ``clauses:``).
 VILLAGE_FILE = "village file"
+#: The kinds of value that messages name (``_(what)``).
+VALUE_KINDS = (N_("amount"), N_("policy"), N_("policy value"), N_("instrument"), N_("template"), N_("citation"))
 
 PLACEHOLDER = re.compile(r"\{(amount|policy|cite|ref|place|doc):([^{}|]+?)(?:\|(\w+))?\}")
 
@@ -58,7 +60,8 @@ class Contributed:
 
 
 def _chain_text(places: list[Jurisdiction]) -> str:
-    return " / ".join(f"{p.name}（{p.level.value}）" for p in reversed(places))
+    zh = language() == "zh"
+    return " / ".join(f"{p.name}（{p.level.label if zh else p.level.value}）" for p in reversed(places))
 
 
 class Resolver:
@@ -76,29 +79,33 @@ class Resolver:
     # ------------------------------------------------------------------ collection
 
     def collect(self, hook_name: str, model: type[T], **kwargs: Any) -> list[Contributed]:
-        """Call ``hook_name`` on each plugin separately, validate what it returns, attach provenance
-        and keep what applies to this village on ``as_of``."""
+        """Call ``hook_name`` on each plugin that serves this village (one of its declared
+        jurisdictions is in the place chain; the others are never called, so a failure stops only a
+        plugin's own villages), validate what it returns, attach provenance and keep what applies to
+        this village on ``as_of``."""
         kwargs = {"places": self.places, "as_of": self.as_of, **kwargs}
         hook = getattr(self.pm.hook, hook_name)
         out: list[Contributed] = []
         for impl in hook.get_hookimpls():
             info = self.pm.info_of(impl.plugin_name)
+            if not self.pm.serves(info.name, self.places):
+                continue
             try:
                 result = self.pm.call_one(hook_name, impl, kwargs)
+            except DocforgeError:
+                raise
             except Exception as e:  # noqa: BLE001 - name the plugin that failed
-                raise PluginError(f'plugin "{info.name}" failed in {hook_name}: {type(e).__name__}: {e}') from e
+                raise PluginError(_('plugin "{plugin}" failed in {hook}: {error}', plugin=info.name, hook=hook_name,
+                                    error=type(e).__name__ + ": " + str(e))) from e
             if result is None:
                 continue
-            items = result if isinstance(result, (list, tuple)) else [result]
-            for n, raw in enumerate(items):
+            for n, raw in enumerate(_returned_items(result, model, info.name, hook_name)):
                 item = self._validate(raw, model, info.name, hook_name, n)
                 if "jurisdiction" in type(item).model_fields:
-                    jur = item.jurisdiction or self._default_jurisdiction(info, hook_name)
+                    jur = _declared(item.jurisdiction, info, hook_name, item, n) if item.jurisdiction \
+                        else self._default_jurisdiction(info, hook_name)
                 else:  # e.g. a Finding: it applies where its plugin speaks
-                    jur = next((j for j in info.jurisdictions if any(j.matches(p) for p in self.places)),
-                               None if info.jurisdictions else self.places[0])
-                    if jur is None:
-                        continue
+                    jur = next(j for j in info.jurisdictions if any(j.matches(p) for p in self.places))
                 if not any(jur.matches(p) for p in self.places):
                     continue
                 if hasattr(item, "in_force") and isinstance(item, (Amount, PolicyValue, Clause, TemplateOverride)) \
@@ -116,16 +123,18 @@ class Resolver:
         try:
             return model.model_validate(raw)
         except ValidationError as e:
-            raise PluginError(f'plugin "{plugin}" returned an invalid {model.__name__} from {hook} '
-                              f"(item {n + 1}): {e}") from e
+            raise PluginError(_('plugin "{plugin}" returned an invalid {model} from {hook} ({item}): {errors}',
+                                plugin=plugin, model=model.__name__, hook=hook, item=_item_name(raw, n),
+                                errors=_pydantic_errors(e))) from e
 
     @staticmethod
     def _default_jurisdiction(info, hook_name: str) -> Jurisdiction:
         if len(info.jurisdictions) == 1:
             return info.jurisdictions[0]
-        raise PluginError(f'plugin "{info.name}" returned a contribution from {hook_name} without a '
-                          f"jurisdiction, and it declares {len(info.jurisdictions)} jurisdictions; "
-                          f"set jurisdiction= on each contribution")
+        raise PluginError(_('plugin "{plugin}" returned a contribution from {hook} without a jurisdiction, and it '
+                            "declares {n} jurisdictions ({places}); set jurisdiction= on each contribution",
+                            plugin=info.name, hook=hook_name, n=len(info.jurisdictions),
+                            places="、".join(str(j) for j in info.jurisdictions)))
 
     def winners(self, contributed: list[Contributed], key: Callable[[Any], str],
                 value: Callable[[Any], Any], what: str) -> dict[str, Contributed]:
@@ -142,10 +151,7 @@ class Resolver:
             k = key(c.item)
             prev = first.setdefault((k, c.rank), c)
             if prev is not c and value(c.item) != value(prev.item):
-                a, b = prev.provenance, c.provenance
-                raise ConflictError(
-                    f"{what} '{k}' for {a.jurisdiction}: plugin \"{a.plugin}\" says {value(prev.item)!s}, "
-                    f"plugin \"{b.plugin}\" says {value(c.item)!s}. Uninstall one of them, or make them agree.")
+                raise _conflict(f"{what} '{k}'", prev, c, value(prev.item), value(c.item))
             cur = best.get(k)
             if cur is None or c.rank > cur.rank:
                 best[k] = c
@@ -194,7 +200,7 @@ class Resolver:
         node = next((tree.nodes[cid] for cid in tree.children[tree.ROOT] if tree.nodes[cid].clause.type == "title"),
                     None)
         if node is None:
-            raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
+            raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=document_name(kind)))
         ctx = _Substitution(self, kind, {}, {})
         text = ctx.substitute(node.clause.text or "", node.clause.id)
         if full:
@@ -228,12 +234,13 @@ class Resolver:
             self._lacking = None
 
     def _missing(self, what: str, key: str, needed_by: str) -> MissingValueError:
-        by = f"{needed_by} needs" if needed_by else "a document needs"
-        return MissingValueError(
-            f"{by} the {what} '{key}', which no plugin supplies for {_chain_text(self.places)} "
-            f"as of {self.as_of.isoformat()}. Install the plugin of the village's province or county "
-            f"(docforge plugins lists those installed), or supply it with a docforge_"
-            f"{'amounts' if what == 'amount' else 'policies' if what == 'policy value' else 'instruments'} hook.")
+        return MissingValueError(_(
+            "{needed_by} needs the {what} '{key}', which no plugin supplies for {places} as of {date}. Install the "
+            "plugin of the village's province or county (docforge plugins lists those installed), or supply it "
+            "with a {hook} hook.", needed_by=needed_by or _("a document"), what=_(what), key=key,
+            places=_chain_text(self.places), date=date_text(self.as_of),
+            hook="docforge_" + ("amounts" if what == "amount" else "policies" if what == "policy value"
+                                else "instruments")))
 
     def template(self, kind: DocumentKind) -> tuple[Path, Provenance] | None:
         got = [c for c in self.collect("docforge_templates", TemplateOverride) if c.item.document == kind]
@@ -247,8 +254,8 @@ class Resolver:
             base = Path(getattr(module, "__file__", ".")).parent
             path = base / path
         if not path.exists():
-            raise PluginError(f'plugin "{c.provenance.plugin}" names template {path} for {kind.value}, '
-                              f"which does not exist")
+            raise PluginError(_('plugin "{plugin}" names template {path} for {kind}, which does not exist',
+                                plugin=c.provenance.plugin, path=path, kind=document_name(kind)))
         return path, c.provenance
 
     # ------------------------------------------------------------------ selection
@@ -258,13 +265,13 @@ class Resolver:
         got = self.collect("docforge_select_agreements", Selection, household=household, village=self.village,
                            policies=policies)
         if not got:
-            raise MissingValueError("no plugin selects agreements for this village's jurisdictions")
+            raise MissingValueError(_("no plugin selects agreements for this village's jurisdictions"))
         best = max(sorted(got, key=lambda c: c.provenance.plugin), key=lambda c: c.rank)  # not call order
         rivals = [c for c in got if c.rank == best.rank and c.item.agreements != best.item.agreements]
         if rivals:
-            raise ConflictError(f"agreement selection for household {household.id}: plugins "
-                                f"\"{best.provenance.plugin}\" and \"{rivals[0].provenance.plugin}\" disagree "
-                                f"for {best.provenance.jurisdiction}")
+            raise ConflictError(_('agreement selection for household {household}: plugins "{plugin}" and "{other}" '
+                                  "disagree for {jurisdiction}", household=household.id, plugin=best.provenance.plugin,
+                                  other=rivals[0].provenance.plugin, jurisdiction=best.provenance.jurisdiction))
         return best.item, best.provenance
 
     # ------------------------------------------------------------------ documents
@@ -334,13 +341,14 @@ class Resolver:
         form whose parties and term are left blank to fill in by hand. Legal findings are attached."""
         kind = DocumentKind(kind)
         if kind.is_agreement and household is None and not blank:
-            raise InputError(f"the {kind.value} agreement is signed by a household: give --household FILE "
-                             f"(or --blank for a form with the parties left blank)")
+            raise InputError(_("the {kind} agreement is signed by a household: give --household FILE "
+                               "(or --blank for a form with the parties left blank)", kind=document_name(kind)))
         date_warnings: list[str] = []
         if household is not None:
             problems, date_warnings = household.date_problems(self.as_of)
             if problems:
-                raise InputError(f"household {household.id}: " + "; ".join(problems))
+                raise InputError(_("household {household}: {problems}", household=household.id,
+                                   problems=_("; ").join(str(p) for p in problems)))
         tree = self.clause_tree(kind)
         layout = self.layout(kind)
         for c in layout.values():
@@ -356,7 +364,7 @@ class Resolver:
                                    "may supply a lawful agreement of its own (docs/law.md).",
                                    kind=kind.value, date=self.as_of.isoformat(), reason=why["reason"]))
         if not blocks or blocks[0].type != "title":
-            raise PluginError(f"{kind.value}: no plugin supplies the document's title clause")
+            raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=document_name(kind)))
         ctx = _Substitution(self, kind, {b.id: b for b in blocks},
                             {"term": self._term(household)})
         for b in blocks:
@@ -464,10 +472,132 @@ class Resolver:
         return f"{filters.blank_date()}至{filters.blank_date()}。"
 
     def legal_findings(self, doc: Document) -> list[Finding]:
-        found: list[Finding] = []
-        for c in self.collect("docforge_legal_checks", Finding, document=doc, village=self.village):
-            found.append(c.item)
-        return found
+        """Every plugin's findings for ``doc`` (see :meth:`_complete_finding`), then the warnings
+        about the village file's place names and codes."""
+        found = [self._complete_finding(c, doc)
+                 for c in self.collect("docforge_legal_checks", Finding, document=doc, village=self.village)]
+        return found + self.place_warnings()
+
+    def _complete_finding(self, c: Contributed, doc: Document) -> Finding:
+        """What a check left out, filled by the engine: ``checked_by`` is the plugin that returned the
+        finding; ``plugin`` (left empty) the plugin that supplied the clause it names, else the one
+        that returned it; ``law`` given as an instrument id becomes its name, and ``version`` the
+        version in force on the as-of date."""
+        f: Finding = c.item
+        update: dict[str, Any] = {"checked_by": c.provenance.plugin}
+        if not f.plugin:
+            block = next((b for b in doc.blocks if b.id == f.clause), None) if f.clause else None
+            update["plugin"] = block.provenance.plugin if block else c.provenance.plugin
+        if f.law:
+            inst = self.instruments().get(f.law)
+            if inst is not None:
+                version = inst.item.version_on(self.as_of)
+                update["law"] = (version.name if version and version.name else None) or inst.item.name
+                if not f.version and version:
+                    update["version"] = version.label
+        return f.model_copy(update=update)
+
+    def place_warnings(self) -> list[Finding]:
+        """A place of the village file whose name is a plugin's jurisdiction but whose code is not (or
+        the reverse): that plugin does not apply to the village, which is most likely a typo."""
+        if "place_warnings" in self._cache:
+            return self._cache["place_warnings"]
+        out: list[Finding] = []
+        for place in self.places:
+            for info in self.pm.infos.values():
+                for j in info.jurisdictions:
+                    if j.level != place.level or not j.code or not place.code or place.level == Level.national:
+                        continue
+                    if j.name == place.name and j.code != place.code:
+                        effect = "code"
+                    elif j.code == place.code and j.name != place.name:
+                        effect = "name"
+                    else:
+                        continue
+                    values = dict(level=place.level.value, name=place.name, code=place.code, plugin=info.name,
+                                  its_name=j.name, its_code=j.code)
+                    msgid = (N_CODES_DIFFER if effect == "code" else N_NAMES_DIFFER)
+                    text = both(msgid, **values)
+                    out.append(Finding(check="place.mismatch", plugin=info.name, checked_by="docforge",
+                                       reason=text["en"], reason_zh=text["zh"]))
+        self._cache["place_warnings"] = out
+        return out
+
+
+# i18n: a warning about the village file, when a place's name is a plugin's but its code is not
+N_CODES_DIFFER = N_("the village file's {level} is {name} ({code}), but plugin \"{plugin}\" speaks for {its_name} "
+                    "({its_code}): the codes differ, so what the plugin supplies for {its_name} does not apply to this "
+                    "village. Correct the code in the village file (or in the plugin) if they are the same place")
+N_NAMES_DIFFER = N_("the village file's {level} is {name} ({code}), but plugin \"{plugin}\" speaks for {its_name} "
+                    "({its_code}): the names differ; the plugin applies by the code. Correct the name in the village "
+                    "file (or in the plugin) if they are the same place, or the code if not")
+
+
+def _did_you_mean(asked: list[str], ids: Iterable[str]) -> str:
+    """`` — did you mean 'charter.incentives'?`` for the first of ``asked`` with a near id, or ''."""
+    import difflib
+
+    ids = list(ids)
+    for x in asked:
+        near = difflib.get_close_matches(x, ids, n=1, cutoff=0.75)
+        if near:
+            return _(" — did you mean '{id}'?", id=near[0])
+    return ""
+
+
+def _returned_items(result: Any, model: type[BaseModel], plugin: str, hook: str) -> list[Any]:
+    """The items a hook returned: a list (or tuple) of ``model``, or one ``model`` for a hook that
+    answers with one (``docforge_select_agreements``). Anything else is refused by its type."""
+    if model is Selection:  # one answer per plugin
+        if isinstance(result, (list, tuple)):
+            raise PluginError(_('plugin "{plugin}", {hook}: expected one Selection (or None), got a list; return '
+                                'Selection(agreements=[...], reasons={{...}})', plugin=plugin, hook=hook))
+        return [result]
+    if isinstance(result, (list, tuple)):
+        return list(result)
+    got = type(result).__name__
+    hint = (f"; for a dict of key → value, return [{model.__name__}(key=k, ...) for k, v in your_dict.items()]"
+            if isinstance(result, dict) else "")
+    raise PluginError(_('plugin "{plugin}", {hook}: expected a list of {model} (or None), got {got}',
+                        plugin=plugin, hook=hook, model=model.__name__, got=got) + hint)
+
+
+def _item_name(raw: Any, n: int) -> str:
+    """``item 13, key 'deposit.outflow'``: the position and, where it has one, the key or id."""
+    for attr in ("key", "id"):
+        value = raw.get(attr) if isinstance(raw, dict) else getattr(raw, attr, None)
+        if isinstance(value, str):
+            return f"item {n + 1}, {attr} '{value}'"
+    return f"item {n + 1}"
+
+
+def _pydantic_errors(e: ValidationError) -> str:
+    """pydantic's errors, one clause each: ``amount: Input should be … (got -5)``."""
+    parts = []
+    for err in e.errors():
+        where = ".".join(str(x) for x in err["loc"]) or "value"
+        got = f" (got {err['input']!r:.60})" if err["type"] != "missing" and not isinstance(err["input"], dict) else ""
+        parts.append(f"{where}: {err['msg']}{got}")
+    return "; ".join(parts)
+
+
+def _declared(jur: Jurisdiction, info, hook_name: str, item: Any, n: int) -> Jurisdiction:
+    """The plugin's declared jurisdiction that ``jur`` (named by a contribution) stands for. A
+    contribution naming a place its plugin does not declare (a mistyped county code) would silently
+    never apply: it is refused."""
+    same = [d for d in info.jurisdictions if d.level == jur.level and d.name == jur.name
+            and (d.code == jur.code or not d.code or not jur.code)]
+    if same:
+        return same[0]
+    declared = "、".join(str(d) for d in info.jurisdictions)
+    near = [d for d in info.jurisdictions if d.level == jur.level and (d.name == jur.name or
+                                                                         (d.code and d.code == jur.code))]
+    hint = _("Did you mean {place}? ", place=near[0]) if near else ""
+    raise PluginError(_('plugin "{plugin}", {hook} ({item}): names the jurisdiction {place}, which the plugin does '
+                        "not declare (it declares {declared}). ", plugin=info.name, hook=hook_name,
+                        item=_item_name(item.model_dump(), n), place=jur, declared=declared)
+                      + hint + _("Correct the contribution's jurisdiction=, or add the place to "
+                                 "docforge_jurisdictions()."))
 
 
 _BLANK = "\u3000" * 6
@@ -527,11 +657,57 @@ def _check_layer_conflicts(layer: list[Contributed]) -> None:
         prev = seen.get(c.item.id)
         if prev and prev.provenance.plugin != c.provenance.plugin and \
                 prev.item.model_dump(exclude={"jurisdiction"}) != c.item.model_dump(exclude={"jurisdiction"}):
-            raise ConflictError(
-                f"clause '{c.item.id}' of {c.item.document.value} for {c.provenance.jurisdiction}: plugins "
-                f"\"{prev.provenance.plugin}\" and \"{c.provenance.plugin}\" both change it differently. "
-                f"Uninstall one of them, or make them agree.")
+            raise _conflict(f"clause '{c.item.id}' of {c.item.document.value}", prev, c,
+                            prev.item.model_dump(exclude={"jurisdiction"}), c.item.model_dump(exclude={"jurisdiction"}))
         seen[c.item.id] = c
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Where two values differ, field by field: ``versions[0].effective_from: 2002-12-01 vs 2002-10-01``."""
+    if isinstance(a, BaseModel):
+        a = a.model_dump()
+    if isinstance(b, BaseModel):
+        b = b.model_dump()
+    if isinstance(a, dict) and isinstance(b, dict):
+        out: list[str] = []
+        for k in list(a) + [k for k in b if k not in a]:
+            out += differences(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{path}[{i}]")]
+    if a == b:
+        return []
+    if isinstance(a, list) and isinstance(b, list):
+        def names(xs: list) -> str:
+            return ", ".join(str(x.get("label") or x.get("id") or x.get("key") or "…") if isinstance(x, dict)
+                             else _short(x) for x in xs)
+        return [f"{path or 'value'}: {len(a)} entries ({names(a)}) vs {len(b)} ({names(b)})"]
+    return [f"{path or 'value'}: {_short(a)} vs {_short(b)}"]
+
+
+def _short(v: Any) -> str:
+    text = v.isoformat() if isinstance(v, (dt.date,)) else str(v)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _conflict(what: str, prev: Contributed, c: Contributed, va: Any, vb: Any) -> ConflictError:
+    """Two contributions for one jurisdiction that disagree: which fields differ, and how to resolve it
+    (one plugin contradicting itself, or two distributions for one place)."""
+    a, b = prev.provenance, c.provenance
+    diff = differences(va, vb)
+    shown = "; ".join(diff[:8]) + (f"; … and {len(diff) - 8} more" if len(diff) > 8 else "")
+    if a.plugin == b.plugin:
+        return ConflictError(_(
+            '{what} for {place}: plugin "{plugin}" returns two different values in force on the same date (items '
+            "{first} and {second}; the first vs the second: {differences}). Keep one, or make their "
+            "effective_from/effective_to not overlap.", what=what, place=a.jurisdiction, plugin=a.plugin,
+            first=prev.order + 1, second=c.order + 1, differences=shown))
+    return ConflictError(_(
+        '{what} for {place}: plugins "{a}" and "{b}" disagree ("{a}" vs "{b}": {differences}). One distribution '
+        "owns a jurisdiction: a prefecture or county plugin depends on its province's plugin "
+        '(dependencies = ["docforge-<province>"] in its pyproject.toml) instead of repeating the province\'s '
+        "values; remove them from the one that repeats them, or uninstall one of the two if both are meant to be "
+        "the province's plugin.", what=what, place=a.jurisdiction, a=a.plugin, b=b.plugin, differences=shown))
 
 
 @dataclass
@@ -557,12 +733,16 @@ class ClauseTree:
         self.as_of = as_of
 
     def _fail(self, c: Contributed, msg: str) -> DocforgeError:
+        if "does not have" in msg:  # a target that is not there: the nearest id it has
+            asked = re.findall(r"'([a-z0-9_.\-]+)'", msg) + ([c.item.id] if c.item.op != "add" else [])
+            msg += _did_you_mean([x for x in asked if x not in self.nodes], self.nodes)
         if c.provenance.plugin == VILLAGE_FILE:
             return InputError(_("village file, clauses.{index} ('{clause}' of {document}): {problem}. Fix the item "
                                 "in the village file's clauses: list.", index=c.order, clause=c.item.id,
-                                document=self.kind.value, problem=msg))
-        return PluginError(f'plugin "{c.provenance.plugin}" ({c.provenance.jurisdiction}), clause '
-                           f"'{c.item.id}' of {self.kind.value}: {msg}")
+                                document=document_name(self.kind), problem=msg))
+        return PluginError(_('plugin "{plugin}" ({jurisdiction}), clause \'{clause}\' of {kind}: {problem}',
+                             plugin=c.provenance.plugin, jurisdiction=c.provenance.jurisdiction, clause=c.item.id,
+                             kind=document_name(self.kind), problem=msg))
 
     def _gone(self, cid: str | None) -> str:
         """Why the national text no longer has ``cid`` (for an error naming the plugin that uses it)."""
@@ -587,15 +767,18 @@ class ClauseTree:
                                       source=self._by(cl.id)))
             anchor = cl.before or cl.after
             if anchor and anchor not in self.nodes:
-                raise self._fail(c, f"is placed {'before' if cl.before else 'after'} '{anchor}', "
-                                    f"which the document does not have{self._gone(anchor)}")
+                raise self._fail(c, (_("is placed before '{anchor}', which the document does not have", anchor=anchor)
+                                     if cl.before else
+                                     _("is placed after '{anchor}', which the document does not have", anchor=anchor))
+                                 + self._gone(anchor))
             parent = cl.parent if cl.parent is not None else (self._parent_of(anchor) if anchor else self.ROOT)
             if parent and parent not in self.nodes:
-                raise self._fail(c, f"has parent '{parent}', which the document does not have{self._gone(parent)}")
+                raise self._fail(c, _("has parent '{parent}', which the document does not have", parent=parent)
+                                 + self._gone(parent))
             siblings = self.children.setdefault(parent or self.ROOT, [])
             if anchor:
                 if anchor not in siblings:
-                    raise self._fail(c, f"anchor '{anchor}' is not under parent '{parent}'")
+                    raise self._fail(c, _("anchor '{anchor}' is not under parent '{parent}'", anchor=anchor, parent=parent))
                 i = siblings.index(anchor) + (1 if cl.after else 0)
                 siblings.insert(i, cl.id)
             else:
@@ -605,7 +788,7 @@ class ClauseTree:
         elif cl.op == "replace":
             node = self.nodes.get(cl.id)
             if node is None:
-                raise self._fail(c, f"is to be replaced, but the document does not have it{self._gone(cl.id)}")
+                raise self._fail(c, _("is to be replaced, but the document does not have it") + self._gone(cl.id))
             update = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
             if cl.tags:
                 update["tags"] = cl.tags
@@ -621,7 +804,7 @@ class ClauseTree:
             if cl.id not in self.nodes and cl.id in self.withdrawn:
                 return  # the law withdrew it already: what the plugin asks for is done
             if cl.id not in self.nodes:
-                raise self._fail(c, f"is to be removed, but the document does not have it{self._gone(cl.id)}")
+                raise self._fail(c, _("is to be removed, but the document does not have it") + self._gone(cl.id))
             if cl.keep_children:
                 siblings = self.children[self._parent_of(cl.id)]
                 i = siblings.index(cl.id)
@@ -735,7 +918,9 @@ class _Substitution:
         return PLACEHOLDER.sub(lambda m: self._one(m.group(1), m.group(2).strip(), m.group(3), clause_id), text)
 
     def _one(self, ns: str, key: str, fmt: str | None, clause_id: str) -> str:
-        needed_by = f"clause '{clause_id}' of {self.kind.value}"
+        block = self.blocks.get(clause_id)
+        needed_by = f"clause '{clause_id}' of {self.kind.value}" + (
+            f" (plugin \"{block.provenance.plugin}\")" if block is not None else "")
         if ns == "amount":
             c = self.r.amounts().get(key)
             if c is None:
@@ -747,7 +932,7 @@ class _Substitution:
             c = self.r.policies().get(key)
             if c is None:
                 return self.r._lack("policy value", key, needed_by, f"{{policy:{key}}}")
-            out = _format_policy(c.item.value, fmt, key, needed_by)
+            out = _format_policy(c.item.value, fmt, key, needed_by, c.provenance.plugin)
             self._use("policy", key, str(c.item.value), c.provenance)
             return out
         if ns == "cite":
@@ -755,16 +940,18 @@ class _Substitution:
         if ns == "ref":
             target = self.blocks.get(key)
             if target is None:
-                raise PluginError(f"{needed_by} refers to clause '{key}', which the document does not have "
-                                  f"(removed by a plugin?)")
+                raise PluginError(_("{needed_by} refers to clause '{key}', which the document does not have "
+                                    "(removed by a plugin?)", needed_by=needed_by, key=key)
+                                  + _did_you_mean([key], self.blocks))
             return target.label.rstrip("、")
         if ns == "place":
             try:
                 place = getattr(self.r.village, Level(key).value)
             except (ValueError, AttributeError):
-                raise PluginError(f"{needed_by}: unknown place level '{key}'") from None
+                raise PluginError(_("{needed_by}: unknown place level '{key}'", needed_by=needed_by, key=key)) from None
             if place is None:
-                raise InputError(f"{needed_by} names the village's {key}, which the village file does not give")
+                raise InputError(_("{needed_by} names the village's {key}, which the village file does not give",
+                                   needed_by=needed_by, key=key))
             if fmt == "government" and key == "township":
                 return self.r.village.township_government
             if fmt is not None:
@@ -775,7 +962,8 @@ class _Substitution:
         if ns == "doc":
             value = self.doc_values.get(key)
             if value is None:
-                raise InputError(f"{needed_by} needs the household's {key}: give --household FILE")
+                raise InputError(_("{needed_by} needs the household's {key}: give --household FILE",
+                                   needed_by=needed_by, key=key))
             return value
         raise AssertionError(ns)
 
@@ -790,11 +978,14 @@ class _Substitution:
         if version is None:
             earlier = [v for v in inst.versions if v.effective_from <= self.r.as_of]
             version = max(earlier, key=lambda v: v.effective_from) if earlier else None
-            state = "no longer in force" if earlier else "not yet in force"
+            reason = (lazy("cites {law}, which is no longer in force on {date}", law=inst.name,
+                           date=lazy_date(self.r.as_of)) if earlier else
+                      lazy("cites {law}, which is not yet in force on {date}", law=inst.name,
+                           date=lazy_date(self.r.as_of)))
             self.findings.append(Finding(
                 check="citation.not_in_force", document=self.kind.value, clause=clause_id,
                 plugin=c.provenance.plugin, law=inst.name, version=version.label if version else None,
-                reason=f"cites {inst.name}, which is {state} on {self.r.as_of.isoformat()}"))
+                **fields("reason", reason)))
         if version and version.name:
             name = version.name
         if fmt == "short":
@@ -917,7 +1108,7 @@ def _cn_int(numeral: str) -> int:
     return int(cn2an.cn2an(numeral.replace("〇", "零"), "smart"))
 
 
-def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str:
+def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str, supplier: str = "") -> str:
     if fmt is None:
         return "、".join(value) if isinstance(value, list) else str(value)
     if fmt == "cn" and isinstance(value, int):
@@ -926,4 +1117,9 @@ def _format_policy(value: Any, fmt: str | None, key: str, needed_by: str) -> str
         return filters.cn_number(len(value))
     if fmt == "holders" and isinstance(value, list):
         return filters.holders_phrase(value)
-    raise PluginError(f"{needed_by}: format '|{fmt}' does not apply to policy '{key}' = {value!r}")
+    fits = {"cn": N_("an int"), "count_cn": N_("a list"), "holders": N_("a list of copy holders")}.get(fmt or "")
+    raise PluginError(_("{needed_by}: format '|{format}' does not apply to policy '{key}' = {value}",
+                        needed_by=needed_by, format=fmt, key=key, value=repr(value))
+                      + (_(' (from plugin "{plugin}")', plugin=supplier) if supplier else "")
+                      + (_("; '|{format}' takes {kind}", format=fmt, kind=_(fits)) if fits
+                         else _("; the formats are |cn, |count_cn and |holders")))

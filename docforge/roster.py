@@ -36,9 +36,9 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from stdnum import numdb
 
 from .compact import IntTable, hash64
-from .errors import InputError, cannot_write, mask_id, mask_ids, visible
-from .i18n import _
-from .inputs import describe_errors
+from .errors import InputError, Invalid, cannot_write, mask_id, mask_ids, visible
+from .i18n import LazyText, _, in_language, language, lazy, lazy_date, ngettext, pair, using
+from .inputs import error_texts
 from .models import (Child, Contraception, Household, HukouType, Migration, Model, Village, household_id_problem,
                      id_sex, validate_id_number)
 
@@ -53,9 +53,10 @@ IGNORED_HEADERS = (PROBLEM_HEADER, "备注", "序号")
 class CellError(ValueError):
     """A cell that cannot be read: what is wrong, and how to fix it."""
 
-    def __init__(self, message: str, fix: str):
-        super().__init__(message)
-        self.message, self.fix = message, fix
+    def __init__(self, message: "str | LazyText", fix: "str | LazyText"):
+        super().__init__(str(message))
+        self.message, self.fix = str(message), str(fix)
+        self.texts = (message, fix)  # both languages, for the report
 
 
 #: Accepted words for each enumerated value: the first is what the template's drop-down offers, the
@@ -101,9 +102,11 @@ class Column:
         """The words the template's drop-down list offers."""
         return [words[0] for words in (self.choices or {}).values()]
 
-    def allowed(self) -> str:
+    def allowed(self) -> LazyText:
         english = ", ".join(words[-1] for words in (self.choices or {}).values())
-        return f"{'、'.join(self.options)} (or {english})"
+        words = "、".join(self.options)
+        # the English values are for English readers only: a Chinese text names the Chinese words
+        return pair(lazy("{words} (or {english})", words=words, english=english).text("en"), words)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -146,6 +149,8 @@ COLUMNS: tuple[Column, ...] = (
            "date", "《婚育证明》有效期的第一天（流动人口协议期限）", width=12),
     Column("certificate_valid_to", "婚育证明有效期止", ("婚育证明截止日期", "婚育证明到期日期", "婚育证明止"), "date",
            "《婚育证明》有效期的最后一天（流动人口协议期限）", width=12),
+    Column("arrived_on", "到达现居住地日期", ("到达日期", "流入日期", "外出日期", "来本地日期"), "date",
+           "流入人口来本村居住之日，流出人口外出之日（如 2026-03-01）", width=12),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 
@@ -186,7 +191,7 @@ _CN_COUNTS = {c: i for i, c in enumerate("零一二三四五六七八九十")} |
 #: Excel serials from 1920-01-01 to 2099-12-31: outside them a number is not a date a roster means
 #: (2026 alone would be 1905-07-18).
 _SERIALS = range(7306, 73051)
-_DATE_FIX = "write the date as 2026-11-30 (or format the cell as a date)"
+_DATE_FIX = lazy("write the date as 2026-11-30 (or format the cell as a date)")
 
 
 @lru_cache(maxsize=4096)
@@ -218,7 +223,7 @@ def read_id(value: Any) -> str | None:
     if is_blank(value):
         return None
     if isinstance(value, bool):
-        raise CellError("is not an identity number", "type the 18-character number from the ID card")
+        raise CellError(lazy("is not an identity number"), lazy("type the 18-character number from the ID card"))
     if isinstance(value, float) and not (value.is_integer() and abs(value) < 2 ** 53):
         raise _lost_digits()
     if isinstance(value, (int, float)):
@@ -230,15 +235,14 @@ def read_id(value: Any) -> str | None:
             raise _lost_digits()
     try:
         return validate_id_number(s)
-    except ValueError as e:  # the message names the (masked) number and a fix: the cell says both
-        reason = str(e).replace(f"identity number {mask_id(s)} ", "").split("; ")[0]
-        raise CellError(reason, "copy the 18-character number again from the ID card (居民身份证)") from None
+    except Invalid as e:  # the message names the (masked) number and a fix: the cell says both
+        raise CellError(e.reason, lazy("copy the 18-character number again from the ID card (居民身份证)")) from None
 
 
 def _lost_digits() -> CellError:
-    return CellError("is stored as a number, and Excel keeps only 15 significant digits, so its last digits "
-                     "are lost",
-                     "format the column as text (设置单元格格式 → 文本) and type the number again from the ID card")
+    return CellError(lazy("is stored as a number, and Excel keeps only 15 significant digits, so its last digits "
+                          "are lost"),
+                     lazy("format the column as text (设置单元格格式 → 文本) and type the number again from the ID card"))
 
 
 def read_date(value: Any, epoch: dt.datetime = WINDOWS_EPOCH) -> dt.date | None:
@@ -257,7 +261,7 @@ def read_date(value: Any, epoch: dt.datetime = WINDOWS_EPOCH) -> dt.date | None:
             from openpyxl.utils.datetime import from_excel
 
             return from_excel(int(value), epoch).date()
-        raise CellError("is a number that is not a date", _DATE_FIX)
+        raise CellError(lazy("is a number that is not a date"), _DATE_FIX)
     s = unicodedata.normalize("NFKC", str(value)).strip()
     if m := _DATE_RE.match(s):
         return _make_date(*m.groups())
@@ -265,7 +269,7 @@ def read_date(value: Any, epoch: dt.datetime = WINDOWS_EPOCH) -> dt.date | None:
         return _compact_date(s)
     if s.isdigit() and len(s) == 5:
         return read_date(int(s), epoch)
-    raise CellError("is not a date", _DATE_FIX)
+    raise CellError(lazy("is not a date"), _DATE_FIX)
 
 
 def _compact_date(s: str) -> dt.date:
@@ -278,7 +282,7 @@ def _make_date(y: str, m: str, d: str) -> dt.date:
     try:
         return dt.date(int(y), int(m), int(d))
     except ValueError:
-        raise CellError("is not a day of the calendar", _DATE_FIX) from None
+        raise CellError(lazy("is not a day of the calendar"), _DATE_FIX) from None
 
 
 def read_count(value: Any) -> int | None:
@@ -294,7 +298,7 @@ def read_count(value: Any) -> int | None:
             return _CN_COUNTS[s]
         if re.fullmatch(r"\d{1,2}(\.0+)?", s) and float(s) <= 20:
             return int(float(s))
-    raise CellError("is not a number of children", "write a whole number from 0 to 20")
+    raise CellError(lazy("is not a number of children"), lazy("write a whole number from 0 to 20"))
 
 
 def read_choice(value: Any, column: Column) -> Any:
@@ -302,7 +306,8 @@ def read_choice(value: Any, column: Column) -> Any:
         return None
     found = _CHOICES[column.key].get(_normalize_word(str(value)))
     if found is None:
-        raise CellError(f"is not one of: {column.allowed()}", "choose a value from the drop-down list")
+        raise CellError(lazy("is not one of: {allowed}", allowed=column.allowed()),
+                        lazy("choose a value from the drop-down list"))
     return found
 
 
@@ -526,7 +531,8 @@ def _xlsx_rows(path: Path, epoch_out: list) -> Iterator[RawRow]:
 def _unreadable_workbook(path: Path, reason: str) -> InputError:
     """The error for a file that is not a workbook; an identity number in the reason is masked."""
     reason = _ID_LIKE.sub(lambda m: mask_id(m[0]), reason)
-    return InputError(f"{path}: cannot read this Excel file ({reason}); open it in Excel and save it again as .xlsx")
+    return InputError(_("{path}: cannot read this Excel file ({reason}); open it in Excel and save it again as .xlsx",
+                        path=path, reason=reason))
 
 
 @dataclass
@@ -575,12 +581,13 @@ def open_roster(path: Path | str, encoding: str | None = None) -> RosterFile:
     :func:`detect_encoding`); an .xlsx file has none."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file", path=path))
     suffix = path.suffix.lower()
     if suffix in (".xls", ".et", ".ods"):
-        raise InputError(f"{path}: {suffix} files are not read; open it and save it as .xlsx (Excel 工作簿) or CSV")
+        raise InputError(_("{path}: {suffix} files are not read; open it and save it as .xlsx (Excel 工作簿) or CSV",
+                           path=path, suffix=suffix))
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
-        raise InputError(f"{path}: a roster must be an .xlsx or .csv file")
+        raise InputError(_("{path}: a roster must be an .xlsx or .csv file", path=path))
     if suffix == ".csv" or suffix == ".txt":
         fmt, encoding, epoch = "csv", detect_encoding(path, encoding), WINDOWS_EPOCH
         rows = _csv_rows(path, encoding)
@@ -600,8 +607,9 @@ def open_roster(path: Path | str, encoding: str | None = None) -> RosterFile:
     if fmt == "xlsx":
         epoch = epochs[0] if epochs else WINDOWS_EPOCH
     if header is None:
-        raise InputError(f"{path}: no header row found in the first 20 rows; the first row must name the columns: "
-                         f"{'、'.join(c.header for c in COLUMNS)}. `docforge roster-template` writes an empty roster")
+        raise InputError(_("{path}: no header row found in the first 20 rows; the first row must name the columns: "
+                           "{columns}. `docforge roster-template` writes an empty roster",
+                           path=path, columns="、".join(c.header for c in COLUMNS)))
     headers = [read_text(v) or "" for v in header.values]
     while headers and not headers[-1]:
         headers.pop()
@@ -641,8 +649,15 @@ class Problem(Model):
     column: str | None = Field(None, description="the column's header as written in the file")
     column_index: int | None = Field(None, description="0-based position of the column")
     value: str | None = Field(None, description="the cell as read; identity numbers masked")
-    message: str
-    fix: str
+    message: str = Field(..., description="what is wrong, in English (stable for scripts)")
+    fix: str = Field(..., description="how to correct it, in English")
+    message_zh: str | None = Field(None, description="what is wrong, in Chinese")
+    fix_zh: str | None = Field(None, description="how to correct it, in Chinese")
+
+    def _texts(self) -> tuple[str, str]:
+        if language() == "zh":
+            return self.message_zh or self.message, self.fix_zh or self.fix
+        return self.message, self.fix
 
     @field_validator("value", "message", "fix")
     @classmethod
@@ -650,19 +665,35 @@ class Problem(Model):
         return visible(mask_ids(v)) if v else v
 
     def where(self) -> str:
-        parts = [f"row {self.row}" if self.row else None, f"column {self.column}" if self.column else None]
-        return ", ".join(p for p in parts if p)
+        if self.row and self.column:
+            return _("row {row}, column {column}", row=self.row, column=self.column)
+        if self.row:
+            return _("row {row}", row=self.row)
+        return _("column {column}", column=self.column) if self.column else ""
 
     def short(self) -> str:
         """The problem without the file and row: what goes in the problem sheet's 问题 column."""
-        col = f"{self.column}: " if self.column else ""
-        value = f"'{self.value}' " if self.value else ""
-        return f"{col}{value}{self.message}; fix: {self.fix}"
+        message, fix = self._texts()
+        if self.column and self.value:
+            return _("{column}: '{value}' {message}; fix: {fix}", column=self.column, value=self.value,
+                     message=message, fix=fix)
+        if self.column:
+            return _("{column}: {message}; fix: {fix}", column=self.column, message=message, fix=fix)
+        if self.value:
+            return _("'{value}' {message}; fix: {fix}", value=self.value, message=message, fix=fix)
+        return _("{message}; fix: {fix}", message=message, fix=fix)
 
     def line(self) -> str:
-        where = self.where()
-        value = f" '{self.value}'" if self.value else ""
-        return f"{self.severity}: {self.file}{', ' + where if where else ''}:{value} {self.message}; fix: {self.fix}"
+        message, fix = self._texts()
+        values = dict(severity=_("error") if self.severity == "error" else _("warning"), file=self.file,
+                      where=self.where(), value=self.value, message=message, fix=fix)
+        if self.where() and self.value:
+            return _("{severity}: {file}, {where}: '{value}' {message}; fix: {fix}", **values)
+        if self.where():
+            return _("{severity}: {file}, {where}: {message}; fix: {fix}", **values)
+        if self.value:
+            return _("{severity}: {file}: '{value}' {message}; fix: {fix}", **values)
+        return _("{severity}: {file}: {message}; fix: {fix}", **values)
 
 
 class SkippedRow(Model):
@@ -672,6 +703,7 @@ class SkippedRow(Model):
     row: int
     household_id: str | None = None
     reasons: list[str]
+    reasons_zh: list[str] = Field(default_factory=list, description="the reasons in Chinese")
 
     @field_validator("household_id")
     @classmethod
@@ -697,15 +729,15 @@ class ProblemStore:
         self._db.execute("PRAGMA cache_size=-2048")  # at most 2 MiB of it in memory
         self._db.execute("CREATE TABLE problem (seq INTEGER PRIMARY KEY, row_key INTEGER, column_key INTEGER, "
                          "severity TEXT, row INTEGER, column TEXT, column_index INTEGER, value TEXT, message TEXT, "
-                         "fix TEXT)")
+                         "fix TEXT, message_zh TEXT, fix_zh TEXT)")
         self._lock = threading.Lock()
 
     def add(self, p: Problem) -> None:
         with self._lock:
             self._db.execute("INSERT INTO problem (row_key, column_key, severity, row, column, column_index, value, "
-                             "message, fix) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             "message, fix, message_zh, fix_zh) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              (p.row or 0, -1 if p.column_index is None else p.column_index, p.severity, p.row,
-                              p.column, p.column_index, p.value, p.message, p.fix))
+                              p.column, p.column_index, p.value, p.message, p.fix, p.message_zh, p.fix_zh))
         if p.severity == "error":
             self.errors += 1
         else:
@@ -725,7 +757,7 @@ class ProblemStore:
         if rows:
             where.append("row_key BETWEEN ? AND ?")
             args += list(rows)
-        sql = ("SELECT severity, row, column, column_index, value, message, fix FROM problem"
+        sql = ("SELECT severity, row, column, column_index, value, message, fix, message_zh, fix_zh FROM problem"
                + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY row_key, column_key, seq"
                + (f" LIMIT {int(limit)}" if limit is not None else ""))
         with self._lock:
@@ -735,9 +767,10 @@ class ProblemStore:
                 batch = cursor.fetchmany(1000)
             if not batch:
                 return
-            for severity_, row, column, index, value, message, fix in batch:
+            for severity_, row, column, index, value, message, fix, message_zh, fix_zh in batch:
                 yield Problem.model_construct(severity=severity_, file=file or self.file, row=row, column=column,
-                                              column_index=index, value=value, message=message, fix=fix)
+                                              column_index=index, value=value, message=message, fix=fix,
+                                              message_zh=message_zh, fix_zh=fix_zh)
 
     def close(self) -> None:
         self._db.close()
@@ -795,9 +828,10 @@ class RosterReport(Model):
         return not self.store.errors
 
     def summary(self) -> str:
-        enc = f", {self.encoding}" if self.encoding else ""
-        return (f"{self.file} ({self.format}{enc}): {self.rows} rows, {self.households} valid households, "
-                f"{self.error_count} errors, {self.warning_count} warnings")
+        kind = f"{self.format}, {self.encoding}" if self.encoding else self.format
+        return _("{file} ({kind}): {rows} rows, {households} valid households, {errors} errors, {warnings} warnings",
+                 file=self.file, kind=kind, rows=self.rows, households=self.households, errors=self.error_count,
+                 warnings=self.warning_count)
 
     def text(self, limit: int | None = None) -> str:
         return "\n".join(self.lines(limit))
@@ -829,8 +863,9 @@ class RosterError(InputError):
 
     def __init__(self, report: RosterReport, limit: int = 200):
         self.report = report
-        super().__init__(f"the roster has {report.error_count} errors; nothing was produced.\n"
-                         + report.text(limit))
+        super().__init__(ngettext("the roster has {n} error; nothing was produced.",
+                                  "the roster has {n} errors; nothing was produced.", report.error_count,
+                                  n=report.error_count) + "\n" + report.text(limit))
 
 
 # --------------------------------------------------------------------------- checking rows
@@ -857,8 +892,8 @@ class _Checker:
         #: errors of the file itself (a required column missing …): no row can make a household
         self.file_errors = self.error_count
 
-    def add(self, severity: str, message: str, fix: str, row: int | None = None, index: int | None = None,
-            value: Any = None) -> Problem:
+    def add(self, severity: str, message: "str | LazyText", fix: "str | LazyText", row: int | None = None,
+            index: int | None = None, value: Any = None) -> Problem:
         column = self.roster.headers[index] if index is not None and index < len(self.roster.headers) else None
         shown = None
         if not is_blank(value):
@@ -866,7 +901,8 @@ class _Checker:
             text = str(value).strip()
             shown = mask_id(text) if kind == "id" else mask_ids(text)[:60]
         p = Problem(severity=severity, file=str(self.roster.path), row=row, column=column, column_index=index,
-                    value=shown, message=message, fix=fix)
+                    value=shown, message=in_language(message, "en"), fix=in_language(fix, "en"),
+                    message_zh=in_language(message, "zh"), fix_zh=in_language(fix, "zh"))
         self.report.store.add(p)
         self.row_problems.append(p)
         self.error_count += severity == "error"
@@ -875,16 +911,18 @@ class _Checker:
     def _file_problems(self) -> None:
         hr = self.roster.header_row
         for i, (column, j) in self.roster.duplicates.items():
-            self.add("error", f"is a second {column.header} column (the first is column {self.roster.headers[j]})",
-                     "delete or rename one of the two columns", hr, i)
+            self.add("error", lazy("is a second {column} column (the first is column {first})", column=column.header,
+                                   first=self.roster.headers[j]),
+                     lazy("delete or rename one of the two columns"), hr, i)
         present = {c.key for c in self.roster.columns.values()}
         for c in COLUMNS:
             if c.required and c.key not in present:
-                self.add("error", f"the file has no {c.header} column (English: {c.key})",
-                         f"add a column headed {c.header}; `docforge roster-template` shows every column", hr)
+                self.add("error", lazy("the file has no {column} column (English: {key})", column=c.header, key=c.key),
+                         lazy("add a column headed {column}; `docforge roster-template` shows every column",
+                              column=c.header), hr)
         for i, _h in self.roster.unknown.items():
-            self.add("warning", "is not a roster column and is ignored",
-                     f"rename it if it is one of: {'、'.join(c.header for c in COLUMNS)}", hr, i)
+            self.add("warning", lazy("is not a roster column and is ignored"),
+                     lazy("rename it if it is one of: {columns}", columns="、".join(c.header for c in COLUMNS)), hr, i)
 
     def scan(self) -> Iterator[tuple[RawRow, Household | None, list[Problem]]]:
         for raw in self.roster.rows():
@@ -905,11 +943,11 @@ class _Checker:
             try:
                 cells[column.key] = read_cell(column, value, self.roster.epoch)
             except CellError as e:
-                self.add("error", e.message, e.fix, n, i, value)
+                self.add("error", *e.texts, n, i, value)
                 cells[column.key] = _BAD
                 continue
             if cells[column.key] is None and column.required:
-                self.add("error", "is empty", f"fill in the {column.header}", n, i)
+                self.add("error", lazy("is empty"), lazy("fill in the {column}", column=column.header), n, i)
             if column.kind == "id" and isinstance(value, (int, float)):
                 self.numeric_ids.setdefault(i, [0, n])[0] += 1
         self._cross_check(n, cells)
@@ -922,31 +960,33 @@ class _Checker:
 
     def _cross_check(self, n: int, cells: dict[str, Any]) -> None:
         ok = {k: v for k, v in cells.items() if v is not None and v is not _BAD}
-        for who, key, sex in (("husband", "husband_id", "male"), ("wife", "wife_id", "female")):
+        for _who, key, sex in (("husband", "husband_id", "male"), ("wife", "wife_id", "female")):
             number = ok.get(key)
             if not number:
                 continue
             if id_sex(number) != sex:
-                records = "a woman" if sex == "male" else "a man"
-                self.add("error", f"records {records} (17th digit {'even' if sex == 'male' else 'odd'}), "
-                                  f"but this is the {who}'s column",
-                         "check that husband and wife are not swapped, and the number is copied right",
+                wrong = (lazy("records a woman (17th digit even), but this is the husband's column") if sex == "male"
+                         else lazy("records a man (17th digit odd), but this is the wife's column"))
+                self.add("error", wrong,
+                         lazy("check that husband and wife are not swapped, and the number is copied right"),
                          n, self._at(key), number)
             born = birth_date(number)
             if born > self.as_of:
-                self.add("error", f"records a birth date ({born.isoformat()}) after {self.as_of.isoformat()}",
-                         "copy the number again from the ID card", n, self._at(key), number)
+                self.add("error", lazy("records a birth date ({born}) after {as_of}", born=lazy_date(born),
+                                       as_of=lazy_date(self.as_of)),
+                         lazy("copy the number again from the ID card"), n, self._at(key), number)
             if not known_county(number[:6]):
-                self.add("warning", f"begins with {number[:6]}, which is not a county code python-stdnum knows",
-                         "check the first six digits (an old county code on a real card is fine)",
+                self.add("warning", lazy("begins with {code}, which is not a county code python-stdnum knows",
+                                         code=number[:6]),
+                         lazy("check the first six digits (an old county code on a real card is fine)"),
                          n, self._at(key), number)
             self._check_duplicate_id(n, key, number)
         earliest = self.as_of.replace(year=self.as_of.year - Household.MAX_YEARS_BACK, day=min(self.as_of.day, 28))
         for key in ("marriage_date", "last_birth_date"):
             when = ok.get(key)
             if when and when > self.as_of:
-                self.add("error", f"is after the as-of date {self.as_of.isoformat()}",
-                         "correct the date (a date that has not happened yet cannot be recorded)",
+                self.add("error", lazy("is after the as-of date {as_of}", as_of=lazy_date(self.as_of)),
+                         lazy("correct the date (a date that has not happened yet cannot be recorded)"),
                          n, self._at(key), when.isoformat())
             elif when and when < earliest:
                 self.add("error", f"is more than {Household.MAX_YEARS_BACK} years before the as-of date "
@@ -955,20 +995,21 @@ class _Checker:
         married = ok.get("marriage_date")
         for key in ("husband_id", "wife_id"):
             if married and ok.get(key) and married < birth_date(ok[key]):
-                self.add("error", f"is before the birth date in {BY_KEY[key].header}",
-                         "correct the marriage date or the identity number", n, self._at("marriage_date"),
+                self.add("error", lazy("is before the birth date in {column}", column=BY_KEY[key].header),
+                         lazy("correct the marriage date or the identity number"), n, self._at("marriage_date"),
                          married.isoformat())
         count, last = ok.get("children"), ok.get("last_birth_date")
         if last and not count and cells.get("children") is not _BAD:
-            self.add("error", "is given, but 子女数 is 0 or empty", "fill in 子女数, or clear 末次生育日期",
+            self.add("error", lazy("is given, but 子女数 is 0 or empty"), lazy("fill in 子女数, or clear 末次生育日期"),
                      n, self._at("last_birth_date"), last.isoformat())
         if count == 2 and last is None and self._at("last_birth_date") is not None:
-            self.add("warning", "is empty for a couple with two children, so the rule for the six months after "
-                                "the second birth cannot be applied", "fill in the youngest child's birth date",
+            self.add("warning", lazy("is empty for a couple with two children, so the rule for the six months after "
+                                     "the second birth cannot be applied"),
+                     lazy("fill in the youngest child's birth date"),
                      n, self._at("last_birth_date"))
         if ok.get("plans_another_child") and count is not None and count != 1:
-            self.add("warning", f"is 是, but the couple has {count} children; the birth-spacing agreement is for "
-                                "couples with one child", "check 子女数 and 计划再生育",
+            self.add("warning", lazy("is 是, but the couple has {count} children; the birth-spacing agreement is for "
+                                     "couples with one child", count=count), lazy("check 子女数 and 计划再生育"),
                      n, self._at("plans_another_child"), "是")
         self._check_household_id(n, ok.get("household_id"))
         self._check_group(n, ok.get("group"))
@@ -987,10 +1028,9 @@ class _Checker:
         if first == n:
             return
         i = self._at("household_id")
-        self.add("error", f"is also the 户编号 of row {first}", f"give each household its own 户编号 (rows {first} "
-                                                                f"and {n})", n, i, hid)
-        self.add("warning", f"is also the 户编号 of row {n}, which was refused", f"give each household its own 户编号 "
-                                                                           f"(rows {first} and {n})", first, i, hid)
+        fix = lazy("give each household its own 户编号 (rows {first} and {row})", first=first, row=n)
+        self.add("error", lazy("is also the 户编号 of row {first}", first=first), fix, n, i, hid)
+        self.add("warning", lazy("is also the 户编号 of row {row}, which was refused", row=n), fix, first, i, hid)
 
     def _check_duplicate_id(self, n: int, key: str, number: str) -> None:
         i = self._at(key)
@@ -999,24 +1039,25 @@ class _Checker:
         if seen == n * _MAX_COLUMNS + i:
             return
         row, j = divmod(seen, _MAX_COLUMNS)
-        where = f"row {row}, column {self.roster.headers[j]}"
-        self.add("error", f"also appears in {where}", f"a person is listed once: correct one of rows {row} and {n}",
-                 n, i, number)
+        fix = lazy("a person is listed once: correct one of rows {first} and {row}", first=row, row=n)
+        self.add("error", lazy("also appears in row {row}, column {column}", row=row, column=self.roster.headers[j]),
+                 fix, n, i, number)
         if row != n:
-            self.add("warning", f"also appears in row {n}, column {self.roster.headers[i]}, which was refused",
-                     f"a person is listed once: correct one of rows {row} and {n}", row, j, number)
+            self.add("warning", lazy("also appears in row {row}, column {column}, which was refused", row=n,
+                                     column=self.roster.headers[i]), fix, row, j, number)
 
     def _check_group(self, n: int, group: str | None) -> None:
         groups = self.village.groups
         if group and groups and group not in groups:
-            self.add("warning", f"is not one of the village's groups ({'、'.join(groups)})",
-                     "correct the name, or add the group to groups: in the village file", n, self._at("group"), group)
+            self.add("warning", lazy("is not one of the village's groups ({groups})", groups="、".join(groups)),
+                     lazy("correct the name, or add the group to groups: in the village file"), n, self._at("group"),
+                     group)
 
     def _check_migrant(self, n: int, ok: dict[str, Any]) -> None:
-        needs = {"certificate_valid_from": "the agreement's term follows the 婚育证明; without it the dates print blank",
-                 "certificate_valid_to": "the agreement's term follows the 婚育证明; without it the dates print blank",
-                 "registered_address": "the agreement's 乙方 block prints it", "current_address":
-                 "the agreement's 乙方 block prints it", "phone": "the agreement's 乙方 block prints it"}
+        term = lazy("the agreement's term follows the 婚育证明; without it the dates print blank")
+        party = lazy("the agreement's 乙方 block prints it")
+        needs = {"certificate_valid_from": term, "certificate_valid_to": term, "registered_address": party,
+                 "current_address": party, "phone": party}
         for key, why in needs.items():
             if ok.get(key) is not None:
                 continue
@@ -1024,11 +1065,11 @@ class _Checker:
             if i is None:
                 self.migrants_missing[key] += 1
             else:
-                self.add("warning", f"is empty for a migrant household: {why}", f"fill in the {BY_KEY[key].header}",
-                         n, i)
+                self.add("warning", lazy("is empty for a migrant household: {why}", why=why),
+                         lazy("fill in the {column}", column=BY_KEY[key].header), n, i)
         start, end = ok.get("certificate_valid_from"), ok.get("certificate_valid_to")
         if start and end and end < start:
-            self.add("error", "is before 婚育证明有效期起", "correct the two dates of the 婚育证明",
+            self.add("error", lazy("is before 婚育证明有效期起"), lazy("correct the two dates of the 婚育证明"),
                      n, self._at("certificate_valid_to"), end.isoformat())
 
     def _household(self, n: int, cells: dict[str, Any]) -> Household | None:
@@ -1051,24 +1092,27 @@ class _Checker:
             "origin": cells.get("origin"), "destination": cells.get("destination"),
             "certificate_valid_from": cells.get("certificate_valid_from"),
             "certificate_valid_to": cells.get("certificate_valid_to"),
+            "arrived_on": cells.get("arrived_on"),
         }
         try:
             return Household.model_validate({k: v for k, v in data.items() if v is not None})
         except ValidationError as e:  # what the row checks above do not catch
-            for line in describe_errors(e):
-                self.add("error", line, "correct the row", n)
+            for line in error_texts(e):
+                self.add("error", line, lazy("correct the row"), n)
             return None
 
     def _finish(self) -> None:
         for i, (count, first) in self.numeric_ids.items():
-            self.add("warning", f"holds identity numbers stored as numbers in {count} rows (first: row {first})",
-                     "format the column as text (设置单元格格式 → 文本) so Excel cannot round them",
+            self.add("warning", lazy("holds identity numbers stored as numbers in {count} rows (first: row {first})",
+                                     count=count, first=first),
+                     lazy("format the column as text (设置单元格格式 → 文本) so Excel cannot round them"),
                      self.roster.header_row, i)
         for key, count in self.migrants_missing.items():
-            self.add("warning", f"the file has no {BY_KEY[key].header} column, which {count} migrant households need",
-                     f"add a {BY_KEY[key].header} column", self.roster.header_row)
+            self.add("warning", lazy("the file has no {column} column, which {count} migrant households need",
+                                     column=BY_KEY[key].header, count=count),
+                     lazy("add a {column} column", column=BY_KEY[key].header), self.roster.header_row)
         if self.report.rows == 0:
-            self.add("warning", "the roster has no data rows", "fill in one row per couple below the header")
+            self.add("warning", lazy("the roster has no data rows"), lazy("fill in one row per couple below the header"))
 
 
 _BAD = object()  # a cell that could not be read (already reported)
@@ -1128,8 +1172,13 @@ class HouseholdStream:
             else:
                 i = checker.roster.index_of("household_id")
                 hid = read_text(raw.values[i]) if i is not None else None
-                self.skipped.append(SkippedRow(row=raw.number, household_id=hid,
-                                               reasons=[p.short() for p in problems if p.severity == "error"]))
+                errors = [p for p in problems if p.severity == "error"]
+                with using("en"):
+                    reasons = [p.short() for p in errors]
+                with using("zh"):
+                    reasons_zh = [p.short() for p in errors]
+                self.skipped.append(SkippedRow(row=raw.number, household_id=hid, reasons=reasons,
+                                               reasons_zh=reasons_zh))
 
 
 def iter_households(village: Village, path: Path | str, as_of: dt.date, skip_bad: bool = False,
@@ -1238,13 +1287,15 @@ def write_problem_sheet(report: RosterReport, rows: Iterable[RawRow] | None, out
                 if following.row == raw.number:
                     problems.append(following)
                 following = next(pending, None)
-            note = "\n".join(f"{'错误' if p.severity == 'error' else '提示'}：{p.short()}" for p in problems)
+            note = "\n".join(_("{severity}: {problem}", severity=_("error") if p.severity == "error" else _("warning"),
+                                 problem=p.short()) for p in problems)
             ws.append([*row_cells(ws, raw.values, problems, header=False), _sheet_value(note, None) or None])
         listing = wb.create_sheet("问题清单")
         listing.append(["级别", "行", "列", "内容", "问题", "修改方法"])
         for p in report.iter_problems():
-            listing.append([_sheet_value(x, None) for x in ("错误" if p.severity == "error" else "提示", p.row,
-                                                            p.column, p.value, p.message, p.fix)])
+            message, fix = p._texts()
+            listing.append([_sheet_value(x, None) for x in (_("error") if p.severity == "error" else _("warning"),
+                                                            p.row, p.column, p.value, message, fix)])
         wb.save(path)
 
     return _atomic_save(save, Path(out))
@@ -1323,7 +1374,7 @@ def _instructions(ws) -> None:
     ws.append(["列名", "English", "必填", "填写说明", "可选值"])
     for c in COLUMNS:
         ws.append([c.header, c.key, "是" if c.required else "", c.help,
-                   c.allowed() if c.choices else ("如 2026-11-30" if c.kind == "date" else "")])
+                   str(c.allowed()) if c.choices else ("如 2026-11-30" if c.kind == "date" else "")])
     ws.append([])
     ws.append(["第2行是示例，请改写或删除。完全空白的行被跳过。身份证号、户编号、电话请按文本填写。"])
     for letter, width in zip("ABCDE", (18, 26, 6, 50, 50), strict=False):

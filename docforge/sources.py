@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compact import IdSet
 from .errors import InputError
+from .i18n import LazyText, _, lazy, ngettext
 from .models import Household, Village
 from .packet import HouseholdSource, InputFile
 
@@ -52,7 +53,7 @@ class Households:
         """Where the first household with this id came from, if the source can say."""
         return None
 
-    def skip(self, src: HouseholdSource, reasons: list[str]) -> None:
+    def skip(self, src: HouseholdSource, reasons: list[LazyText]) -> None:
         """Leave a household out (only with ``skip_bad``)."""
         raise NotImplementedError
 
@@ -143,13 +144,15 @@ class RosterHouseholds(Households):
 
     def where(self, src: HouseholdSource) -> str:
         assert self.input is not None
-        return f"{self.input.path}, row {src.row}"
+        return _("{path}, row {row}", path=self.input.path, row=src.row)
 
-    def skip(self, src: HouseholdSource, reasons: list[str]) -> None:
+    def skip(self, src: HouseholdSource, reasons: list[LazyText]) -> None:
         from .roster import SkippedRow
 
         assert self.stream is not None and src.row is not None
-        self.stream.skipped.append(SkippedRow(row=src.row, household_id=src.household.id, reasons=reasons))
+        self.stream.skipped.append(SkippedRow(row=src.row, household_id=src.household.id,
+                                              reasons=[r.text("en") for r in reasons],
+                                              reasons_zh=[r.text("zh") for r in reasons]))
 
     def skipped(self) -> list[dict[str, Any]]:
         return [s.model_dump(mode="json") for s in self.stream.skipped] if self.stream is not None else []
@@ -163,6 +166,7 @@ class RosterHouseholds(Households):
         warnings: dict[tuple[Any, ...], dict[str, Any]] = {}
         for p in report.iter_problems("warning"):
             w = warnings.setdefault((p.column, p.message), {"column": p.column, "message": p.message, "fix": p.fix,
+                                                            "message_zh": p.message_zh, "fix_zh": p.fix_zh,
                                                             "first_row": p.row, "value": p.value, "rows": 0})
             w["rows"] += 1
         return {"path": roster_input.path, "format": report.format, "encoding": report.encoding,
@@ -180,12 +184,14 @@ def unique(households: Households, ids: IdSet) -> Iterator[HouseholdSource]:
             yield src
             continue
         earlier = households.earlier(hid)
-        problem = (f"household id {hid!r} is also the id of {earlier}" if earlier else
-                   f"household id {hid!r} is also the id of an earlier household") + "; each household needs its own id"
+        problem = (lazy("household id {household} is also the id of {other}; each household needs its own id",
+                        household=repr(hid), other=earlier) if earlier else
+                   lazy("household id {household} is also the id of an earlier household; each household "
+                        "needs its own id", household=repr(hid)))
         if households.skip_bad:
             households.skip(src, [problem])
         else:
-            raise InputError(f"{households.where(src)}: {problem}")
+            raise InputError(_("{where}: {problem}", where=households.where(src), problem=problem))
 
 
 class RosterRefusedError(InputError):
@@ -196,13 +202,15 @@ class RosterRefusedError(InputError):
         self.report = report
         count = report.error_count
         rows = all(p.row is not None and p.row != report.header_row for p in report.iter_problems("error"))
-        fix = ("Correct them, or give --skip-bad-rows to leave those rows out (the output and the manifest list "
-               "them)." if rows else "Correct the file: no row can be read while these are wrong.")
-        lines = [f"{roster_path}: the roster has {count} error{'s' * (count != 1)}; no bundle was "
-                 f"written. {fix}", report.summary()]
+        fix = (_("Correct them, or give --skip-bad-rows to leave those rows out (the output and the manifest list "
+                 "them).") if rows else _("Correct the file: no row can be read while these are wrong."))
+        lines = [ngettext("{path}: the roster has {n} error; no bundle was written. {fix}",
+                          "{path}: the roster has {n} errors; no bundle was written. {fix}", count,
+                          path=roster_path, n=count, fix=fix), report.summary()]
         lines += [p.line() for p in report.iter_problems("error", limit)]
         if count > limit:
-            lines.append(f"... and {count - limit} more errors")
-        lines.append(f"Every problem, in a sheet to correct and feed back: docforge check --village {village_path} "
-                     f"--roster {roster_path} --as-of {as_of.isoformat()} --problems problems.xlsx")
+            lines.append(_("... and {n} more errors", n=count - limit))
+        lines.append(_("Every problem, in a sheet to correct and feed back: {command}",
+                       command=" ".join(("docforge check --village", str(village_path), "--roster", str(roster_path),
+                                         "--as-of", as_of.isoformat(), "--problems problems.xlsx"))))
         super().__init__("\n".join(lines))

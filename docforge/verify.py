@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 from .compact import IdSet
 from .fsutil import sha256_file
-from .i18n import _
+from .i18n import _, ngettext
 from .packet import DONE, MANIFEST, MANIFEST_HASH, OLD_PREFIX, TMP_PREFIX
 
 
@@ -48,17 +48,19 @@ class VerifyReport:
         return not (self.missing or self.changed or self.extra or self.errors)
 
     def lines(self) -> list[str]:
-        out = [f"error: {e}" for e in self.errors]
-        out += [f"missing: {p} (listed in {MANIFEST}, not in the folder)" for p in self.missing]
-        out += [f"changed: {p}" if isinstance(p, Explained) else f"changed: {p} (its sha256 differs from {MANIFEST})"
+        out = [_("error: {message}", message=e) for e in self.errors]
+        out += [_("missing: {path} (listed in {manifest}, not in the folder)", path=p, manifest=MANIFEST)
+                for p in self.missing]
+        out += [_("changed: {explained}", explained=p) if isinstance(p, Explained) else
+                _("changed: {path} (its sha256 differs from {manifest})", path=p, manifest=MANIFEST)
                 for p in self.changed]
-        out += [f"extra: {p}" if isinstance(p, Explained) else f"extra: {p} (not listed in {MANIFEST})"
-                for p in self.extra]
+        out += [_("extra: {explained}", explained=p) if isinstance(p, Explained) else
+                _("extra: {path} (not listed in {manifest})", path=p, manifest=MANIFEST) for p in self.extra]
         if self.ok:
-            out.append(f"ok: {self.checked} files match {MANIFEST}")
+            out.append(_("ok: {n} files match {manifest}", n=self.checked, manifest=MANIFEST))
         else:
             n = len(self.missing) + len(self.changed) + len(self.extra) + len(self.errors)
-            out.append(f"{n} problem{'s' * (n != 1)} in {self.out}")
+            out.append(ngettext("{n} problem in {path}", "{n} problems in {path}", n, n=n, path=self.out))
         return out
 
 
@@ -161,7 +163,7 @@ def _walk(root: Path, rel: str, report: VerifyReport, listed: IdSet) -> Iterator
                                             path=rel + e.name)))
         elif e.is_dir(follow_symlinks=False):
             if e.name.startswith((TMP_PREFIX, OLD_PREFIX)):
-                report.extra.append(Explained(f"{rel}{e.name}/ (left by an interrupted run)"))
+                report.extra.append(Explained(_("{path} (left by an interrupted run)", path=rel + e.name + "/")))
             else:
                 before = len(report.extra)
                 found = False
@@ -182,11 +184,11 @@ def verify_bundle(out: Path) -> VerifyReport:
     report = VerifyReport(out)
     mpath = out / MANIFEST
     if not out.is_dir():
-        report.errors.append(f"{out}: no such folder")
+        report.errors.append(_("{path}: no such folder", path=out))
         return report
     if not mpath.is_file():
-        report.errors.append(f"{mpath}: no manifest; the bundle was not finished (re-run docforge bundle "
-                             f"with the same options to finish it)")
+        report.errors.append(_("{path}: no manifest; the bundle was not finished (re-run docforge bundle with the "
+                               "same options to finish it)", path=mpath))
         return report
     _check_manifest_hash(out, report)
     listed = IdSet()
@@ -208,7 +210,7 @@ def verify_bundle(out: Path) -> VerifyReport:
             else:
                 report.checked += 1
     except (OSError, ValueError, KeyError, TypeError) as e:
-        report.errors.append(f"{mpath}: unreadable manifest ({type(e).__name__}: {e})")
+        report.errors.append(_("{path}: unreadable manifest ({error})", path=mpath, error=type(e).__name__ + ": " + str(e)))
         return report
     for rel in _walk(out, "", report, listed):
         if rel in (MANIFEST, MANIFEST_HASH) or rel in listed:

@@ -27,6 +27,7 @@ from .assembly import assemble_pdf
 from .compact import IdSet
 from .errors import ConversionError, InputError
 from .fsutil import json_bytes, link_or_copy, sha256_file
+from .i18n import _, ngettext
 from .packet import DONE, MANIFEST, MANIFEST_HASH, OLD_PREFIX, TMP_PREFIX, BundleOptions, Packet, Totals, record_pages
 from .progress import Reporter
 
@@ -66,12 +67,12 @@ class BundleWriter:
     def open(self) -> None:
         out = self.out
         if out.exists() and not out.is_dir():
-            raise InputError(f"{out}: exists and is not a folder; give -o a new or empty folder")
+            raise InputError(_("{path}: exists and is not a folder; give -o a new or empty folder", path=out))
         out.mkdir(parents=True, exist_ok=True)
         entries = [p for p in out.iterdir()]
         if entries and not self._is_bundle(entries):
-            raise InputError(f"{out}: the folder is not empty and is not a docforge bundle; "
-                             f"give -o a new or empty folder (or an earlier bundle to update)")
+            raise InputError(_("{path}: the folder is not empty and is not a docforge bundle; give -o a new or empty "
+                               "folder (or an earlier bundle to update)", path=out))
         self._lock_fd = os.open(out, os.O_RDONLY)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -79,8 +80,8 @@ class BundleWriter:
             os.close(self._lock_fd)
             self._lock_fd = None
             if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise InputError(f"{out}: another docforge bundle run is writing this folder; "
-                                 f"wait for it to finish") from None
+                raise InputError(_("{path}: another docforge bundle run is writing this folder; wait for it to finish",
+                                   path=out)) from None
             raise
         for p in entries:  # what an interrupted run left
             if p.name.startswith((TMP_PREFIX, OLD_PREFIX)) or p.name in (f".{MANIFEST}.tmp", f".{MANIFEST_HASH}.tmp"):
@@ -124,7 +125,7 @@ class BundleWriter:
         with os.scandir(hh) as it:
             stale = [d.name for d in it if d.is_dir() and d.name not in households and (Path(d.path) / DONE).exists()]
         for name in sorted(stale):
-            self.reporter.log(f"households/{name}: removed (household no longer in the bundle)")
+            self.reporter.log(_("households/{name}: removed (household no longer in the bundle)", name=name))
             shutil.rmtree(hh / name)
 
     # -- packets
@@ -232,8 +233,9 @@ class BundleWriter:
             pool = self._pool_started()
             assert self._work is not None
             docs = sum(len(p.items) for p in group)
-            self.reporter.detail(f"converting {docs} documents to PDF "
-                                 f"({self.options.jobs} LibreOffice worker{'s' * (self.options.jobs > 1)})")
+            self.reporter.detail(ngettext("converting {docs} documents to PDF ({n} LibreOffice worker)",
+                                          "converting {docs} documents to PDF ({n} LibreOffice workers)",
+                                          self.options.jobs, docs=docs, n=self.options.jobs))
             for p in group:
                 futures = {}
                 for item in p.items:
@@ -270,7 +272,7 @@ class BundleWriter:
             tmp = self.out / p.tmp_name
             if len(pdfs) != len(p.items):
                 shutil.rmtree(tmp)
-                self.reporter.log(f"{p.name}: not written (a document failed to convert to PDF)")
+                self.reporter.log(_("{packet}: not written (a document failed to convert to PDF)", packet=p.name))
             else:
                 contents = assemble_pdf(p, pdfs, tmp / "packet.pdf", self.options.sign_fields)
                 self._done(p, self.finish(p, tmp, contents))
@@ -281,10 +283,11 @@ class BundleWriter:
     def _done(self, packet: Packet, record: dict[str, Any]) -> None:
         self.totals.built += 1
         self.totals.pages += record_pages(record)
-        self.reporter.detail(f"{packet.name}: written")
+        self.reporter.detail(_("{packet}: written", packet=packet.name))
 
     def raise_failures(self) -> None:
         if self.failures:
             lines = "\n  ".join(f"{k}: {v}" for k, v in self.failures.items())
-            raise ConversionError(f"{len(self.failures)} document(s) could not be converted to PDF; their packets "
-                                  f"were not written (the others were). Re-run the same command to retry:\n  {lines}")
+            raise ConversionError(_("{n} document(s) could not be converted to PDF; their packets were not written "
+                                    "(the others were). Re-run the same command to retry:\n  {lines}",
+                                    n=len(self.failures), lines=lines))

@@ -43,6 +43,10 @@ def _fresh_plugin_manager(monkeypatch):
     manager cached by an earlier test."""
     monkeypatch.delenv("DOCFORGE_LOAD_PLUGINS", raising=False)
     monkeypatch.delenv("DOCFORGE_TRACE", raising=False)
+    # English messages unless a test asks for Chinese (tests/test_i18n.py), whatever the machine's locale.
+    for var in ("LC_ALL", "LC_MESSAGES", "DOCFORGE_LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setattr(docforge.plugins, "_pm", None)
 
 
@@ -141,6 +145,28 @@ def load_village_dict(data: dict):
 
 def household(kind: str):
     return load_household(HOUSEHOLD_FOR[kind])
+
+
+def install_distribution(site: Path, name: str, source: Path | str, keywords: str = "", version: str = "1.0") -> Path:
+    """Install a one-module plugin into ``site`` as pip leaves a distribution: ``docforge_<name>``
+    (the text of ``source``, a file of tests/plugins/ or the module's text) with a dist-info holding
+    its METADATA and the entry point ``<name> = docforge_<name>`` of the group ``docforge``. Put
+    ``site`` on ``sys.path`` (``monkeypatch.syspath_prepend``) or PYTHONPATH to discover it."""
+    text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+    module = f"docforge_{name}"
+    info = site / f"{module}-{version}.dist-info"
+    info.mkdir(parents=True)
+    meta = f"Metadata-Version: 2.1\nName: docforge-{name.replace('_', '-')}\nVersion: {version}\n"
+    if keywords:
+        meta += f"Keywords: docforge,{keywords}\n"
+    (info / "METADATA").write_text(meta, encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[docforge]\n{name} = {module}\n", encoding="utf-8")
+    (info / "RECORD").write_text("", encoding="utf-8")
+    (site / f"{module}.py").write_text(text, encoding="utf-8")
+    return site
+
+
+FIXTURE_PLUGINS = ROOT / "tests" / "plugins"
 
 
 # Test modules whose tests convert with LibreOffice: the slow tier (`pytest -m "not slow"` skips it;

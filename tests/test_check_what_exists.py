@@ -33,8 +33,10 @@ def test_a_province_with_only_its_charter_can_check_it():
     not_checked = {n.document.value: n for n in result.not_checked}
     assert set(not_checked) == {"convention", "contraception", "birth-spacing", "outflow", "inflow"}
     assert [(m.what, m.key, m.needed_by) for m in not_checked["contraception"].missing] == [
-        ("amount", "deposit.contraception.one_child", "clause 'contraception.breach.text' of contraception"),
-        ("amount", "deposit.contraception.two_child", "clause 'contraception.breach.text' of contraception")]
+        ("amount", "deposit.contraception.one_child",
+         "clause 'contraception.breach.text' of contraception (plugin \"national\")"),
+        ("amount", "deposit.contraception.two_child",
+         "clause 'contraception.breach.text' of contraception (plugin \"national\")")]
     assert [(m.what, m.key) for m in not_checked["inflow"].missing] == [
         ("instrument", "province.migrant_rules"), ("amount", "fine.inflow.no_certificate"),
         ("amount", "fee.inflow.breach")]
@@ -52,12 +54,13 @@ def test_check_lists_what_it_did_not_check(tmp_path, docforge_cli, monkeypatch):
     run = docforge_cli("check", "--village", path, "--as-of", AS_OF)
     assert run.code == 0, run.output
     assert "Checked: charter, convention, contraception, birth-spacing, outflow. Not checked" in run.stdout
-    assert ("inflow: not checked, it needs amount 'fee.inflow.breach' (clause 'inflow.breach.party_b' of inflow)"
-            in run.stdout)
+    assert ("inflow: not checked, it needs amount 'fee.inflow.breach' (clause 'inflow.breach.party_b' of inflow "
+            "(plugin \"national\"))" in run.stdout)
     run = docforge_cli("check", "--village", path, "--as-of", AS_OF, "--json")
     out = json.loads(run.stdout)
     assert out["checked"] == ["charter", "convention", "contraception", "birth-spacing", "outflow"]
     assert out["not_checked"] == [{"document": "inflow", "missing": [
-        {"what": "amount", "key": "fee.inflow.breach", "needed_by": "clause 'inflow.breach.party_b' of inflow"}]}]
+        {"what": "amount", "key": "fee.inflow.breach",
+         "needed_by": "clause 'inflow.breach.party_b' of inflow (plugin \"national\")"}]}]
     # the documents it did check still carry their findings
     assert any(f["document"] == "contraception" for f in out["findings"])

@@ -88,14 +88,15 @@ def test_plugin_with_a_misnamed_hook_is_reported():
 
     pm = make_plugin_manager(load_entrypoints=False, extra=(Misnamed(),))
     info = pm.info_of("misnamed")
-    assert "unknown hook 'docforge_amount'" in info.error
+    assert info.error == "unknown hook 'docforge_amount' — did you mean 'docforge_amounts'?"
     # it declared 会宁县: a village there stops, a village elsewhere renders
     import docforge_sample_county
     from docforge.inputs import load_village
     from docforge.resolve import Resolver
 
-    with pytest.raises(PluginError, match='Error importing plugin "misnamed"'):
+    with pytest.raises(PluginError, match='Invalid plugin "misnamed": unknown hook') as e:
         Resolver(load_village(GANSU_VILLAGE), dt.date(2026, 11, 30), pm)
+    assert "reinstall" not in str(e.value) and "docforge plugin check misnamed" in str(e.value)
     pm.register_plugin(docforge_sample_county, name="sample_county")
     Resolver(load_village(VILLAGE), dt.date(2026, 11, 30), pm).document("charter")
 

@@ -113,3 +113,16 @@ def test_generated_tables_are_current():
     for kind in (k.value for k in DocumentKind):
         assert f"#### `{kind}`" in current
     assert "| `charter.incentives` | article | 第十一条 |" in current
+
+
+@pytest.mark.parametrize("hook", hook_names())
+def test_hook_reference_is_generated_from_its_docstring(hook):
+    """docs/plugin_hooks.md holds each hook's docstring (tools/plugin_docs.py copies it there), so the
+    two cannot drift; the docstring says what the hook returns and where its models are imported from."""
+    doc = DOC.read_text(encoding="utf-8")
+    block = doc.split(f"<!-- generated:hook:{hook} -->", 1)[1].split(f"<!-- end:hook:{hook} -->", 1)[0]
+    docstring = inspect.getdoc(getattr(hookspecs, hook))
+    assert docstring.splitlines()[0] in block
+    for part in ("- **Arguments:**", "- **Returns:**", "- **Precedence:**", "```python\n@hookimpl"):
+        assert part in block, (hook, part)
+    assert "from docforge.models import" in block, f"{hook}: say where the models it returns come from"

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from docforge import roster
 from docforge.cli import cli
+from docforge.i18n import using
 from docforge.inputs import load_village
 from docforge.roster import check_roster, write_problem_sheet
 
@@ -69,7 +70,8 @@ def test_every_problem_reaches_the_sheet_and_comments_are_capped(tmp_path, villa
     report = check_roster(village, bad_roster(tmp_path / "r.csv", 120), AS_OF)
     assert report.error_count == 240 and report.rows == 120 and report.households == 0
     assert len(report.problems) == 240 and [p.row for p in report.problems] == sorted(p.row for p in report.problems)
-    out = write_problem_sheet(report, None, tmp_path / "problems.xlsx")
+    with using("zh"):  # the clerk's sheet, in Chinese
+        out = write_problem_sheet(report, None, tmp_path / "problems.xlsx")
     wb = load_workbook(out)
     sheet, listing = wb.worksheets
     assert listing.max_row == 241

@@ -2,6 +2,7 @@
 
     python tools/i18n.py           # re-extract; add new ids to docforge/locale/*/LC_MESSAGES/docforge.po
     python tools/i18n.py --check   # exit 1 if a catalog is not up to date with the code
+    python tools/i18n.py --compile # only compile each .po to its .mo (make setup does this)
 
 Three sources of message ids, one template:
 1. docforge's code, through Babel's Python extractor (``_``, ``gettext``, ``ngettext``, ``N_``,
@@ -31,7 +32,8 @@ from babel.messages.pofile import read_po, write_po  # noqa: E402
 from docforge.i18n import CATALOGS, CLICK_MODULES, DOMAIN  # noqa: E402
 
 LOCALE_DIR = ROOT / "docforge" / "locale"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy": None, "both": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "N_plural": (1, 2), "lazy": None,
+            "both": None}
 FIXED_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 # click shows this one through a variable (``_(extra["required"])``), so its extractor misses it.
 CLICK_EXTRA = ("required",)
@@ -115,7 +117,32 @@ def updated(locale: str, tmpl: Catalog) -> bytes:
     return b"\n".join(lines)
 
 
+def compile_catalogs() -> list[Path]:
+    """Beside each ``.po`` its ``.mo``, named by the ``.po``'s hash (docforge.i18n loads it only if
+    the name matches); older ``.mo`` files are removed."""
+    from docforge.i18n import compile_po, compiled_name
+
+    written = []
+    for lang, locale in CATALOGS.items():
+        po_file = po_path(locale)
+        po = po_file.read_bytes()
+        target = po_file.parent / compiled_name(po)
+        for old in po_file.parent.glob(f"{DOMAIN}-*.mo"):
+            if old != target:
+                old.unlink()
+        if not target.exists():
+            tmp = target.with_suffix(".tmp")
+            tmp.write_bytes(compile_po(po, lang))
+            tmp.replace(target)
+            written.append(target)
+    return written
+
+
 def main(argv: list[str]) -> int:
+    if "--compile" in argv:
+        for path in compile_catalogs():
+            print(f"compiled {path.relative_to(ROOT)}")
+        return 0
     check = "--check" in argv
     tmpl = template()
     stale = []
@@ -133,6 +160,7 @@ def main(argv: list[str]) -> int:
         return 1
     for path in stale:
         print(f"updated {path.relative_to(ROOT)}")
+    compile_catalogs()
     return 0
 
 

@@ -1,17 +1,21 @@
-"""Generate the reference tables of ``docs/plugin_hooks.md`` from the national base texts
-(``docforge/default_plugins/data/*.yaml``): the clause ids of each document, and the placeholders
-the base texts use.
+"""Generate the reference parts of ``docs/plugin_hooks.md``: each hook's reference from its docstring
+in ``docforge/hookspecs.py`` (Markdown; ``Example::`` and the indented block after it become a Python
+example), and from the national base texts (``docforge/default_plugins/data/*.yaml``) the clause ids
+of each document and the placeholders the base texts use.
 
     python tools/plugin_docs.py           # rewrite the generated sections of docs/plugin_hooks.md
     python tools/plugin_docs.py --check   # exit 1 if they are stale (tests/test_hooks_documented.py)
 
-A generated section sits between ``<!-- generated:NAME -->`` and ``<!-- end:NAME -->``.
+A generated section sits between ``<!-- generated:NAME -->`` and ``<!-- end:NAME -->``; a hook's
+between ``<!-- generated:hook:HOOK -->`` and ``<!-- end:hook:HOOK -->``.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import datetime as dt  # noqa: E402
 
+from docforge import hookspecs  # noqa: E402
 from docforge.default_plugins.national import clauses_on, document_withdrawn, national_instruments  # noqa: E402
 from docforge.models import NATIONAL, DocumentKind, Provenance  # noqa: E402
 from docforge.resolve import PLACEHOLDER, ClauseTree, Contributed  # noqa: E402
@@ -99,11 +104,32 @@ def instrument_table() -> str:
     return "\n".join(out) + "\n"
 
 
+def hook_names() -> list[str]:
+    """The hooks of the contract, in the order hookspecs.py defines them."""
+    fns = [fn for name, fn in vars(hookspecs).items() if name.startswith("docforge_") and hasattr(fn, "docforge_spec")]
+    return [fn.__name__ for fn in sorted(fns, key=lambda f: f.__code__.co_firstlineno)]
+
+
+def hook_reference(name: str) -> str:
+    """A hook's heading and its docstring as Markdown."""
+    fn = getattr(hookspecs, name)
+    args = ", ".join(inspect.signature(fn).parameters)
+    summary, _, body = inspect.getdoc(fn).partition("\n")
+    out = [f"### `{name}({args})`", "", summary.strip(), ""]
+    text, _, example = textwrap.dedent(body).strip("\n").partition("Example::")
+    out.append(text.strip())
+    if example:
+        out += ["", "```python", textwrap.dedent(example).strip("\n"), "```"]
+    return "\n".join(out) + "\n"
+
+
 SECTIONS = {"clause-ids": clause_tables, "placeholders": placeholder_table, "instruments": instrument_table}
 
 
 def regenerate(text: str) -> str:
-    for name, make in SECTIONS.items():
+    sections = dict(SECTIONS)
+    sections.update({f"hook:{h}": (lambda h=h: hook_reference(h)) for h in hook_names()})
+    for name, make in sections.items():
         pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- end:{name} -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"{DOC}: no <!-- generated:{name} --> … <!-- end:{name} --> section")

@@ -261,8 +261,9 @@ def _filing(doc: Document, village, as_of: dt.date) -> Iterator[Finding]:
                       reason=f"the {doc.kind.value} is not filed with the {village.township_government} "
                              f"(报乡镇人民政府备案) as of {as_of.isoformat()}; record filed_with_township_on "
                              f"in the village file once filed",
-                      reason_zh=f"截至{as_of.isoformat()}，{what}尚未报{village.township_government}备案；"
-                                f"备案后在村基本信息文件中填写 filed_with_township_on（{VCL.zh(as_of)}）")
+                      reason_zh=f"截至{as_of.year}年{as_of.month}月{as_of.day}日，{what}尚未报{village.township_government}备案；"
+                                f"备案后填写{what}的报乡镇备案日期（工作台「村情」第四步，或村情文件的 "
+                                f"{doc.kind.value}.filed_with_township_on）（{VCL.zh(as_of)}）")
 
 
 def findings(doc: Document, village, as_of: dt.date) -> Iterator[Finding]:

@@ -205,10 +205,11 @@ def _rendering(tpl_path: Path, what: str | None, render: Any, ctx: dict[str, Any
     except DocforgeError:
         raise
     except Exception as e:  # noqa: BLE001 - any template fault names the template
-        failed = f"failed for {what}" if what else "failed"
         why = mask_ids(str(e))  # the fault may quote the whole of a value: a short prefix is enough
         why = why if len(why) <= 300 else f"{why[:300]}… ({len(why)} characters)"
-        raise RenderError(f"template {tpl_path} {failed}: {type(e).__name__}: {why}") from e
+        error = f"{type(e).__name__}: {why}"
+        raise RenderError(_("template {path} failed for {what}: {error}", path=tpl_path, what=what, error=error)
+                          if what else _("template {path} failed: {error}", path=tpl_path, error=error)) from e
 
 
 #: The most a template may unpack to, per part and in all (python-docx reads every part whole):

@@ -51,14 +51,14 @@ from pypdf.generic import (
 
 from docforge.errors import ConversionError
 from docforge.fsutil import write_atomic
+from docforge.i18n import N_
+from docforge.i18n import gettext as _
 
 FONTS_CONF = Path(__file__).resolve().with_name("fonts.conf")
 
-INSTALL_HINT = (
-    "install LibreOffice and the fonts with "
-    "`apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-liberation2` "
-    "(or run `make demo` / `make test`, which install them)"
-)
+INSTALL_HINT = N_("install LibreOffice and the fonts with "
+                  "`apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-liberation2` "
+                  "(or run `make demo` / `make test`, which install them)")
 
 BATCH_SIZE = 20
 PROFILE_PREFIX = "docforge-lo-profile-"
@@ -84,7 +84,7 @@ def find_soffice() -> str:
     for candidate in _SOFFICE_CANDIDATES:
         if os.access(candidate, os.X_OK):
             return candidate
-    raise ConversionError(f"LibreOffice (soffice) was not found on PATH; {INSTALL_HINT}.")
+    raise ConversionError(_("LibreOffice (soffice) was not found on PATH; {hint}.", hint=_(INSTALL_HINT)))
 
 
 @dataclass
@@ -320,10 +320,9 @@ def convert(
     with tempfile.TemporaryDirectory(prefix=".docforge-pdf-", dir=pdf.parent) as tmp:
         result = convert_many([docx], Path(tmp), timeout=timeout, date=date)
         if docx in result.failures:
-            raise ConversionError(
-                f"{docx}: could not be converted to PDF: {result.failures[docx]}. "
-                "Open it in LibreOffice Writer to see whether it is damaged."
-            )
+            raise ConversionError(_(
+                "{path}: could not be converted to PDF: {error}. Open it in LibreOffice Writer to see whether it is "
+                "damaged.", path=docx, error=result.failures[docx]))
         os.replace(result.pdfs[docx], pdf)
     return pdf
 
@@ -492,10 +491,9 @@ def _check_unique_stems(docs: Sequence[Path]) -> None:
     for docx in docs:
         other = seen.setdefault(docx.stem, docx)
         if other != docx:
-            raise ConversionError(
-                f"{other} and {docx} would both become {docx.stem}.pdf; "
-                "give the documents distinct file names or convert them into separate directories."
-            )
+            raise ConversionError(_(
+                "{path} and {other} would both become {pdf}; give the documents distinct file names or convert them "
+                "into separate directories.", path=other, other=docx, pdf=docx.stem + ".pdf"))
 
 
 def _docx_problem(docx: Path) -> str | None:

@@ -495,21 +495,32 @@ class Workbench:
         v = self.version_of(d, which)
         return v.state, f"第 {v.number} 版（{v.author}，{v.created_at[:16].replace('T', ' ')}）"
 
+    @staticmethod
+    def _differs(ra, rb, kind: str) -> bool:
+        try:
+            return bool(E.compare(E.document(ra, kind), E.document(rb, kind)))
+        except (E.VillageInvalid, DocforgeError):  # e.g. an agreement not signed on that date
+            return False
+
     async def compare(self, request: Request) -> Response:
         d = self.draft_or_404(request)
         q = request.query_params
         kind = self.kind_or_404(q.get("kind", "charter"))
         a, b = q.get("a", "default"), q.get("b", "draft")
         (sa, la), (sb, lb) = self._state_of(d, a), self._state_of(d, b)
+        others: list[str] = []
         try:
-            old = E.document(E.resolver(sa), kind)
-            new = E.document(E.resolver(sb), kind)
+            ra, rb = E.resolver(sa), E.resolver(sb)
+            old = E.document(ra, kind)
+            new = E.document(rb, kind)
             rows = E.compare(old, new)
+            if not rows:  # say where the two do differ, so that "the same" is not misread for the whole draft
+                others = [k for k in KINDS if k != kind and self._differs(ra, rb, k)]
         except (E.VillageInvalid, DocforgeError) as e:
             return self.page(request, "compare.html", draft=d, error=str(e), kind=kind, kinds=KINDS,
                              versions=self.store.versions(d.id), a=a, b=b)
         return self.page(request, "compare.html", draft=d, rows=rows, kind=kind, kinds=KINDS, a=a, b=b,
-                         la=la, lb=lb, versions=self.store.versions(d.id))
+                         la=la, lb=lb, versions=self.store.versions(d.id), others=others)
 
     # ---------------------------------------------------------------- downloads
 
@@ -523,8 +534,20 @@ class Workbench:
     async def downloads(self, request: Request) -> Response:
         d = self.draft_or_404(request)
         bundle = self.store.latest_bundle(d.id)
-        return self.page(request, "downloads.html", draft=d, kinds=KINDS, versions=self.store.versions(d.id),
+        versions = self.store.versions(d.id)
+        # an agreement with no text on the signing date (withdrawn by the law layer): say so, not a dead link
+        unsigned = {col: self._not_offered(state) for col, state in
+                    [("draft", d.state)] + [(str(v.id), v.state) for v in versions]}
+        return self.page(request, "downloads.html", draft=d, kinds=KINDS, versions=versions, unsigned=unsigned,
                          roster=self.store.roster(d.id), bundle=bundle, files=self._bundle_files(bundle))
+
+    @staticmethod
+    def _not_offered(state) -> set[str]:
+        try:
+            r = E.resolver(state)
+        except (E.VillageInvalid, DocforgeError):
+            return set()
+        return {k for k in KINDS if DocumentKind(k).is_agreement and not r.clause_tree(DocumentKind(k)).numbered()}
 
     async def download(self, request: Request) -> Response:
         d = self.draft_or_404(request)
@@ -660,7 +683,7 @@ class Workbench:
             self._bundle_in_lang(bid, folder, state, adopted, draft, village, data, kind, skip, store)
 
     def _bundle_in_lang(self, bid, folder, state, adopted, draft, village, data, kind, skip, store) -> None:
-        from ..bundle import BundleOptions, InputFile, Reporter, RosterHouseholds, write_bundle
+        from ..bundle import BundleOptions, InputFile, Reporter, RosterHouseholds, RosterRefusedError, write_bundle
 
         class Progress(Reporter):
             def __init__(self):
@@ -702,6 +725,11 @@ class Workbench:
                                   _("Done: {households} households, {packets} packets, {documents} documents, {pages} pages",
                                     households=t.households, packets=t.packets, documents=t.documents, pages=t.pages)
                                   + (_(", {rows} rows skipped", rows=t.skipped_rows) if t.skipped_rows else ""), status="done")
+        except RosterRefusedError as e:  # the CLI's words name a server path and a command-line flag
+            store.bundle_progress(bid, 0, None, _(
+                "Not generated: the roster has {errors} errors. Download the problems sheet on the roster page, "
+                "correct it and upload it again, or tick 跳过户花名册中有错误的行 to leave those rows out.",
+                errors=len(e.report.errors)), status="failed")
         except DocforgeError as e:
             first = str(e).splitlines()[0]
             store.bundle_progress(bid, 0, None, _("Not generated: {reason}", reason=first), status="failed")

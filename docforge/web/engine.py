@@ -29,7 +29,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..hookspecs import hookimpl
-from ..inputs import describe_errors
+from ..inputs import describe_errors, error_texts
 from ..models import Clause, Document, DocumentKind, Household, Jurisdiction, Level, Village
 from ..plugins import PluginManager, get_plugin_manager, make_plugin_manager
 from ..resolve import Resolver
@@ -74,9 +74,9 @@ class VillageInvalid(Exception):
 def field_errors(e: ValidationError) -> dict[str, list[str]]:
     """Pydantic's errors by field path, each in the words ``docforge`` prints (no input values)."""
     out: dict[str, list[str]] = {}
-    for line, err in zip(describe_errors(e), e.errors(), strict=False):
+    for text, err in zip(error_texts(e), e.errors(), strict=False):
         loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        out.setdefault(loc, []).append(line.split(": ", 1)[1] if ": " in line else line)
+        out.setdefault(loc, []).append(str(text.values["reason"]))
     return out
 
 
@@ -356,6 +356,12 @@ def compare(old: Document, new: Document) -> list[dict[str, Any]]:
         rows = getattr(result, "rows", result)
         out = []
         for row in rows:
+            if hasattr(row, "basis_lines"):  # docforge.compare.Row: its passages as printed, its 修订依据 in words
+                lines = row.basis_lines
+                out.append({"id": row.id, "old": "\n".join(p.text for p in row.old),
+                            "new": "\n".join(p.text for p in row.new), "change": lines[0].rstrip("。"),
+                            "basis": "；".join(lines[1:])})
+                continue
             d = row if isinstance(row, dict) else (row.model_dump() if hasattr(row, "model_dump") else vars(row))
             out.append({"id": d.get("id") or d.get("clause") or "", "old": d.get("old") or d.get("old_text") or "",
                         "new": d.get("new") or d.get("new_text") or "", "change": d.get("change") or d.get("kind") or "",

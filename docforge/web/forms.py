@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ..i18n import _, lazy
 from ..models import Village
+
+#: pydantic's "missing" in either language (docforge.inputs.PYDANTIC_ERRORS)
+REQUIRED = ("Field required", lazy("this field is required").text("zh"))
+#: the beginnings of pydantic's "wrong form" and "not a date" in either language
+WRONG_FORM = ("String should match pattern", lazy("does not have the expected form ({pattern})",
+                                                   pattern="\0").text("zh").split("\0")[0])
+NOT_A_DATE = ("Input should be a valid date", lazy("is not a date: write it as 2026-11-30").text("zh"))
 
 #: The steps of the form, as the committee fills it in: top-level fields of the village file.
 STEPS: list[tuple[str, str, list[str]]] = [
@@ -21,6 +29,8 @@ STEPS: list[tuple[str, str, list[str]]] = [
     ("签订", "签订地点和日期决定适用的法律条文", ["signing_place"]),
     ("通过与备案（可选）", "章程和公约经村民会议通过、报乡镇备案后填写", ["charter", "convention"]),
 ]
+#: The two adoption groups have the same fields: their labels say which document they are about.
+_ADOPTED = {"charter": "自治章程", "convention": "自治公约"}
 AS_OF = "as_of"  # the signing date: not a field of the village file, the --as-of of the CLI
 
 
@@ -84,7 +94,7 @@ def specs() -> dict[str, list[Spec]]:
                         for sub, sp in node["properties"].items()]
             for s in out[key]:
                 s.label = f"{title}{s.label}" if key in ("province", "prefecture", "county", "township", "village") \
-                    else s.label
+                    else f"{_ADOPTED[key]}{s.label}" if key in _ADOPTED else s.label
         else:
             out[key] = [_leaf(key, prop, schema, key in required)]
     return out
@@ -143,7 +153,7 @@ def untouched(errors: dict[str, list[str]], form: dict[str, str]) -> dict[str, l
     for name, msgs in errors.items():
         group = name.split(".", 1)[0]
         begun = any((form.get(s.name) or "").strip() for s in specs().get(group, []))
-        kept = [m for m in msgs if begun or not m.endswith("Field required")]
+        kept = [m for m in msgs if begun or not m.endswith(REQUIRED)]
         if kept:
             out[name] = kept
     return out
@@ -162,5 +172,18 @@ def errors_by_field(errors: dict[str, list[str]]) -> dict[str, list[str]]:
                 key = next((s.name for s in group if s.required), group[0].name)
                 break
             key = key.rsplit(".", 1)[0] if "." in key else ""
-        out.setdefault(key or "(top level)", []).extend(f"{loc}: {m}" for m in msgs)
+        spec = next((x for fs in specs().values() for x in fs if x.name == key), None)
+        out.setdefault(key or "(top level)", []).extend(plain(m, spec) + f"（{loc}: {m}）" for m in msgs)
     return out
+
+
+def plain(msg: str, spec: Spec | None) -> str:
+    """What the committee should do, before the CLI's words for the same problem."""
+    if msg in REQUIRED:
+        return _("Required: fill this in.")
+    if msg.startswith(WRONG_FORM):
+        return _("Wrong format: {rule}", rule=spec.help) if spec and spec.help else _("Wrong format.")
+    if msg.startswith(NOT_A_DATE):
+        return _("Not a date: choose it in the calendar or write it as 2026-11-30.")
+    return ""
+

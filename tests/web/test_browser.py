@@ -125,8 +125,8 @@ def test_committee_drafts_a_huining_village_end_to_end(server, browser, download
     p.fill("township.name", "会师镇")
     p.fill("township.code", "6204")  # too short: the error appears beside the field as the user goes on
     p.css('[name="village.name"]').click()
-    p.wait(lambda d: "should match pattern" in p.txt("#err-f-township-code"))
-    assert "String should match pattern" in p.txt("#err-f-township-code")
+    p.wait(lambda d: "格式不对" in p.txt("#err-f-township-code"))
+    assert p.txt("#err-f-township-code").startswith("格式不对：GB/T 2260 代码")
     p.shot("form-error")
     p.fill("township.code", "620422100")
     p.fill("village.name", "南关村")

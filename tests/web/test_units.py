@@ -256,7 +256,7 @@ def test_export_holds_the_edits_under_clauses_in_the_clause_shape(client):
 def test_import_refuses_a_bad_village_file_in_the_cli_words(client):
     r = client.post("/import", data={"csrf": token(client)},
                     files={"file": ("village.yaml", "province: {name: 甘肃省}\ncounty: {name: 会宁县}\n".encode())})
-    assert r.status_code == 400 and "township: Field required" in r.text
+    assert r.status_code == 400 and "township: 必须填写" in r.text  # the CLI's words, in the workbench's Chinese
 
 
 
