@@ -205,7 +205,7 @@ class VillageTask:
     plugin: str  # the name of the run's worker plugin
     county: str  # the county folder ("" in a --county run)
     folder: VillageFolder
-    out: Path  # the county's output folder
+    output: Output  # where the run writes (the worker asks it for the village's folder)
     options: BundleOptions
     skip_bad_rows: bool
     roster_encoding: str | None
@@ -257,13 +257,18 @@ def bundle_village(task: VillageTask) -> VillageOutcome:
     # not the pool's size here: that is the worker's).
     options = replace(options, jobs=max(2, plugin.jobs) if options.pdf else 1)
     reporter = WorkerReporter(worker, plugin, task)
-    report = CountyReport(task.out)
-    task.out.mkdir(parents=True, exist_ok=True)
+    where = [p for p in (task.county, task.folder.folder) if p]
+    out = task.output.village_dir(*where).parent  # county_village writes into <out>/<village folder>
+    out.mkdir(parents=True, exist_ok=True)
+    report = CountyReport(out)
     try:
-        county_village(task.folder, task.out, report, reporter, pool, options, task.skip_bad_rows, task.roster_encoding)
+        county_village(task.folder, out, report, reporter, pool, options, task.skip_bad_rows, task.roster_encoding)
     finally:
         reporter.flush()
-    return report.villages[0]
+    outcome = report.villages[0]
+    if outcome.ok:
+        task.output.village_done(*where)
+    return outcome
 
 
 def ignore_sigint() -> None:
@@ -432,7 +437,7 @@ def run_counties(client: Client, plugin: str, counties: list[_County], options: 
         if item is None:
             return False
         c, v = item
-        task = VillageTask(run, plugin, c.folder, v, c.out, options, skip_bad_rows, roster_encoding)
+        task = VillageTask(run, plugin, c.folder, v, output, options, skip_bad_rows, roster_encoding)
         f = client.submit(bundle_village, task, key=f"docforge-{c.folder or 'county'}-{v.folder}-{run}", pure=False)
         owner[f.key] = (c, v)
         futures.add(f)
@@ -500,7 +505,6 @@ def _write_county(c: _County, options: BundleOptions, skip_bad_rows: bool, outpu
         if outcome.report is not None:
             outcome.report.out = c.out / v.folder
             report.totals.add(outcome.report.totals)
-            output.village_done(*(p for p in (c.folder, v.folder) if p))
     write_summary(report, c.source, options, skip_bad_rows)
     return report
 

@@ -5,8 +5,10 @@ or CephFS mounted at the same path on every machine of a cluster).
 A village's bundle is written by :class:`docforge.writer.BundleWriter` into a folder of the file
 system (it stages each packet in a temporary folder, renames it into place and reads the ``.done``
 records of an earlier run to resume), so an output hands each village a folder to write
-(:meth:`Output.village_dir`) and is told when the village is complete (:meth:`Output.village_done`).
-The summaries go through :meth:`Output.write`.
+(:meth:`Output.village_dir`, asked on the worker) and is told there when the village is complete
+(:meth:`Output.village_done`). The province summary goes through :meth:`Output.write`; the county
+summaries are written by :func:`docforge.county.write_summary` into :meth:`Output.path` (another
+kind of output would take them through ``write`` as well).
 
 What object storage (S3, OSS, MinIO …) would need, as another :class:`Output`:
 
