@@ -139,7 +139,7 @@ class CountingPool(Pool):
         return future
 
     def _count(self, future: Future) -> None:
-        if not future.cancelled() and isinstance(future.result(), Path):
+        if not future.cancelled() and future.exception() is None and isinstance(future.result(), Path):
             with self._count_lock:
                 self._converted += 1
 
