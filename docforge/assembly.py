@@ -111,7 +111,7 @@ def assemble_pdf(packet: Packet, pdfs: dict[str, Path], target: Path, sign_field
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
-    from .render.pdf import write_pdf
+    from .render.determinism import write_pdf
 
     writer = PdfWriter()
     contents = []

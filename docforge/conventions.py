@@ -56,17 +56,6 @@ __all__ = [
 #: by justification the way ASCII spaces are.
 BLANK = "\u3000"
 
-#: The signature lines of an agreement's parties, by role: each a label followed by "：" and room
-#: to sign. A packet's PDF gets its signature fields where a document's signature lines say.
-SIGNATURE_LABELS = {"party_a": "甲方法定代表人签章", "party_b": "乙方签章"}
-
-
-def signature_roles(lines: Sequence[str]) -> dict[str, str]:
-    """The signature places of a document's signature lines: ``{label: role}`` for each line that
-    is a party's signature line (see :data:`SIGNATURE_LABELS`)."""
-    roles = {label: role for role, label in SIGNATURE_LABELS.items()}
-    return {label: roles[label] for line in lines if (label := line.split("：", 1)[0]) in roles}
-
 _CENT = Decimal("0.01")
 #: cn2an handles integers of at most 16 digits.
 _MAX_AMOUNT = Decimal(10) ** 16

@@ -241,8 +241,9 @@ def _household(plan: VillagePlan, d: _Draw, scenario: Scenario, hid: str, home: 
 
 # --------------------------------------------------------------------------- writing rows
 
-_WORDS = {"hukou": HUKOU_WORDS, "contraception": CONTRACEPTION_WORDS, "migration": MIGRATION_WORDS,
-          "plans_another_child": YES_NO_WORDS}
+_WORDS: dict[str, dict[Any, tuple[str, ...]]] = {
+    "hukou": HUKOU_WORDS, "contraception": CONTRACEPTION_WORDS, "migration": MIGRATION_WORDS,
+    "plans_another_child": YES_NO_WORDS}
 
 
 def roster_row(h: Household, english: bool = False) -> dict[str, Any]:
@@ -317,7 +318,8 @@ def write_example_county(out: Path | str, villages: int, households: int, seed: 
     rng = random.Random(f"docforge-example-county:{seed}")
     taken: set[str] = set()
     used_ids: set[str] = set()
-    listing, totals = [], Counter()
+    listing: list[dict[str, Any]] = []
+    totals: Counter[str] = Counter()
     for v in range(villages):
         plan = plan_village(v, rng, taken)
         d = _Draw(f"{seed}:{v}", as_of, used_ids)
@@ -327,7 +329,7 @@ def write_example_county(out: Path | str, villages: int, households: int, seed: 
             f"# Example village {v + 1} of docforge example-county (seed {seed}, as of {as_of.isoformat()}).\n"
             + yaml.safe_dump(plan.village_data(d), allow_unicode=True, sort_keys=False), encoding="utf-8")
         writer = _RosterWriter(folder / plan.roster, plan, households)
-        counts = Counter()
+        counts: Counter[str] = Counter()
         try:
             for h, scenario in draw_households(plan, d, households, v * households):
                 writer.write(h)

@@ -4,6 +4,7 @@ version supplied it."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from .i18n import date_text, language
 from .i18n import gettext as _
@@ -32,7 +33,7 @@ def explain_document(village: Village, kind: str, household: Household | None, a
     r = resolver or Resolver(village, as_of)
     doc: Document = r.document(kind, household, blank=household is None)
     findings = doc.findings
-    report = {
+    report: dict[str, Any] = {
         "document": doc.kind.value, "title": doc.title, "adoption_line": doc.adoption_line,
         "village": doc.village, "as_of": as_of.isoformat(),
         "household": doc.household,

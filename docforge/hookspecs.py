@@ -55,6 +55,7 @@ def docforge_jurisdictions() -> list[Jurisdiction]:
             return [Jurisdiction(level="province", name="河南省", code="410000"),
                     Jurisdiction(level="county", name="长葛市", code="411082")]
     """
+    raise NotImplementedError  # a specification: the plugins implement it
 
 
 @hookspec

@@ -89,7 +89,7 @@ import io
 import os
 import string
 from importlib import resources
-from typing import Iterator
+from typing import Any, Iterator
 
 DOMAIN = "docforge"
 #: Our language codes and the catalog (locale) each one reads.
@@ -124,6 +124,12 @@ def language() -> str:
     return _current.get() or normalize(os.environ.get("DOCFORGE_LANG")) or locale_language()
 
 
+def chosen_language(default: str | None = None) -> str | None:
+    """The language asked for: :func:`using`/:func:`set_language`, then DOCFORGE_LANG, else ``default``
+    (the locale is not asked: the workbench's committee works in Chinese whatever the server's locale)."""
+    return _current.get() or normalize(os.environ.get("DOCFORGE_LANG")) or default
+
+
 def set_language(value: str | None) -> None:
     """Fix the language for this context (the CLI's ``--lang``); None returns to the environment's."""
     _current.set(normalize(value))
@@ -141,7 +147,8 @@ def using(value: str | None) -> Iterator[None]:
 
 def catalog_path(lang: str):
     """The shipped ``.po`` of a language (``zh`` or ``en``)."""
-    return resources.files(__package__).joinpath("locale", CATALOGS[lang], "LC_MESSAGES", f"{DOMAIN}.po")
+    return resources.files(__package__).joinpath("locale").joinpath(CATALOGS[lang]).joinpath("LC_MESSAGES").joinpath(
+        f"{DOMAIN}.po")
 
 
 def compiled_name(po: bytes) -> str:
@@ -325,7 +332,7 @@ def localize_click() -> None:
         return translations(language()).gettext(message)
 
     for name in CLICK_MODULES:
-        mod = importlib.import_module(f"click.{name}")
+        mod: Any = importlib.import_module(f"click.{name}")
         if getattr(mod, "_", None) is _gettext.gettext:
             mod._ = click_gettext
         if getattr(mod, "ngettext", None) is _gettext.ngettext:

@@ -12,6 +12,7 @@ field (:func:`date_notices`). Notices are not legal findings: they are listed be
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 from dataclasses import dataclass
 
 from .i18n import N_, _
@@ -57,7 +58,7 @@ def instruments_on(as_of: dt.date, village: Village | None = None, pm: PluginMan
         info = pm.info_of(impl.plugin_name)
         if village is not None and not pm.serves(info.name, places):
             continue  # a plugin's hooks are called only for villages it serves
-        result = pm.call_one("docforge_instruments", impl, {"places": places, "as_of": as_of}) or []
+        result = cast(list, pm.call_one("docforge_instruments", impl, {"places": places, "as_of": as_of}) or [])
         for raw in result:
             inst = raw if isinstance(raw, Instrument) else Instrument.model_validate(raw)
             jur = inst.jurisdiction or (info.jurisdictions[0] if len(info.jurisdictions) == 1 else NATIONAL)

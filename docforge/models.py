@@ -1020,6 +1020,9 @@ class Document(Model):
     parties: list[Party] = Field(default_factory=list)
     blocks: list[Block]
     signature: list[str] = Field(default_factory=list)
+    signature_places: dict[str, str] = Field(
+        default_factory=dict, description="the label of each party's signature line and the party that signs beside "
+                                          "it (party_a, party_b): where a PDF signature field goes")
     copies: list[str] = Field(default_factory=list, description="who keeps each copy")
     values: list[ValueUse] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)

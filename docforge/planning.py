@@ -143,8 +143,7 @@ def plan_household_packet(r: Resolver, h: Household, inputs: list[InputFile], dr
             data = render_docx(doc, copy_mark=mark, page_total=True, draft=draft)
             stem = f"{kind.value}-{n}" + (f"-{safe_part(holder)}" if holder else "")
             title = f"{doc.title}（{mark}）" if mark else doc.title
-            items.append(Item(stem, kind.value, title, data, holder or None, n,
-                              conventions.signature_roles(doc.signature)))
+            items.append(Item(stem, kind.value, title, data, holder or None, n, dict(doc.signature_places)))
     title = f"{r.village.village.name}{h.group}{h.husband.name}、{h.wife.name}户协议书（户编号 {h.id}）"
     return Packet(f"households/{h.id}", title, items, inputs, household=h.id), docs
 

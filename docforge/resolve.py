@@ -366,7 +366,7 @@ class Resolver:
         if not blocks or blocks[0].type != "title":
             raise PluginError(_("{kind}: no plugin supplies the document's title clause", kind=document_name(kind)))
         ctx = _Substitution(self, kind, {b.id: b for b in blocks},
-                            {"term": self._term(household)})
+                            {"term": self._term(kind, household)})
         for b in blocks:
             b.text = ctx.substitute(b.text, b.id)
         title_format = _layout_value(layout, "title") or ("{title}" if kind.is_agreement else "{place:village}{title}")
@@ -388,9 +388,7 @@ class Resolver:
                            Finding(check="household_dates", document=kind.value, reason=w) for w in date_warnings],
                        removed=self._removed(tree))
         if kind.is_agreement:
-            doc.parties = self._parties(kind, household)
-            doc.signature = [f"{filters.SIGNATURE_LABELS['party_a']}：", f"{filters.SIGNATURE_LABELS['party_b']}：",
-                             f"签订地点：{self.village.signing_location}", f"签订时间：{filters.blank_date()}"]
+            doc.parties, doc.signature, doc.signature_places = self._form(kind, household)
             doc.copies = list(self.policy(f"copies.{kind.value.replace('-', '_')}", f"the {kind.value} agreement"))
         tpl = self.template(kind)
         if tpl:
@@ -447,7 +445,10 @@ class Resolver:
                 out.append(n)
         return out
 
-    def _parties(self, kind: DocumentKind, h: Household | None) -> list[Party]:
+    def _form(self, kind: DocumentKind, h: Household | None) -> tuple[list[Party], list[str], dict[str, str]]:
+        """An agreement's party lines, signature lines and signature places (label -> role), from the
+        policy values ``form.<kind>.party_a``, ``.party_b`` and ``.signature`` (national:
+        ``default_plugins/data/forms.yaml``) filled with the village's and the household's facts."""
         v = self.village
         if h is None:
             h = _BLANK_HOUSEHOLD
@@ -455,21 +456,49 @@ class Resolver:
         if kind == DocumentKind.inflow:
             who = self.policy("inflow.party_a", "the inflow agreement")
             party_a = v.township_government if who == "乡镇人民政府" else v.committee_name
-        if kind in (DocumentKind.contraception, DocumentKind.birth_spacing):
-            b = [f"乙方：{v.committee_name}{h.group}、{h.husband.name}与{h.wife.name}夫妻"]
-        else:
-            def person(sex: str, p) -> str:
-                return (f"{sex}：{p.name}　户籍地址：{p.registered_address or ''}"
-                        f"　现居住地址：{p.current_address or ''}")
-            phone = "、".join(x for x in dict.fromkeys([h.husband.phone, h.wife.phone]) if x)
-            b = ["乙方：", person("男", h.husband), person("女", h.wife), f"联系电话：{phone}"]
-        return [Party(role="甲方", lines=[f"甲方：{party_a}"]), Party(role="乙方", lines=b)]
+        values = {
+            "party_a": party_a, "committee": v.committee_name, "township_government": v.township_government,
+            "signing_location": v.signing_location, "blank_date": filters.blank_date(),
+            "group": h.group, "husband": h.husband.name, "wife": h.wife.name,
+            "husband_registered_address": h.husband.registered_address or "",
+            "husband_current_address": h.husband.current_address or "",
+            "wife_registered_address": h.wife.registered_address or "",
+            "wife_current_address": h.wife.current_address or "",
+            "phone": "、".join(x for x in dict.fromkeys([h.husband.phone, h.wife.phone]) if x),
+        }
+        key = f"form.{kind.value.replace('-', '_')}"
+        parties = [Party(role=role, lines=[self._form_line(f"{key}.{part}", line, values)
+                                           for line in self.policy(f"{key}.{part}", f"the {kind.value} agreement")])
+                   for role, part in (("甲方", "party_a"), ("乙方", "party_b"))]
+        signature, places = [], {}
+        for line in self.policy(f"{key}.signature", f"the {kind.value} agreement"):
+            m = SIGN_PLACE.match(line)
+            text = self._form_line(f"{key}.signature", line[m.end():] if m else line, values)
+            if m:
+                places[text.split("：", 1)[0]] = m.group(1)
+            signature.append(text)
+        return parties, signature, places
 
-    @staticmethod
-    def _term(h: Household | None) -> str:
+    def _form_line(self, key: str, line: str, values: dict[str, str]) -> str:
+        def one(m: re.Match) -> str:
+            if m.group(1) not in values:
+                c = self.policies()[key]
+                raise PluginError(_('plugin "{plugin}", policy value {key}: {placeholder} is not a placeholder of the '
+                                    "agreement's party and signature lines; use {known}", plugin=c.provenance.plugin,
+                                    key=key, placeholder=m.group(0), known=", ".join(f"{{{k}}}" for k in values)))
+            return values[m.group(1)]
+
+        return FORM_PLACEHOLDER.sub(one, str(line))
+
+    def _term(self, kind: DocumentKind, h: Household | None) -> str:
+        """``{doc:term}``: the policy value ``form.term`` with the household's 婚育证明 validity (or dates
+        to fill in by hand)."""
+        line = self.policy("form.term", f"the {kind.value} agreement's term")
         if h and h.certificate_valid_from and h.certificate_valid_to:
-            return f"{filters.cn_date(h.certificate_valid_from)}至{filters.cn_date(h.certificate_valid_to)}。"
-        return f"{filters.blank_date()}至{filters.blank_date()}。"
+            dates = {"from": filters.cn_date(h.certificate_valid_from), "to": filters.cn_date(h.certificate_valid_to)}
+        else:
+            dates = {"from": filters.blank_date(), "to": filters.blank_date()}
+        return self._form_line("form.term", line, dates) if line else ""
 
     def legal_findings(self, doc: Document) -> list[Finding]:
         """Every plugin's findings for ``doc`` (see :meth:`_complete_finding`), then the warnings
@@ -608,6 +637,11 @@ _BLANK_HOUSEHOLD = Household.model_construct(
                                 current_address=_BLANK * 2),
     certificate_valid_from=None, certificate_valid_to=None)
 
+
+#: A placeholder of an agreement's party, signature and term lines (``data/forms.yaml``).
+FORM_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+#: The mark of a party's signature line: ``{sign:party_a}`` before its text.
+SIGN_PLACE = re.compile(r"^\{sign:(\w+)\}")
 
 ADOPTION_PLACEHOLDER = re.compile(r"\{(adopted_on|adopted_by)(?:\|(\w+))?\}")
 

@@ -30,7 +30,7 @@ import zipfile
 import zlib
 from array import array
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Generator, Iterator
 
 from lxml import etree
 from openpyxl.packaging.manifest import Manifest
@@ -302,7 +302,7 @@ class FirstSheet:
             expected += 1
             yield values
 
-    def numbered_rows(self) -> Iterator[tuple[int, list[Any]]]:
+    def numbered_rows(self) -> Generator[tuple[int, list[Any]], None, None]:
         """``(row number, values)`` of each row the sheet holds, in order: a gap in the numbers
         costs nothing. A row numbered at or below one before it is left out, as openpyxl does."""
         assert self.archive is not None

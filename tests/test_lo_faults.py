@@ -204,19 +204,19 @@ def test_reap_stale_kills_only_what_ended_runs_left(tmp_path):
     import subprocess
     import sys
 
-    from docforge.render import pdf
+    from docforge.render import libreoffice
 
     ended = subprocess.Popen(["true"])
     ended.wait()
     stale = tmp_path / f"{pdfpool.PROFILE_PREFIX}{ended.pid}-1-abc"
-    live = tmp_path / f"{pdfpool.PROFILE_PREFIX}{os.getpid()}-{pdf._start_ticks(os.getpid())}-xyz"
+    live = tmp_path / f"{pdfpool.PROFILE_PREFIX}{os.getpid()}-{libreoffice.start_ticks(os.getpid())}-xyz"
     other = tmp_path / f"{pdfpool.PROFILE_PREFIX}otherwise"
     for d in (stale, live, other):
         d.mkdir()
     users = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", f"-env:UserInstallation={d.as_uri()}"])
              for d in (stale, live, other)]
     try:
-        assert pdf.reap_stale((pdfpool.PROFILE_PREFIX,), tmp_path) == [stale]
+        assert libreoffice.reap_stale((pdfpool.PROFILE_PREFIX,), tmp_path) == [stale]
         assert wait_for(lambda: users[0].poll() is not None, 5)
         assert users[0].returncode == -signal.SIGKILL
         assert users[1].poll() is None and users[2].poll() is None

@@ -18,7 +18,7 @@ from docx.shared import Pt
 from pypdf import PdfReader, PdfWriter
 
 from docforge.errors import ConversionError
-from docforge.render import pdf
+from docforge.render import determinism, libreoffice, pdf
 from docforge.render.pdf import Converter, convert, convert_many, find_soffice, normalize_pdf
 
 pytestmark = pytest.mark.skipif(
@@ -179,7 +179,7 @@ def test_type1_unique_ids_depend_on_the_font_alone(converted):
     programs = _type1_programs(converted["main"])
     assert programs, "the CJK fonts are embedded as Type 1 programs"
     for clear, secret in programs:
-        plain = pdf._eexec_decrypt_py(secret)
+        plain = determinism._eexec_decrypt_py(secret)
         in_clear = re.search(rb"/UniqueID (\d+) def", clear).group(1)
         assert re.search(rb"/UniqueID (\d+) def", plain).group(1) == in_clear
         assert 4_000_000 <= int(in_clear) < 5_000_000
@@ -187,15 +187,15 @@ def test_type1_unique_ids_depend_on_the_font_alone(converted):
 
 
 def test_eexec_extension_gives_the_bytes_of_the_python_cipher(converted):
-    if pdf._eexec is None:
+    if determinism._eexec is None:
         pytest.skip("docforge.render._eexec was not built here (no C compiler at install time); "
                     "normalize_pdf then runs the Python functions, which the other tests exercise")
     samples = [secret for _clear, secret in _type1_programs(converted["main"])]
     samples += [bytes(range(256)) * 40, os.urandom(5000), b""]
     for data in samples:
-        assert pdf._eexec.decrypt(data, 55665) == pdf._eexec_decrypt_py(data)
-        assert pdf._eexec.encrypt(data, 55665) == pdf._eexec_encrypt_py(data)
-        assert pdf._eexec_encrypt(pdf._eexec_decrypt(data)) == data
+        assert determinism._eexec.decrypt(data, 55665) == determinism._eexec_decrypt_py(data)
+        assert determinism._eexec.encrypt(data, 55665) == determinism._eexec_encrypt_py(data)
+        assert determinism.eexec_encrypt(determinism.eexec_decrypt(data)) == data
 
 
 def test_normalize_neutralises_xmp_dates(converted, tmp_path):
@@ -278,8 +278,8 @@ def test_damaged_documents_are_reported_by_name_and_the_others_delivered(tmp_pat
 def test_timeout_kills_libreoffice_and_reports_each_document(tmp_path, monkeypatch):
     # soffice.bin is running within 50 ms of the launch; no conversion finishes in 0.5 s.
     groups = []
-    kill_group = pdf._kill_group
-    monkeypatch.setattr(pdf, "_kill_group", lambda proc: (groups.append(proc.pid), kill_group(proc)))
+    kill_group = pdf.kill_group
+    monkeypatch.setattr(pdf, "kill_group", lambda proc: (groups.append(proc.pid), kill_group(proc)))
     docs = [make_docx(tmp_path / f"slow{i}.docx") for i in range(2)]
     converter = Converter(timeout=0.5)
     try:
@@ -300,8 +300,8 @@ def test_timeout_kills_libreoffice_and_reports_each_document(tmp_path, monkeypat
 
 
 def test_missing_libreoffice_says_how_to_install_it(monkeypatch):
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
-    monkeypatch.setattr(pdf, "_SOFFICE_CANDIDATES", ())
+    monkeypatch.setattr(libreoffice.shutil, "which", lambda name: None)
+    monkeypatch.setattr(libreoffice, "_SOFFICE_CANDIDATES", ())
     with pytest.raises(ConversionError, match="apt-get install libreoffice-writer-nogui") as info:
         find_soffice()
     assert "make test" in str(info.value)

@@ -66,7 +66,7 @@ def test_memory_does_not_grow_with_rows_and_problems(tmp_path, village):
 
 
 def test_every_problem_reaches_the_sheet_and_comments_are_capped(tmp_path, village, monkeypatch):
-    monkeypatch.setattr(roster, "COMMENT_LIMIT", 50)
+    monkeypatch.setattr(roster.sheets, "COMMENT_LIMIT", 50)
     report = check_roster(village, bad_roster(tmp_path / "r.csv", 120), AS_OF)
     assert report.error_count == 240 and report.rows == 120 and report.households == 0
     assert len(report.problems) == 240 and [p.row for p in report.problems] == sorted(p.row for p in report.problems)

@@ -69,7 +69,8 @@ def _node(raw: dict) -> _Node:
     starts = [s for s, _, _ in steps[1:]]
     if starts != sorted(starts) or (start and starts and starts[0] <= start):
         raise ValueError(f"national clause {cid}: its versions must follow one another in time")
-    versions, base = [], {}
+    versions: list[_Version] = []
+    base: dict = {}
     for i, (s, removed, fields) in enumerate(steps):
         end = steps[i + 1][0] - _DAY if i + 1 < len(steps) else None
         merged = fields if i == 0 else {**{k: base[k] for k in ("type",) if k in base}, **fields}
@@ -132,6 +133,7 @@ def withdrawn_clauses(kind: DocumentKind | str, as_of: dt.date) -> list[Clause]:
             basis, last_day = gone, end
             if basis is None and v is not None and v.removed:
                 basis = [Basis.model_validate(b) for b in v.fields.get("basis", [])]
+                assert v.start is not None  # a removal has a date
                 last_day = v.start - _DAY
             if basis is not None:
                 before = n.on(last_day) if last_day else None
@@ -181,9 +183,17 @@ def docforge_clauses(document, places, as_of):
     return clauses_on(DocumentKind(document), as_of)
 
 
+@cache
+def agreement_forms() -> tuple[PolicyValue, ...]:
+    """The agreements' party lines, signature blocks and term (``data/forms.yaml``), as policy values."""
+    data = yaml.safe_load((DATA / "forms.yaml").read_text(encoding="utf-8"))
+    return tuple(PolicyValue.model_validate({"legal_basis": "seed 篇2 附件", **p}) for p in data["policies"])
+
+
 @hookimpl
 def docforge_policies(places, as_of):
-    return [PolicyValue(key=k, value=v, legal_basis="seed 篇2 附件") for k, v in NATIONAL_POLICIES.items()]
+    return [*(PolicyValue(key=k, value=v, legal_basis="seed 篇2 附件") for k, v in NATIONAL_POLICIES.items()),
+            *agreement_forms()]
 
 
 @hookimpl

@@ -39,7 +39,7 @@ def select(h: Household, policies: dict, as_of: dt.date) -> Selection:
     """The seed's rules. ``policies`` holds resolved policy values (fertile_age_limit, marriage ages)."""
     withdrawn = {k: document_withdrawn(k, as_of) for k in AGREEMENTS}
     if all(withdrawn.values()):
-        return Selection(agreements=[], reasons={k.value: w["reason"] for k, w in withdrawn.items()})
+        return Selection(agreements=[], reasons={k.value: w["reason"] for k, w in withdrawn.items() if w})
     chosen: dict[DocumentKind, str] = {}
     limit = policies.get("fertile_age_limit")
     wife_age = age_on(h.wife.born, as_of)

@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 
-STARTUP_SECONDS = 60.0
+STARTUP_SECONDS = 60.0  # when not given on the command line
 WATCH_SECONDS = 0.5
 PR_SET_PDEATHSIG = 1
 #: What an exception from a LibreOffice that is gone says (pyuno names its classes in full, such
@@ -118,6 +118,7 @@ def main() -> int:
     global _office
     soffice, profile_url, pipe_name = sys.argv[1:4]
     parent = int(sys.argv[4]) if len(sys.argv) > 4 else os.getppid()
+    startup = float(sys.argv[5]) if len(sys.argv) > 5 else STARTUP_SECONDS  # docforge.render.libreoffice's
     watch_parent(parent)
     try:
         import uno
@@ -144,7 +145,7 @@ def main() -> int:
     _office = office
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    deadline = time.monotonic() + STARTUP_SECONDS
+    deadline = time.monotonic() + startup
     while True:
         try:
             ctx = resolver.resolve(f"uno:{accept}")

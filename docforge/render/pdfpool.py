@@ -10,14 +10,14 @@ Python as a child process speaking JSON lines on stdin/stdout; docforge itself s
 What `pdf.py` guarantees holds here too: one profile per LibreOffice instance; a timeout per
 document; a hung or crashed instance is killed with its whole process group and the document is
 tried again on a fresh one, on up to three instances (an instance killed from outside too: its
-bridge reports itself disposed); every PDF is checked and normalised with `pdf.normalize_pdf`, so the
+bridge reports itself disposed); every PDF is checked and normalised with `determinism.normalize_pdf`, so the
 bytes are those `pdf.convert_many` gives; an instance is restarted every `restart_every` documents
 (long-lived instances slow down and leak). A document that still fails is listed in
 ``failures``; the others are delivered.
 
 LibreOffice never outlives docforge: the helper kills its process group, itself included, once
 docforge is gone (see `_unoworker.py`), and a pool that starts reaps what runs of this user that
-were killed left behind (`pdf.reap_stale`: their profiles and any LibreOffice still using one).
+were killed left behind (`libreoffice.reap_stale`: their profiles and any LibreOffice still using one).
 
 Use `unavailable()` to learn whether the pool can run here (LibreOffice and a Python with ``uno``);
 `convert_many` falls back to `pdf.convert_many` when it cannot.
@@ -46,14 +46,14 @@ from pathlib import Path
 from docforge.errors import ConversionError
 
 from . import pdf
-from .pdf import FONTS_CONF, ConversionResult, find_soffice
+from .determinism import checked_and_normalized
+from .libreoffice import (FONTS_CONF, RESTART_EVERY, SECONDS_PER_DOCUMENT, STARTUP_SECONDS, check_unique_stems,
+                          docx_problem, find_soffice, kill_group, owned_temp_dir, reap_stale, wait_unreaped)
+from .pdf import ConversionResult
 
 WORKER = Path(__file__).with_name("_unoworker.py")
 UNO_PYTHONS = ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python")
 UNO_HINT = "install LibreOffice's Python bridge with `apt-get install python3-uno`"
-STARTUP_SECONDS = 60.0
-SECONDS_PER_DOCUMENT = 60.0
-RESTART_EVERY = 200
 #: Instances a document is given to before it is reported as failed: an instance that dies (killed
 #: from outside, or crashed) takes the documents it held, and the fresh one that replaces it can be
 #: slow to start on a busy machine.
@@ -127,11 +127,12 @@ class Worker:
 
     def start(self) -> None:
         self.close()
-        self.profile = pdf.owned_temp_dir(PROFILE_PREFIX)
+        self.profile = owned_temp_dir(PROFILE_PREFIX)
         pipe_name = f"docforge-{os.getpid()}-{next(_counter)}-{uuid.uuid4().hex[:8]}"
         self._log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(  # the helper ends LibreOffice, and itself, when this process ends
-            [self.python, "-I", str(WORKER), self.soffice, self.profile.as_uri(), pipe_name, str(os.getpid())],
+            [self.python, "-I", str(WORKER), self.soffice, self.profile.as_uri(), pipe_name, str(os.getpid()),
+             str(STARTUP_SECONDS)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, env=_clean_env(),
             start_new_session=True,  # one process group: helper, launcher and soffice.bin
         )
@@ -152,8 +153,8 @@ class Worker:
             except OSError:
                 pass
             # Wait without reaping: until reaped the helper's pid, the group's id, cannot be reused.
-            pdf._wait_unreaped(proc, 15.0 if polite else 0.0)
-            pdf._kill_group(proc)  # whatever is left of the group (the launcher can ignore a kill)
+            wait_unreaped(proc, 15.0 if polite else 0.0)
+            kill_group(proc)  # whatever is left of the group (the launcher can ignore a kill)
             if proc.stdout:
                 proc.stdout.close()
         if self._log is not None:
@@ -278,7 +279,7 @@ class Pool:
         """Start the instances (in the background); idempotent. The LibreOffice instances and
         profiles that runs of this user left behind when they were killed go first."""
         if not self._threads:
-            pdf.reap_stale((PROFILE_PREFIX, pdf.PROFILE_PREFIX))
+            reap_stale((PROFILE_PREFIX, pdf.PROFILE_PREFIX))
             work = self._convert_batches if self.fallback else self._convert_one_by_one
             self._threads = [threading.Thread(target=work, name=f"docforge-pdfpool-{i}", daemon=True)
                              for i in range(self.jobs)]
@@ -293,7 +294,7 @@ class Pool:
             raise RuntimeError("the pool is closed")
         self.start()
         future: Future = Future()
-        problem = pdf._docx_problem(Path(docx))
+        problem = docx_problem(Path(docx))
         if problem:
             future.set_result(problem)
         else:
@@ -337,6 +338,7 @@ class Pool:
                     if job is None:
                         ending = True
                         break
+                    assert isinstance(job, _Job)
                     self._send(worker, job, sent)
                 if sent:
                     self._receive(worker, sent)
@@ -405,7 +407,7 @@ class Pool:
         if error is None and not produced.is_file():
             error = "LibreOffice produced no PDF"
         if error is None:
-            error = pdf.checked_and_normalized(produced, self.date)
+            error = checked_and_normalized(produced, self.date)
         if error is not None:
             produced.unlink(missing_ok=True)
             return error
@@ -420,6 +422,7 @@ class Pool:
                 job = self._next(block=True)
                 if job is None:
                     return
+                assert isinstance(job, _Job)
                 batch = [job]
                 while len(batch) < self.batch_size:
                     job = self._next(block=False)
@@ -428,6 +431,7 @@ class Pool:
                     if job is None:
                         ending = True
                         break
+                    assert isinstance(job, _Job)
                     batch.append(job)
                 try:
                     self._batch(converter, batch)
@@ -474,7 +478,7 @@ def convert_many(
     if unavailable():
         return pdf.convert_many(docx_paths, out_dir, jobs=jobs, timeout=timeout, date=date)
     docs = list(dict.fromkeys(Path(p) for p in docx_paths))
-    pdf._check_unique_stems(docs)
+    check_unique_stems(docs)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     if not docs:

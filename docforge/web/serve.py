@@ -59,7 +59,7 @@ def run(host: str, port: int, data_dir: Path | None, password_file: Path | None,
     from .. import i18n
 
     # a committee works in Chinese: English only when asked for (--lang en, DOCFORGE_LANG=en)
-    lang = i18n._current.get() or i18n.normalize(os.environ.get("DOCFORGE_LANG")) or "zh"
+    lang = i18n.chosen_language("zh") or "zh"
     app = create_app(data, password, lang)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"

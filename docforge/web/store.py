@@ -177,7 +177,7 @@ class Store:
             t = now()
             cur = db.execute("INSERT INTO drafts (name, state, created_at, updated_at) VALUES (?, ?, ?, ?)",
                              (name, _dump(state), t, t))
-            return int(cur.lastrowid)
+            return _inserted(cur)
 
     def drafts(self) -> list[Draft]:
         rows = self._conn().execute("SELECT * FROM drafts ORDER BY updated_at DESC, id DESC").fetchall()
@@ -207,7 +207,7 @@ class Store:
                            (draft_id,)).fetchone()[0]
             cur = db.execute("INSERT INTO versions (draft_id, number, state, author, note, created_at) "
                              "VALUES (?, ?, ?, ?, ?, ?)", (draft_id, n, row["state"], author, note, now()))
-            vid = int(cur.lastrowid)
+            vid = _inserted(cur)
         return self.version(vid)  # type: ignore[return-value]
 
     def versions(self, draft_id: int) -> list[Version]:
@@ -252,7 +252,7 @@ class Store:
         with self.tx() as db:
             cur = db.execute("INSERT INTO rosters (draft_id, sha256, filename, uploaded_at) VALUES (?, ?, ?, ?)",
                              (draft_id, digest, filename, now()))
-            return int(cur.lastrowid)
+            return _inserted(cur)
 
     def roster(self, draft_id: int) -> sqlite3.Row | None:
         """The draft's latest roster upload."""
@@ -265,7 +265,7 @@ class Store:
         with self.tx() as db:
             cur = db.execute("INSERT INTO bundles (draft_id, version_id, roster_id, status, created_at) "
                              "VALUES (?, ?, ?, 'running', ?)", (draft_id, version_id, roster_id, now()))
-            return int(cur.lastrowid)
+            return _inserted(cur)
 
     def bundle_progress(self, bundle_id: int, done: int, total: int | None, message: str = "",
                         status: str = "running") -> None:
@@ -312,3 +312,9 @@ def _draft(r: sqlite3.Row) -> Draft:
 def _version(r: sqlite3.Row) -> Version:
     return Version(id=r["id"], draft_id=r["draft_id"], number=r["number"], state=json.loads(r["state"]),
                    author=r["author"], note=r["note"], created_at=r["created_at"], adopted_on=r["adopted_on"])
+
+
+def _inserted(cur: sqlite3.Cursor) -> int:
+    """The row id of the row an INSERT just added (sqlite3 sets it after every INSERT)."""
+    assert cur.lastrowid is not None
+    return cur.lastrowid
