@@ -256,3 +256,15 @@ def test_slim_templates_keep_what_documents_use(resolver, households, tmp_path):
         doc = resolver.document(kind, households[-1]) if kind == "inflow" else resolver.document(kind)
         data = _same_with_template(doc, path, copy_mark=NASTY, page_total=True)
         assert docx_text(data) == docx_text(render_docx(doc, copy_mark=NASTY, page_total=True))
+
+
+def test_the_zip_records_are_the_zip_formats():
+    """docxzip writes the ZIP records with its own copy of their layouts: they are zipfile's."""
+    import zipfile
+
+    from docforge.render import docxzip
+
+    assert (docxzip.FILE_HEADER, docxzip.FILE_HEADER_SIGNATURE, docxzip.SIZE_FILE_HEADER) == (
+        zipfile.structFileHeader, zipfile.stringFileHeader, zipfile.sizeFileHeader)
+    assert (docxzip.CENTRAL_DIR, docxzip.CENTRAL_DIR_SIGNATURE) == (zipfile.structCentralDir, zipfile.stringCentralDir)
+    assert (docxzip.END_ARCHIVE, docxzip.END_ARCHIVE_SIGNATURE) == (zipfile.structEndArchive, zipfile.stringEndArchive)

@@ -15,11 +15,9 @@ import copy
 import datetime as dt
 import io
 import os
-import struct
 import threading
 import types
 import zipfile
-import zlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,20 +38,19 @@ from ..i18n import _
 from ..models import Document, DocumentKind
 from ..safezip import MiB, ArchiveTooLarge, check_archive
 from . import filters, layout
+from .docxzip import FIXED_ZIP_TIME, ZIP_LEVEL, ZIP_LIMIT, Member, Packed, deflated_members, write_zip
 
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # Characters that XML 1.0 forbids, and the ones docxtpl turns into structure (\a \t \n \f).
 # Characters that XML 1.0 forbids are dropped; the ones docxtpl turns into structure (\a \t \n \r)
 # become spaces. One str.translate: clean() runs for every string of every document.
-_CLEAN = {c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xFFFE, 0xFFFF)}
+_CLEAN: dict[int, str | None] = {c: None for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xFFFE, 0xFFFF)}
 _CLEAN.update({0x07: " ", 0x09: " ", 0x0A: " ", 0x0D: " "})
-ZIP_LEVEL = 6  # deflate level of every DOCX member, fixed so that output is byte-stable
 
 
 def template_path(kind: DocumentKind | str) -> Path:
     """The default template of ``kind`` (package data, ``templates/`` in the source tree)."""
     kind = DocumentKind(kind)
-    return Path(str(resources.files("docforge").joinpath("templates", f"{kind.value}.docx")))
+    return Path(str(resources.files("docforge").joinpath("templates").joinpath(f"{kind.value}.docx")))
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -268,92 +265,6 @@ def _reference(tpl_path: Path, ctx: dict[str, Any]) -> bytes:
 # docxtpl's DocxTemplate.render_properties renders these core properties, in this order.
 _CORE_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
-_ZIP_LEVEL = ZIP_LEVEL  # normalize_docx's compresslevel
-_ZIP_VERSION = 20  # zipfile's DEFAULT_VERSION: what it writes for deflated members
-_ZIP_ATTR = 0o600 << 16  # normalize_docx's external_attr
-_DOS_DATE = (FIXED_ZIP_TIME[0] - 1980) << 9 | FIXED_ZIP_TIME[1] << 5 | FIXED_ZIP_TIME[2]
-_DOS_TIME = FIXED_ZIP_TIME[3] << 11 | FIXED_ZIP_TIME[4] << 5 | FIXED_ZIP_TIME[5] // 2
-_ZIP_LIMIT = 1 << 30  # far below zip64; a larger package goes the reference path
-
-
-class _Member:
-    """One zip member: its name as written, flag bits, CRC, size and deflated data."""
-
-    __slots__ = ("name", "flags", "crc", "size", "data")
-
-    def __init__(self, name: str, data: bytes, deflated: bytes | None = None, crc: int | None = None):
-        try:
-            self.name, self.flags = name.encode("ascii"), 0
-        except UnicodeEncodeError:
-            self.name, self.flags = name.encode("utf-8"), 0x800  # as zipfile marks UTF-8 names
-        self.size = len(data)
-        self.crc = zlib.crc32(data) if crc is None else crc
-        self.data = _deflate(data) if deflated is None else deflated
-
-
-def _deflate(data: bytes) -> bytes:
-    """Raw deflate exactly as zipfile writes a ZIP_DEFLATED member at `_ZIP_LEVEL`."""
-    c = zlib.compressobj(_ZIP_LEVEL, zlib.DEFLATED, -15)
-    return c.compress(data) + c.flush()
-
-
-def _deflated_members(data: bytes) -> dict[str, _Member]:
-    """The members of a zip, with their deflated bytes as stored (read, not recompressed)."""
-    out = {}
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        for info in z.infolist():
-            head = data[info.header_offset:info.header_offset + zipfile.sizeFileHeader]
-            fields = struct.unpack(zipfile.structFileHeader, head)
-            start = info.header_offset + zipfile.sizeFileHeader + fields[10] + fields[11]  # name, extra
-            raw = data[start:start + info.compress_size]
-            member = _Member(info.filename, b"", raw, info.CRC)
-            member.size = info.file_size
-            out[info.filename] = member
-    return out
-
-
-def _local_header(m: _Member) -> bytes:
-    """Local file header, name and data of a member (they do not depend on its position)."""
-    return struct.pack(zipfile.structFileHeader, zipfile.stringFileHeader, _ZIP_VERSION, 0, m.flags,
-                       zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, m.crc, len(m.data), m.size, len(m.name),
-                       0) + m.name + m.data
-
-
-def _central_entry(m: _Member) -> tuple[bytes, bytes]:
-    """A member's central directory entry, split around its 4-byte header offset (the last field)."""
-    entry = struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir, _ZIP_VERSION, 0, _ZIP_VERSION,
-                        0, m.flags, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, m.crc, len(m.data), m.size,
-                        len(m.name), 0, 0, 0, 0, _ZIP_ATTR, 0)
-    return entry[:-4], m.name
-
-
-class _Packed:
-    """A member ready to be written: its local part and its central directory entry."""
-
-    __slots__ = ("local", "central")
-
-    def __init__(self, m: _Member):
-        self.local = _local_header(m)
-        self.central = _central_entry(m)
-
-
-_OFFSET = struct.Struct("<L")
-
-
-def _write_zip(members: list[_Packed]) -> bytes:
-    """The zip normalize_docx writes (zipfile, seekable output, no data descriptors, no zip64)."""
-    central: list[bytes] = []
-    offset = 0
-    for m in members:
-        head, name = m.central
-        central += (head, _OFFSET.pack(offset), name)
-        offset += len(m.local)
-    directory = b"".join(central)
-    end = struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, len(members), len(members),
-                      len(directory), offset, 0)
-    return b"".join([m.local for m in members]) + directory + end
-
-
 _local = threading.local()
 
 
@@ -409,9 +320,9 @@ class _PackedCache:
 
     def __init__(self, limit: int = 256):
         self.limit = limit
-        self.items: dict[Any, _Packed] = {}
+        self.items: dict[Any, Packed] = {}
 
-    def get(self, key: Any, make: Any) -> _Packed:
+    def get(self, key: Any, make: Any) -> Packed:
         hit = self.items.get(key)
         if hit is None:
             hit = make()
@@ -452,7 +363,7 @@ class _SmallPart:
         self.by_values = _PackedCache()
         self.by_text = _PackedCache()
 
-    def packed(self, ctx: dict[str, Any]) -> _Packed:
+    def packed(self, ctx: dict[str, Any]) -> Packed:
         key = _values_key(self.names, ctx)
         if key is not None:
             hit = self.by_values.items.get(key)
@@ -464,9 +375,9 @@ class _SmallPart:
             self.by_values.get(key, lambda: packed)
         return packed
 
-    def _make(self, xml: str) -> _Packed:
+    def _make(self, xml: str) -> Packed:
         element = etree.fromstring(xml.encode(self.encoding), _oxml_parser())  # python-docx's XmlPart.load
-        return _Packed(_Member(self.name, serialize_part_xml(element)))
+        return Packed(Member(self.name, serialize_part_xml(element)))
 
 
 class CompiledTemplate:
@@ -538,16 +449,16 @@ class CompiledTemplate:
         buf = io.BytesIO()
         docx.save(buf)
         saved = buf.getvalue()
-        members = _deflated_members(normalize_docx(saved))
+        members = deflated_members(normalize_docx(saved))
         self.order = list(members)
         templated = [self.document_name, self.core_name, *(p.name for p in self.parts)]
         if len(set(templated)) != len(templated):
             self.fallback = self.fallback or "two sections share a header or footer part"
         elif not set(templated) <= set(self.order):
             self.fallback = self.fallback or "a templated part is missing from the saved package"
-        if len(saved) > _ZIP_LIMIT:
+        if len(saved) > ZIP_LIMIT:
             self.fallback = self.fallback or "the package is too large"
-        self.static = {name: _Packed(m) for name, m in members.items() if name not in templated}
+        self.static = {name: Packed(m) for name, m in members.items() if name not in templated}
         self.core_by_values = _PackedCache()
         self.core_by_text = _PackedCache()
 
@@ -562,13 +473,13 @@ class CompiledTemplate:
         if root is None:
             root = self._roots.root = copy.deepcopy(self.shell)
         root.replace(root[self.body_index], tree)  # the previous document's body goes
-        packed = {self.document_name: _Packed(_Member(self.document_name, serialize_part_xml(root)))}
+        packed = {self.document_name: Packed(Member(self.document_name, serialize_part_xml(root)))}
         for part in self.parts:
             packed[part.name] = part.packed(ctx)
         packed[self.core_name] = self._core_packed(ctx)
-        return _write_zip([self.static.get(name) or packed[name] for name in self.order])
+        return write_zip([self.static.get(name) or packed[name] for name in self.order])
 
-    def _core_packed(self, ctx: dict[str, Any]) -> _Packed:
+    def _core_packed(self, ctx: dict[str, Any]) -> Packed:
         key = _values_key(self.core_names, ctx)
         if key is not None:
             hit = self.core_by_values.items.get(key)
@@ -580,12 +491,12 @@ class CompiledTemplate:
             self.core_by_values.get(key, lambda: packed)
         return packed
 
-    def _core(self, values: tuple[str, ...]) -> _Packed:
+    def _core(self, values: tuple[str, ...]) -> Packed:
         core = etree.fromstring(self.core_xml, _oxml_parser())
         props = CoreProperties(core)
         for (prop, _t), value in zip(self.core_templates, values, strict=False):
             setattr(props, prop, value)
-        return _Packed(_Member(self.core_name, serialize_part_xml(core)))
+        return Packed(Member(self.core_name, serialize_part_xml(core)))
 
 
 _compiled: dict[str, tuple[tuple[int, int], CompiledTemplate]] = {}
