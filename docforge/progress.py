@@ -51,6 +51,9 @@ class Reporter:
     def village_done(self) -> None:
         """A village of a county run is done (bundled or failed)."""
 
+    def converted(self, documents: int) -> None:
+        """Documents converted to PDF by a cluster's workers (``--cluster``), counted as they are."""
+
     def paused(self) -> contextlib.AbstractContextManager[None]:
         """No thread of the reporter's runs inside this block (worker processes are forked in it)."""
         return contextlib.nullcontext()
@@ -161,3 +164,8 @@ class ProgressBar(Reporter):
         if self._county is not None:
             self.progress.update(self._county, advance=1)
             self.progress.refresh()
+
+    def converted(self, documents: int) -> None:
+        if self._county is not None:
+            self._documents += documents
+            self.progress.update(self._county, extra=f"{self._documents} documents")
