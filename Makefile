@@ -10,7 +10,7 @@ PLUGINS := $(wildcard plugins/*/pyproject.toml)
 $(STAMP): pyproject.toml docforge/render/_eexec.c $(PLUGINS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,web]' $(foreach p,$(dir $(PLUGINS)),-e $(p))
+	$(BIN)/python -m pip install -q -e '.[test,web,cluster]' $(foreach p,$(dir $(PLUGINS)),-e $(p))
 	@touch $@
 
 system-deps:

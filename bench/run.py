@@ -6,6 +6,9 @@ One run measures, on the same templates and contexts:
            call per document;
   bundle   a village bundle (DOCX + PDF packets) with --jobs 1 and --jobs 2;
   memory   peak RSS of a DOCX-only bundle of 10,000 and of 100,000 households;
+  cluster  a county bundled with `--cluster local:2` against `--jobs 2`: Dask's overhead as a share
+           of the wall time, the two outputs compared file by file (sha256), documents per second per
+           core, and the machines a province of 1,000,000 households needs in 8 hours;
   check    `docforge check --problems` of a CSV roster of 20,000 and of 200,000 rows with two
            problems in every row: peak RSS and seconds per row, large against small (flat and
            linear: ratios near 1).
@@ -47,14 +50,19 @@ DOCFORGE = [sys.executable, "-m", "docforge.cli"] if not (ROOT / ".venv/bin/docf
 SIZES = {
     "full": {"docx_fast": 4000, "docx_plain": 80, "pdf_docforge": 240, "pdf_plain": 8, "pdf_households": 96,
              "bundle_households": [24, 120],
-             "memory": [10_000, 100_000], "memory_budget_s": 420, "check": [20_000, 200_000], "check_budget_s": 900},
+             "memory": [10_000, 100_000], "memory_budget_s": 420, "check": [20_000, 200_000], "check_budget_s": 900,
+             "cluster": (4, 60), "cluster_rounds": 2},
     "quick": {"docx_fast": 800, "docx_plain": 16, "pdf_docforge": 24, "pdf_plain": 3, "pdf_households": 12,
               "bundle_households": [6],
-              "memory": [1_000, 10_000], "memory_budget_s": 120, "check": [2_000, 20_000], "check_budget_s": 180},
+              "memory": [1_000, 10_000], "memory_budget_s": 120, "check": [2_000, 20_000], "check_budget_s": 180,
+              "cluster": (2, 8), "cluster_rounds": 1},
 }
 TARGETS = {"docx_ratio": 25.0, "pdf_ratio": 15.0, "pdf_packets_ratio": 30.0, "county_minutes": 15.0,
            "bundle_jobs_ratio": 1.7, "memory_ratio": 1.2,
-           "check_memory_ratio": 1.3, "check_time_per_row_ratio": 1.5, "web_edit_p95_s": 0.5}
+           "check_memory_ratio": 1.3, "check_time_per_row_ratio": 1.5, "web_edit_p95_s": 0.5,
+           "cluster_overhead": 0.10}
+#: The province the scaling note plans for (docs/benchmarks.md): households, and the hours it may take.
+PROVINCE_HOUSEHOLDS, PROVINCE_HOURS, CORES_PER_MACHINE = 1_000_000, 8, 16
 
 
 def log(msg: str) -> None:
@@ -449,6 +457,70 @@ def _bench_bundle(n: int, work: Path) -> dict:
     return {"households": n, "jobs1": runs[1], "jobs2": runs[2], "ratio": round(ratio, 2)}
 
 
+# --- cluster -------------------------------------------------------------------------------------
+
+
+def _tree_hashes(root: Path) -> dict[str, str]:
+    import hashlib
+
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def bench_cluster(villages: int, households: int, rounds: int, work: Path) -> dict:
+    """A county of ``villages`` × ``households`` bundled (DOCX and PDF) with ``--cluster local:2``
+    and with ``--jobs 2``, alternating, ``rounds`` times each (the fastest of each counts): Dask's
+    overhead is the share of the cluster run's wall time the one-machine run does not need."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return {"skipped": "Dask is not installed (pip install 'docforge[cluster]')"}
+    if "--cluster" not in (_help("bundle") or ""):
+        return {"skipped": "`docforge bundle` has no --cluster option yet"}
+    county = work / "county"
+    gen = subprocess.run([*DOCFORGE, "example-county", "--villages", str(villages), "--households", str(households),
+                          "--as-of", AS_OF.isoformat(), "-o", str(county)], capture_output=True, text=True)
+    if gen.returncode != 0:
+        return {"error": gen.stderr[-500:]}
+    runs: dict[str, list[dict[str, Any]]] = {"cluster": [], "jobs2": []}
+    kept: dict[str, dict[str, str]] = {}
+    for i in range(rounds):
+        for name, extra in (("cluster", ["--cluster", "local:2"]), ("jobs2", ["--jobs", "2"])):
+            out = work / f"{name}-{i}"
+            run = _run_measured([*DOCFORGE, "bundle", "--county", str(county), "--as-of", AS_OF.isoformat(),
+                                 "-o", str(out), *extra], 1800)
+            if run.get("rc") != 0:
+                return {"error": f"{name}: " + (run.get("error") or run.get("stderr", ""))[-800:]}
+            summary = json.loads((out / "county-summary.json").read_text("utf-8"))
+            # CPU seconds of the --jobs 2 run only: the cluster's workers fork from a server process
+            # that nobody waits for, so their CPU time is not the command's RUSAGE_CHILDREN.
+            runs[name].append({"seconds": round(run["seconds"], 2), "documents": summary["totals"]["documents"],
+                               "households": summary["totals"]["households"],
+                               **({"cpu_seconds": round(run["cpu_seconds"], 2)} if name == "jobs2" else {})})
+            log(f"cluster: {name} {run['seconds']:.1f} s (load average {os.getloadavg()[0]:.1f})")
+            if name not in kept:
+                kept[name] = _tree_hashes(out)
+            shutil.rmtree(out, ignore_errors=True)
+    best = {name: min(r, key=lambda x: x["seconds"]) for name, r in runs.items()}
+    c, j = best["cluster"], best["jobs2"]
+    overhead = (c["seconds"] - j["seconds"]) / c["seconds"]
+    a, b = kept["cluster"], kept["jobs2"]
+    differ = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    cores = 2
+    per_core = c["documents"] / c["seconds"] / cores  # the cluster's own rate, its overhead included
+    docs_per_household = c["documents"] / c["households"]
+    province_docs = PROVINCE_HOUSEHOLDS * docs_per_household
+    machines = province_docs / (per_core * CORES_PER_MACHINE * PROVINCE_HOURS * 3600)
+    return {"villages": villages, "households": c["households"], "documents": c["documents"], "rounds": rounds,
+            "runs": runs, "cluster": c, "jobs2": j, "overhead": round(overhead, 3),
+            "target": TARGETS["cluster_overhead"], "identical": not differ, "files": len(a), "differ": differ[:20],
+            "docs_per_s_per_core": round(per_core, 2), "docs_per_household": round(docs_per_household, 2),
+            "province": {"households": PROVINCE_HOUSEHOLDS, "hours": PROVINCE_HOURS,
+                         "cores_per_machine": CORES_PER_MACHINE, "documents": round(province_docs),
+                         "machines": round(machines, 1)},
+            "pass": overhead <= TARGETS["cluster_overhead"] and not differ}
+
+
 # --- memory --------------------------------------------------------------------------------------
 
 
@@ -763,6 +835,19 @@ def table(results: dict) -> str:
         rows.append(("check --problems, long roster", "-", "-", "-", "<= 1.3",
                      f"{verdict(c)}: " + (c.get("skipped") or c.get("error") or
                                           "; ".join(f"{n}: {c.get(str(n))}" for n in c.get("rows", [])))[:120]))
+    k = results.get("cluster", {})
+    if "overhead" in k:
+        rows.append((f"county {k['villages']} villages, {k['documents']} documents: --cluster local:2 vs --jobs 2, s",
+                     f"{k['cluster']['seconds']:.1f}", f"{k['jobs2']['seconds']:.1f}",
+                     f"{k['overhead'] * 100:.0f}% overhead", f"<= {k['target'] * 100:.0f}%", verdict(k)))
+        rows.append((f"  same bytes ({k['files']} files, sha256)", "identical" if k["identical"] else
+                     f"{len(k['differ'])} differ", "-", "-", "identical", "ok" if k["identical"] else "FAIL"))
+        p = k["province"]
+        rows.append((f"  docs/s per core; machines of {p['cores_per_machine']} cores for {p['households']:,} "
+                     f"households in {p['hours']} h", f"{k['docs_per_s_per_core']:.2f}", "-", f"{p['machines']:.1f}",
+                     "", "(projection)"))
+    elif k and "skipped" not in k:
+        rows.append(("--cluster local:2 vs --jobs 2", "-", "-", "-", "<= 10%", f"{verdict(k)}: {k.get('error', '')[:80]}"))
     w = results.get("web", {})
     if "p95_s" in w:
         rows.append((f"web: preview after an article edit, p95 of {w['edits']}, s", f"{w['p95_s']:.3f}",
@@ -781,7 +866,7 @@ def table(results: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes: about two minutes")
-    ap.add_argument("--only", choices=["docx", "pdf", "bundle", "memory", "check", "web", "county"],
+    ap.add_argument("--only", choices=["docx", "pdf", "bundle", "memory", "check", "web", "cluster", "county"],
                     action="append", help="run only these measurements (repeatable); county (`make bench-county`) "
                     "runs only when asked for, and updates its part of results.json and docs/benchmarks.md")
     ap.add_argument("--county-villages", type=int, default=10, help="villages of the county run (default 10)")
@@ -798,7 +883,7 @@ def main() -> None:
         sizes["memory_budget_s"] = args.memory_budget
     if args.check_budget:
         sizes["check_budget_s"] = args.check_budget
-    only = set(args.only or ["docx", "pdf", "bundle", "memory", "check", "web"])
+    only = set(args.only or ["docx", "pdf", "bundle", "memory", "check", "web", "cluster"])
     started = time.perf_counter()
     if "county" in only:
         with tempfile.TemporaryDirectory(prefix="docforge-bench-county-") as tmp:
@@ -823,7 +908,7 @@ def main() -> None:
     skipped = {"skipped": "not requested (--only)"}
     with tempfile.TemporaryDirectory(prefix="docforge-bench-") as tmp:
         work = Path(tmp)
-        for name in ("docx", "pdf", "bundle", "memory", "check", "web"):
+        for name in ("docx", "pdf", "bundle", "memory", "check", "web", "cluster"):
             if name not in only:
                 results[name] = skipped
                 continue
@@ -841,6 +926,8 @@ def main() -> None:
                 results[name] = bench_check(sizes["check"], sizes["check_budget_s"], work / name)
             elif name == "web":
                 results[name] = bench_web(20 if args.quick else 60, work / name)
+            elif name == "cluster":
+                results[name] = bench_cluster(*sizes["cluster"], sizes["cluster_rounds"], work / name)
             else:
                 results[name] = bench_memory(sizes["memory"], sizes["memory_budget_s"], work / name)
             if isinstance(results[name], dict):

@@ -641,6 +641,14 @@ def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str]
 @click.option("--county", "county_dir", type=click.Path(path_type=Path),
               help="A folder with one folder per village (its village.yaml and one roster): a bundle for each "
                    "in -o DIR/<folder>/, and DIR/county-summary.json.")
+@click.option("--province", "province_dir", type=click.Path(path_type=Path),
+              help="A folder with one folder per county, each as --county reads it: each county in -o DIR/<county>/, "
+                   "and DIR/province-summary.json.")
+@click.option("--cluster", metavar="local[:N]|tcp://HOST:PORT",
+              help="Run --county or --province on a Dask cluster: local:N starts N worker processes here, "
+                   "tcp://HOST:PORT uses a running scheduler (docs/cluster.md). Needs docforge[cluster].")
+@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
+              help="With --cluster local: times a village is tried again when its worker dies.")
 @as_of_option
 @click.option("--format", "formats", default="docx,pdf", show_default=True, metavar="LIST",
               help="What to write: docx, pdf or both (comma-separated).")
@@ -659,7 +667,8 @@ def _summary(villages: int, totals, pdf: bool, seconds: float, failed: list[str]
 @encoding_option
 @click.pass_context
 def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple[Path, ...], roster_file: Path | None,
-           skip_bad_rows: bool, county_dir: Path | None, as_of: dt.date, formats: str, draft: bool,
+           skip_bad_rows: bool, county_dir: Path | None, province_dir: Path | None, cluster: str | None, retries: int,
+           as_of: dt.date, formats: str, draft: bool,
            sign_fields: bool, jobs: int, round_size: int, compare_from: dt.date | None, output: Path,
            encoding: str | None) -> None:
     """Signature-ready packets: the village's and one per household that signs an agreement, with
@@ -670,6 +679,18 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
     from .packet import BundleOptions
     from .sources import HouseholdFiles, RosterHouseholds
 
+    if province_dir is not None or cluster is not None:
+        if village_file or household_files or roster_file or compare_from or (province_dir and county_dir):
+            raise click.UsageError(_("--province and --cluster take each village's files from its folder: give "
+                                     "--county DIR or --province DIR, without --village, --household, --roster "
+                                     "or --compare-from"))
+        if province_dir is None and county_dir is None:
+            raise click.UsageError(_("--cluster runs a county or a province: give --county DIR or --province DIR"))
+        if cluster is not None and ctx.get_parameter_source("jobs") != click.core.ParameterSource.COMMANDLINE:
+            jobs = 1  # with --cluster: LibreOffice instances per worker
+        options = BundleOptions(as_of=as_of, formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+                                draft=draft, sign_fields=sign_fields, jobs=jobs, round_size=round_size)
+        ctx.exit(_bundle_tree(county_dir, province_dir, cluster, retries, output, options, skip_bad_rows, encoding))
     if county_dir is not None:
         if village_file or household_files or roster_file:
             raise click.UsageError(_("--county takes each village's files from its folder: give it without "
@@ -726,12 +747,74 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
 @click.pass_context
 def verify(ctx: click.Context, directory: Path) -> None:
     """Check a bundle against its manifest.json: missing, extra and changed files (exit 1 if any)."""
+    from .province import is_tree, verify_tree
     from .verify import verify_bundle
 
-    report = verify_bundle(directory)
+    report = verify_tree(directory) if is_tree(directory) else verify_bundle(directory)
     for line in report.lines():
         click.echo(line)
     ctx.exit(0 if report.ok else 1)
+
+
+def _bundle_tree(county_dir: Path | None, province_dir: Path | None, cluster: str | None, retries: int, output: Path,
+                 options, skip_bad_rows: bool, encoding: str | None) -> int:
+    """``bundle --province`` (here or with ``--cluster``) and ``bundle --county --cluster``: the run
+    and what it prints; returns the exit code."""
+    import time
+
+    from .county import COUNTY_SUMMARY
+    from .province import PROVINCE_SUMMARY
+
+    started = time.monotonic()
+    if cluster is not None:
+        try:
+            from . import cluster as dask_run
+        except ImportError as e:
+            raise click.ClickException(_("--cluster needs Dask ({why}): pip install 'docforge[cluster]'", why=e)) from None
+    reporter = _reporter()
+    try:
+        if province_dir is not None:
+            if cluster is not None:
+                province = dask_run.build_province_on_cluster(province_dir, output, options, cluster,
+                                                              skip_bad_rows=skip_bad_rows, reporter=reporter,
+                                                              roster_encoding=encoding, retries=retries)
+            else:
+                from .province import build_province
+
+                province = build_province(province_dir, output, options, skip_bad_rows=skip_bad_rows,
+                                          reporter=reporter, roster_encoding=encoding)
+            counties = [(f"{c.folder}/", c.report) for c in province.counties if c.report is not None]
+        else:
+            assert county_dir is not None and cluster is not None
+            county = dask_run.build_county_on_cluster(county_dir, output, options, cluster, skip_bad_rows=skip_bad_rows,
+                                                      reporter=reporter, roster_encoding=encoding, retries=retries)
+            counties = [("", county)]
+    except KeyboardInterrupt:
+        reporter.close()
+        click.secho(_("stopped: no packet is half-written; run the same command again to finish"), fg="red", err=True)
+        return 130
+    finally:
+        reporter.close()
+    for prefix, report in counties:
+        for v in report.villages:
+            if v.report is not None:
+                _echo_bundle_details(v.report, prefix + v.folder)
+    for prefix, report in counties:
+        for v in report.failed:
+            first = (v.error or "").splitlines()[0]
+            click.secho(mask_ids(f"failed: {prefix}{v.folder}" + (f" ({v.village})" if v.village else "") + f": {first}"),
+                        fg="red", err=True)
+    seconds = time.monotonic() - started
+    if province_dir is not None:
+        for c in province.counties:
+            if c.report is None:
+                click.secho(mask_ids(f"failed: {c.folder}: {(c.error or '').splitlines()[0]}"), fg="red", err=True)
+        click.echo(_("wrote {path}", path=output / PROVINCE_SUMMARY))
+        click.echo(_summary(province.villages, province.totals, options.pdf, seconds, province.failed))
+        return province.exit_code
+    click.echo(_("wrote {path}", path=output / COUNTY_SUMMARY))
+    click.echo(_summary(len(county.villages), county.totals, options.pdf, seconds, [v.folder for v in county.failed]))
+    return county.exit_code
 
 
 @cli.command("roster-template")

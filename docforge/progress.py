@@ -48,7 +48,8 @@ class Reporter:
         """Households done (their packets written, or nothing to write), and documents written."""
 
     def converted(self, documents: int) -> None:
-        """Documents converted to PDF (each copy counted). Called from the converters' threads."""
+        """Documents converted to PDF (each copy counted), as they are: by this process's converters
+        (called from their threads) or by a cluster's workers (``--cluster``)."""
 
     def end(self) -> None:
         """The village's bundle is finished, or failed."""
@@ -87,7 +88,9 @@ class ProgressBar(Reporter):
         self._started = 0.0
         self._county: Any = None
         self._village: Any = None
-        self._documents = 0
+        self._documents = 0  # of the village
+        self._run_documents = 0  # of the whole run (a county's or a province's bar)
+        self._run_started = time.monotonic()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
@@ -156,18 +159,21 @@ class ProgressBar(Reporter):
         self._village = self.progress.add_task(label, total=total, unit=_("households"), extra=self._extra(),
                                                left=_("left"))
 
-    def _extra(self) -> str:
-        seconds = time.monotonic() - self._started
-        rate = "{:.1f}".format(self._documents / seconds if self._documents and seconds > 0 else 0.0)
-        return ngettext("{n} document, {rate} a second", "{n} documents, {rate} a second", self._documents,
-                        n=self._documents, rate=rate)
+    def _extra(self, documents: int | None = None, started: float | None = None) -> str:
+        """``N documents, R a second`` of the village (or of the whole run, for the county's bar)."""
+        n = self._documents if documents is None else documents
+        seconds = time.monotonic() - (self._started if started is None else started)
+        rate = "{:.1f}".format(n / seconds if n and seconds > 0 else 0.0)
+        return ngettext("{n} document, {rate} a second", "{n} documents, {rate} a second", n, n=n, rate=rate)
 
     def advance(self, households: int = 0, documents: int = 0) -> None:
         with self._lock:
-            if self._village is None:
-                return
             self._documents += documents
-            self.progress.update(self._village, advance=households, extra=self._extra())
+            self._run_documents += documents
+            if self._village is not None:
+                self.progress.update(self._village, advance=households, extra=self._extra())
+            if self._county is not None and documents:
+                self.progress.update(self._county, extra=self._extra(self._run_documents, self._run_started))
 
     def converted(self, documents: int) -> None:
         self.advance(0, documents)
@@ -183,3 +189,4 @@ class ProgressBar(Reporter):
         if self._county is not None:
             self.progress.update(self._county, advance=1)
             self.progress.refresh()
+

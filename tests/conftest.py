@@ -171,7 +171,7 @@ FIXTURE_PLUGINS = ROOT / "tests" / "plugins"
 
 # Test modules whose tests convert with LibreOffice: the slow tier (`pytest -m "not slow"` skips it;
 # `make test` runs everything). A test elsewhere that converts says so with @pytest.mark.slow.
-SLOW_MODULES = {"test_batch", "test_browser", "test_bundle", "test_pdf", "test_pdfpool", "test_print"}
+SLOW_MODULES = {"test_batch", "test_browser", "test_bundle", "test_cluster", "test_pdf", "test_pdfpool", "test_print"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -130,7 +130,7 @@ def test_one_household_id_check_for_every_source(tmp_path):
 #: packet → bundle → interfaces): a module imports only from its own layer or lower ones (by its
 #: top-level module or package; the package itself holds the version, lowest of all).
 LAYERS = (
-    ("", "i18n", "errors", "fsutil", "compact", "safezip"),  # foundations
+    ("", "i18n", "errors", "fsutil", "compact", "safezip", "output"),  # foundations
     ("xlsx", "conventions"),  # file formats, text conventions
     ("models", "divisions"),  # the data
     ("hookspecs", "inputs"),  # the plugin contract, reading input files
@@ -146,6 +146,8 @@ LAYERS = (
     ("planning",),
     ("bundle",),
     ("county",),
+    ("province",),
+    ("cluster",),  # a county or province on Dask (imported only with --cluster)
     ("demo", "testing", "plugincheck", "scaffold"),
     ("cli", "web"),  # the interfaces
 )
