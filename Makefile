@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: setup system-deps catalogs demo lint test fuzz bench schemas templates docs i18n clean
+.PHONY: setup system-deps catalogs demo lint test fuzz bench bench-county schemas templates docs i18n clean
 
 $(STAMP): pyproject.toml docforge/render/_eexec.c $(PLUGINS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ fuzz: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# A county's packets: 10 villages of 1,000 households, DOCX + PDF, --jobs 2 (not part of `make test`).
+bench-county: setup
+	$(BIN)/python bench/run.py --only county
 
 schemas: $(STAMP)
 	$(BIN)/docforge schema --write schemas

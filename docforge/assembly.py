@@ -6,7 +6,6 @@ name used here (for the signature fields' widgets, their appearance streams and 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,30 +96,40 @@ def add_signature_fields(writer: PdfWriter, start: int, count: int, item: Item,
                 NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(ap)}),
             })
             ref = writer._add_object(widget)
-            annots = page.get("/Annots")
-            if annots is None:
-                page[NameObject("/Annots")] = ArrayObject([ref])
-            else:
-                annots.get_object().append(ref)
+            annots = page.get("/Annots")  # a new array: the copies of one conversion share the old one
+            page[NameObject("/Annots")] = ArrayObject([*(annots.get_object() if annots is not None else ()), ref])
             fields.append(ref)
 
 
 def assemble_pdf(packet: Packet, pdfs: dict[str, Path], target: Path, sign_fields: bool) -> list[dict[str, Any]]:
     """Merge the packet's PDFs into ``target`` with an outline entry per item; return the contents
-    (title, file, first page, pages of each item)."""
+    (title, file, first page, pages of each item).
+
+    ``pdfs`` maps each converted stem to its PDF: an item's own stem, or its ``pdf_source`` (an
+    agreement converted once for its copies) and its ``stamp`` (its copy mark, drawn onto the
+    copy's first page by :class:`docforge.stamps.Stamper`). Each PDF is read once: the copies of
+    one conversion share its fonts and page contents in the packet."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
     from .render.determinism import write_pdf
+    from .stamps import Stamper
 
     writer = PdfWriter()
+    stamper = Stamper(writer)
+    readers: dict[str, PdfReader] = {}
     contents = []
     fields: list[IndirectObject] = []
     for item in packet.items:
-        reader = PdfReader(pdfs[item.stem])
+        stem = item.pdf_source or item.stem
+        reader = readers.get(stem)
+        if reader is None:
+            reader = readers[stem] = PdfReader(pdfs[stem])
         start = len(writer.pages)
         writer.append(reader, import_outline=False)
         count = len(writer.pages) - start
+        if item.stamp:
+            stamper.stamp(writer.pages[start], pdfs[item.stamp])
         writer.add_outline_item(title=item.title, page_number=start)
         if sign_fields and item.holder is not None:
             add_signature_fields(writer, start, count, item, fields)
@@ -133,15 +142,11 @@ def assemble_pdf(packet: Packet, pdfs: dict[str, Path], target: Path, sign_field
     if fields:
         root[NameObject("/AcroForm")] = writer._add_object(
             DictionaryObject({NameObject("/Fields"): ArrayObject(fields)}))
-    writer.compress_identical_objects()  # the copies share fonts and images
     writer.page_mode = "/UseOutlines"
     root[NameObject("/Lang")] = TextStringObject("zh-CN")
     writer.add_metadata({"/Title": packet.title, "/Creator": f"docforge {__version__}",
                          "/Producer": f"docforge {__version__} (LibreOffice, pypdf)"})
-    buf = io.BytesIO()
-    writer.write(buf)
-    # Written once more through a fresh clone: objects numbered without the gaps that removing
-    # duplicates leaves. The documents were normalised when converted (no dates, stable font ids),
-    # so what normalize_pdf would still do is the content-derived /ID.
-    write_pdf(PdfWriter(clone_from=PdfReader(buf)), target)
+    # The documents were normalised when converted (no dates, stable font ids), so what
+    # normalize_pdf would still do is the content-derived /ID.
+    write_pdf(writer, target)
     return contents

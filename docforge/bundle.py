@@ -197,7 +197,8 @@ def write_bundle(village: Village, village_input: InputFile,
         if record is None:
             writer.stage(vp)
         run.packet(vp, "finished" if record else "staged", record_pages(record) if record else 0)
-        reporter.advance(0, len(vp.items))
+        if record or not options.pdf:  # else counted when converted
+            reporter.advance(0, len(vp.items))
         job_args = (village, village_input, options, common, writer.out)
         job = HouseholdJob(*job_args, resolver=r)
         # Worker processes render DOCX-only runs. With PDF, LibreOffice is nearly all the work
@@ -266,4 +267,5 @@ class Run:
             self.reporter.log(f"households/{entry['id']}: removed (the household signs no agreement now)")
         if planned.packet is not None:
             self.packet(planned.packet, planned.status, planned.pages)
-        self.reporter.advance(1, len(planned.packet.items) if planned.packet else 0)
+        if planned.status != "staged":  # a staged packet's household and documents count once converted
+            self.reporter.advance(1, len(planned.packet.items) if planned.packet else 0)

@@ -27,6 +27,9 @@ OLD_PREFIX = ".old-"
 MANIFEST_FORMAT = 2
 FORMATS = ("docx", "pdf")
 ADOPTION_SHEET = "adoption-sheet"
+#: How a packet's PDF is made, in its key: 2 = each agreement converted once, copy marks stamped
+#: (docs/benchmarks.md); a packet of an earlier run made otherwise is built again.
+PDF_ASSEMBLY = 2
 #: Documents converted per LibreOffice round: a finished round's packets survive an interruption.
 ROUND_SIZE = 200
 
@@ -72,6 +75,11 @@ class Item:
     copy: int | None = None  # 1-based copy number
     #: Its signature places, label -> role (from the document's signature lines).
     signs: dict[str, str] = field(default_factory=dict)
+    #: For the PDF, when this copy's pages are not converted from its own DOCX: the staged DOCX
+    #: (in `Packet.conversions`) converted once for all copies of the agreement, and the staged
+    #: stamp of its copy mark (see :mod:`docforge.stamps`).
+    pdf_source: str | None = None
+    stamp: str | None = None
 
 
 @dataclass
@@ -82,6 +90,8 @@ class Packet:
     inputs: list[InputFile]
     household: str | None = None
     key: str = ""
+    #: DOCX files staged for the PDF only (not part of the packet): file name -> bytes.
+    conversions: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def tmp_name(self) -> str:
@@ -182,6 +192,7 @@ def packet_key(packet: Packet, options: BundleOptions, common: dict[str, Any]) -
     record = {
         "docforge": __version__, "pypdf": pypdf.__version__, **common,
         "formats": list(options.formats), "draft": options.draft, "sign_fields": options.sign_fields,
+        "pdf_assembly": PDF_ASSEMBLY,
         "inputs": [i.as_dict() for i in packet.inputs], "title": packet.title,
         "items": [[i.stem, i.kind, i.title, i.holder, sha256_bytes(i.data)] for i in packet.items],
     }

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import conventions
+from . import conventions, stamps
 from .errors import RenderError
 from .explain import provenance_dict
 from .i18n import _
@@ -127,25 +127,43 @@ def comparison_items(r: Resolver, docs: Sequence[Document], compare_from: dt.dat
 
 
 def plan_household_packet(r: Resolver, h: Household, inputs: list[InputFile], draft: bool,
-                          selection: Selection | None = None) -> tuple[Packet, list[Document]]:
+                          selection: Selection | None = None, pdf: bool = False) -> tuple[Packet, list[Document]]:
+    """A household's packet: each agreement it signs in each of its copies. With ``pdf``, an
+    agreement's copies that differ only in the copy mark are converted once (see
+    :mod:`docforge.stamps`): the packet carries that DOCX and the marks' stamps to convert."""
+    from .fsutil import sha256_bytes
     from .render.docx import render_docx_fast as render_docx  # the same bytes, template compiled once
 
     if selection is None:
         selection, _ = r.selection(h)
     items: list[Item] = []
     docs: list[Document] = []
+    conversions: dict[str, bytes] = {}
     for kind in selection.agreements:
         doc = r.document(kind, h)
         docs.append(doc)
         holders = doc.copies or [""]
+        copies: list[Item] = []
         for n, holder in enumerate(holders, 1):
             mark = f"{holder}执" if holder else None
             data = render_docx(doc, copy_mark=mark, page_total=True, draft=draft)
             stem = f"{kind.value}-{n}" + (f"-{safe_part(holder)}" if holder else "")
             title = f"{doc.title}（{mark}）" if mark else doc.title
-            items.append(Item(stem, kind.value, title, data, holder or None, n, dict(doc.signature_places)))
+            copies.append(Item(stem, kind.value, title, data, holder or None, n, dict(doc.signature_places)))
+        if pdf and len(copies) > 1 and all(c.holder for c in copies):
+            blank = render_docx(doc, copy_mark=stamps.BLANK_MARK, page_total=True, draft=draft)
+            marks = [f"{c.holder}执" for c in copies]
+            if all(stamps.stampable(blank, c.data, m) for c, m in zip(copies, marks, strict=True)):
+                source = f".pdf-{kind.value}"
+                conversions[f"{source}.docx"] = blank
+                template = f"{doc.template or kind.value}|draft={draft}"
+                for c, m in zip(copies, marks, strict=True):
+                    stamp = stamps.stamp_for(template, m, c.data)
+                    c.pdf_source, c.stamp = source, f".stamp-{sha256_bytes(stamp)[:20]}"
+                    conversions[f"{c.stamp}.docx"] = stamp
+        items += copies
     title = f"{r.village.village.name}{h.group}{h.husband.name}、{h.wife.name}户协议书（户编号 {h.id}）"
-    return Packet(f"households/{h.id}", title, items, inputs, household=h.id), docs
+    return Packet(f"households/{h.id}", title, items, inputs, household=h.id, conversions=conversions), docs
 
 
 @dataclass
@@ -188,7 +206,7 @@ class HouseholdJob:
                 return Planned(entry, [], "removed", input=own)
             return Planned(entry, [], "none", input=own)
         inputs = [self.village_input] + ([src.input] if src.input else [])
-        packet, docs = plan_household_packet(self.r, h, inputs, self.options.draft, selection)
+        packet, docs = plan_household_packet(self.r, h, inputs, self.options.draft, selection, self.options.pdf)
         packet.key = packet_key(packet, self.options, self.common)
         entry["packet"] = packet.name
         record = packet_is_done(self.writer.out, packet)
@@ -202,6 +220,7 @@ class HouseholdJob:
                 status = "built"
         for item in packet.items:
             item.data = b""
+        packet.conversions.clear()
         return Planned(entry, findings_entries(docs), status, packet, pages, own)
 
 

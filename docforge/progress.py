@@ -1,17 +1,20 @@
 """What a bundle run tells its user. :class:`Reporter` passes everything on as plain lines (a pipe,
 a log file, CI); on a terminal ``docforge bundle`` shows a progress bar on stderr instead
-(:class:`ProgressBar`: households done of all, documents, elapsed time; villages done of all in a
-county run).
+(:class:`ProgressBar`: households done of all, documents done and their rate, elapsed time and time
+left; villages done of all in a county run). A household counts when its packet is written and a
+document when it is (with PDF: when LibreOffice has converted it, each copy counted), not when
+they are planned.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .i18n import gettext as _
+from .i18n import _, ngettext
 
 Log = Callable[[str], None]
 
@@ -42,7 +45,11 @@ class Reporter:
         self._prefix = f"{label}: " if self._county else ""
 
     def advance(self, households: int = 0, documents: int = 0) -> None:
-        """Households planned, and their documents."""
+        """Households done (their packets written, or nothing to write), and documents written."""
+
+    def converted(self, documents: int) -> None:
+        """Documents converted to PDF (each copy counted), as they are: by this process's converters
+        (called from their threads) or by a cluster's workers (``--cluster``)."""
 
     def end(self) -> None:
         """The village's bundle is finished, or failed."""
@@ -50,9 +57,6 @@ class Reporter:
 
     def village_done(self) -> None:
         """A village of a county run is done (bundled or failed)."""
-
-    def converted(self, documents: int) -> None:
-        """Documents converted to PDF by a cluster's workers (``--cluster``), counted as they are."""
 
     def paused(self) -> contextlib.AbstractContextManager[None]:
         """No thread of the reporter's runs inside this block (worker processes are forked in it)."""
@@ -72,15 +76,21 @@ class ProgressBar(Reporter):
     def __init__(self, console: Any = None) -> None:
         super().__init__()
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
 
         self.console = console or Console(stderr=True)
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[unit]}"),
-            TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), console=self.console, auto_refresh=False)
+            TextColumn("{task.fields[extra]}"), TimeElapsedColumn(), TextColumn("{task.fields[left]}"),
+            TimeRemainingColumn(), console=self.console, auto_refresh=False)
+        self._lock = threading.Lock()
+        self._started = 0.0
         self._county: Any = None
         self._village: Any = None
-        self._documents = 0
+        self._documents = 0  # of the village
+        self._run_documents = 0  # of the whole run (a county's or a province's bar)
+        self._run_started = time.monotonic()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
@@ -137,21 +147,36 @@ class ProgressBar(Reporter):
 
     def villages(self, total: int) -> None:
         self._ensure_started()
-        self._county = self.progress.add_task(_("villages"), total=total, unit=_("villages"), extra="")
+        self._county = self.progress.add_task(_("villages"), total=total, unit=_("villages"), extra="",
+                                              left=_("left"))
 
     def start(self, label: str, total: int | None) -> None:
         self._ensure_started()
         self._documents = 0
         if self._village is not None:
             self.progress.remove_task(self._village)
-        self._village = self.progress.add_task(label, total=total, unit=_("households"),
-                                               extra=_("{n} documents", n=0))
+        self._started = time.monotonic()
+        self._village = self.progress.add_task(label, total=total, unit=_("households"), extra=self._extra(),
+                                               left=_("left"))
+
+    def _extra(self, documents: int | None = None, started: float | None = None) -> str:
+        """``N documents, R a second`` of the village (or of the whole run, for the county's bar)."""
+        n = self._documents if documents is None else documents
+        seconds = time.monotonic() - (self._started if started is None else started)
+        rate = "{:.1f}".format(n / seconds if n and seconds > 0 else 0.0)
+        return ngettext("{n} document, {rate} a second", "{n} documents, {rate} a second", n, n=n, rate=rate)
 
     def advance(self, households: int = 0, documents: int = 0) -> None:
-        if self._village is None:
-            return
-        self._documents += documents
-        self.progress.update(self._village, advance=households, extra=_("{n} documents", n=self._documents))
+        with self._lock:
+            self._documents += documents
+            self._run_documents += documents
+            if self._village is not None:
+                self.progress.update(self._village, advance=households, extra=self._extra())
+            if self._county is not None and documents:
+                self.progress.update(self._county, extra=self._extra(self._run_documents, self._run_started))
+
+    def converted(self, documents: int) -> None:
+        self.advance(0, documents)
 
     def end(self) -> None:
         if self._village is not None:
@@ -165,7 +190,3 @@ class ProgressBar(Reporter):
             self.progress.update(self._county, advance=1)
             self.progress.refresh()
 
-    def converted(self, documents: int) -> None:
-        if self._county is not None:
-            self._documents += documents
-            self.progress.update(self._county, extra=f"{self._documents} documents")

@@ -6,7 +6,9 @@ Once a round holds ``round_size`` documents (and at the end), its DOCX files go 
 :class:`docforge.render.pdfpool.Pool` (``jobs`` long-lived LibreOffice instances, started with the
 first packet to convert), and each packet's PDF is merged, in order. With ``jobs`` 1 one thing
 happens at a time (a round is converted, then its packets merged); with more, packets are merged
-and the next ones planned while LibreOffice converts, at most two rounds in flight.
+and the next ones planned while LibreOffice converts, at most two rounds in flight. An agreement's
+copies are converted once, with each distinct copy mark converted once per run as a stamp and drawn
+onto its copy's first page when the packet is assembled (:mod:`docforge.stamps`).
 
 A complete packet directory is renamed into place (``os.replace``). An interrupted run (even
 ``kill -9``) leaves finished packets and temporary directories, never a half-written packet; the
@@ -32,9 +34,25 @@ from .packet import DONE, MANIFEST, MANIFEST_HASH, OLD_PREFIX, TMP_PREFIX, Bundl
 from .progress import Reporter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from concurrent.futures import Future
 
     from .render.pdfpool import Pool
+
+
+def conversion_stems(packet: Packet) -> dict[str, int]:
+    """The packet's DOCX files to convert (their stems), each with the number of documents it
+    stands for: an agreement converted once for its copies counts each copy."""
+    stems: dict[str, int] = {}
+    for item in packet.items:
+        stem = item.pdf_source or item.stem
+        stems[stem] = stems.get(stem, 0) + 1
+    return stems
+
+
+#: Documents a LibreOffice instance gets in a writer's first round.
+FIRST_ROUND = 8
+
 
 #: A packet's documents being converted: stem -> (the DOCX handed over, its PDF or failure to come).
 Conversions = dict[str, tuple[Path, "Future[Path | str]"]]
@@ -60,6 +78,7 @@ class BundleWriter:
         self._converting: collections.deque[tuple[Packet, Conversions]] = collections.deque()
         self._in_flight = 0
         self._converted_count = 0
+        self._stamps: dict[str, Future[Path | str]] = {}  # copy marks' stamps converted in this run
         self.failures: dict[str, str] = {}
 
     # -- directory housekeeping
@@ -100,6 +119,9 @@ class BundleWriter:
             for _src, future in futures.values():
                 future.cancel()
         self._converting.clear()
+        for future in self._stamps.values():
+            future.cancel()
+        self._stamps.clear()
         self._end_conversion(cancel=True)
         if self._lock_fd is not None:
             os.close(self._lock_fd)
@@ -139,11 +161,18 @@ class BundleWriter:
         for item in packet.items:
             (tmp / f"{item.stem}.docx").write_bytes(item.data)
             item.data = b""
+        for name, data in packet.conversions.items():  # for the PDF only (see docforge.stamps)
+            (tmp / name).write_bytes(data)
+        packet.conversions.clear()
         return tmp
 
     def finish(self, packet: Packet, tmp: Path, contents: list[dict[str, Any]] | None) -> dict[str, Any]:
         """Write the packet's ``.done`` record and rename its directory into place."""
         files: list[dict[str, Any]] = []
+        for item in packet.items:  # what was staged for the PDF only is not part of the packet
+            for name in (item.pdf_source, item.stamp):
+                if name:
+                    (tmp / f"{name}.docx").unlink(missing_ok=True)
         for item in packet.items:
             path = tmp / f"{item.stem}.docx"
             if not self.options.docx:
@@ -157,10 +186,8 @@ class BundleWriter:
             files.append(entry)
         if contents is not None:
             pdf = tmp / "packet.pdf"
-            from pypdf import PdfReader
-
             files.append({"path": f"{packet.name}/packet.pdf", "kind": "packet", "household": packet.household,
-                          "copy": None, "pages": len(PdfReader(pdf).pages), "sha256": sha256_file(pdf),
+                          "copy": None, "pages": sum(c["pages"] for c in contents), "sha256": sha256_file(pdf),
                           "contents": contents})
         record = {"packet": packet.name, "key": packet.key, "files": files}
         # Not fsynced one by one (a third of a DOCX-only run's time): a later run re-hashes a finished
@@ -185,10 +212,15 @@ class BundleWriter:
             self._done(packet, self.finish(packet, tmp, None))
             return
         self._pool_started()  # LibreOffice starts while the next packets are planned
-        if self._pending and self._pending_docs + len(packet.items) > self.options.round_size:
+        conversions = len(conversion_stems(packet))
+        # The first round is small, so that LibreOffice starts converting while the rest is planned
+        # (a county's villages one after the other each begin with one).
+        size = self.options.round_size if self._converted_count else min(self.options.round_size,
+                                                                          FIRST_ROUND * self.options.jobs)
+        if self._pending and self._pending_docs + conversions > size:
             self._submit_round()
         self._pending.append(packet)
-        self._pending_docs += len(packet.items)
+        self._pending_docs += conversions
 
     def flush(self) -> None:
         """Convert every staged packet's documents and finish the packets; end the pool."""
@@ -216,6 +248,7 @@ class BundleWriter:
             shutil.rmtree(self._work, ignore_errors=True)
             (self._work / "in").mkdir(parents=True)
             (self._work / "pdf").mkdir()
+            (self._work / "stamps").mkdir()
         if self._pool is None:
             # Long-lived LibreOffice instances, one per job (batched soffice calls when LibreOffice's
             # Python bridge is missing); the same bytes either way.
@@ -225,24 +258,33 @@ class BundleWriter:
         return self._pool
 
     def _submit_round(self) -> None:
-        """Hand the pending packets' documents to the pool, in order. With one job, wait for them
-        and finish the packets (one thing at a time); with more, keep converting while the packets
-        of earlier rounds are assembled and the next ones planned, at most two rounds in flight."""
+        """Hand the pending packets' documents to the pool, in order: each DOCX converted for the
+        packet (an agreement once for all its copies) and each copy mark's stamp not converted yet
+        in this run. With one job, wait for them and finish the packets (one thing at a time); with
+        more, keep converting while the packets of earlier rounds are assembled and the next ones
+        planned, at most two rounds in flight."""
         group, self._pending, self._pending_docs = self._pending, [], 0
         if group:
             pool = self._pool_started()
             assert self._work is not None
-            docs = sum(len(p.items) for p in group)
+            docs = sum(len(conversion_stems(p)) for p in group)
             self.reporter.detail(ngettext("converting {docs} documents to PDF ({n} LibreOffice worker)",
                                           "converting {docs} documents to PDF ({n} LibreOffice workers)",
                                           self.options.jobs, docs=docs, n=self.options.jobs))
             for p in group:
                 futures = {}
-                for item in p.items:
+                for stem, copies in conversion_stems(p).items():
                     src = self._work / "in" / f"d{self._converted_count:07d}.docx"  # unique in the run
                     self._converted_count += 1
-                    link_or_copy(self.out / p.tmp_name / f"{item.stem}.docx", src)
-                    futures[item.stem] = (src, pool.submit(src, self._work / "pdf" / f"{src.stem}.pdf"))
+                    link_or_copy(self.out / p.tmp_name / f"{stem}.docx", src)
+                    future = pool.submit(src, self._work / "pdf" / f"{src.stem}.pdf")
+                    future.add_done_callback(self._counter(copies))
+                    futures[stem] = (src, future)
+                for item in p.items:
+                    if item.stamp and item.stamp not in self._stamps:
+                        src = self._work / "stamps" / f"{item.stamp}.docx"
+                        link_or_copy(self.out / p.tmp_name / f"{item.stamp}.docx", src)
+                        self._stamps[item.stamp] = pool.submit(src, src.with_suffix(".pdf"))
                 self._converting.append((p, futures))
                 self._in_flight += len(futures)
         if self.options.jobs == 1:  # the whole round converted first, then its packets merged
@@ -253,24 +295,33 @@ class BundleWriter:
         else:
             self._finish_converted(keep=self.options.round_size)
 
+    def _counter(self, documents: int) -> Callable[[Future[Path | str]], None]:
+        """Counts a conversion's documents (each copy it stands for) once it is converted."""
+        def converted(future: Future[Path | str]) -> None:
+            if not future.cancelled() and isinstance(future.result(), Path):
+                self.reporter.converted(documents)
+        return converted
+
     def _finish_converted(self, keep: int) -> None:
         """Finish converted packets in order: each one whose documents are done, and every one
         (waiting for its documents) until at most ``keep`` documents are in flight."""
         while self._converting:
             p, futures = self._converting[0]
-            if self._in_flight <= keep and not all(f.done() for _src, f in futures.values()):
+            stamps = {item.stamp: self._stamps[item.stamp] for item in p.items if item.stamp}
+            waiting = [f for _src, f in futures.values()] + list(stamps.values())
+            if self._in_flight <= keep and not all(f.done() for f in waiting):
                 return
             self._converting.popleft()
             self._in_flight -= len(futures)
             pdfs: dict[str, Path] = {}
-            for stem, (_src, future) in futures.items():
+            for stem, (_src, future) in [*futures.items(), *((s, (None, f)) for s, f in stamps.items())]:
                 outcome = future.result()
                 if isinstance(outcome, Path):
                     pdfs[stem] = outcome
                 else:
                     self.failures[f"{p.name}/{stem}.docx"] = outcome
             tmp = self.out / p.tmp_name
-            if len(pdfs) != len(p.items):
+            if len(pdfs) != len(futures) + len(stamps):
                 shutil.rmtree(tmp)
                 self.reporter.log(_("{packet}: not written (a document failed to convert to PDF)", packet=p.name))
             else:
@@ -281,6 +332,8 @@ class BundleWriter:
                 (self._work / "pdf" / f"{src.stem}.pdf").unlink(missing_ok=True)  # type: ignore[operator]
 
     def _done(self, packet: Packet, record: dict[str, Any]) -> None:
+        if packet.household is not None:
+            self.reporter.advance(1, 0)  # a household is done once its packet is written
         self.totals.built += 1
         self.totals.pages += record_pages(record)
         self.reporter.detail(_("{packet}: written", packet=packet.name))

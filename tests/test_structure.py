@@ -141,7 +141,7 @@ LAYERS = (
     ("law", "explain", "compare"),
     ("render", "progress"),  # DOCX, PDF; what a run tells its user
     ("packet",),  # the bundle pipeline, one stage per module
-    ("sources", "manifest", "assembly", "verify"),
+    ("sources", "manifest", "stamps", "assembly", "verify"),
     ("writer",),
     ("planning",),
     ("bundle",),
