@@ -24,7 +24,7 @@ PKG = Path(__file__).resolve().parents[1] / "docforge"
 KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
 #: Modules over 600 lines, to be split (models: the data's pydantic classes, whose docstrings are the
 #: JSON Schemas' and the plugin reference's text, may stay one module).
-KNOWN_LONG = {"docforge.web.app", "docforge.resolve", "docforge.cli", "docforge.models"}
+KNOWN_LONG = {"docforge.models"}
 
 
 def _modules() -> dict[str, Path]:

@@ -80,7 +80,7 @@ def template() -> Catalog:
             str(ROOT / "docforge"), keywords=KEYWORDS, comment_tags=("i18n:",), strip_comment_tags=True):
         cat.add(message, locations=[(f"docforge/{filename}", None)], auto_comments=comments, context=context)
     for text, where in cli_help_texts():
-        cat.add(text, locations=[("docforge/cli.py", None)], auto_comments=[f"--help of {where}"])
+        cat.add(text, locations=[("docforge/cli/", None)], auto_comments=[f"--help of {where}"])
     import click
 
     click_dir = Path(click.__file__).parent
