@@ -3,6 +3,7 @@ behind), fsync of a folder or a whole file system, and a JSON object streamed to
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -10,7 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -35,14 +36,14 @@ def tmp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp")
 
 
-def write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
-    """Write ``data`` to ``path`` through a temporary file, renamed into place: a reader sees the
-    old file or the new one, never half of one. ``fsync``: on disk before the rename (a run that
-    re-checks its files on resume, as a bundle's packets are, can leave it to one sync at the end)."""
+@contextlib.contextmanager
+def replacing(path: Path, mode: str, fsync: bool = True) -> Iterator[IO[Any]]:
+    """A file opened (``mode``: "wb" or "w", UTF-8) under :func:`tmp_path`, renamed onto ``path``
+    when the block ends, removed if the block fails; ``fsync``: on disk before the rename."""
     tmp = tmp_path(path)
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
+        with open(tmp, mode, encoding=None if "b" in mode else "utf-8") as f:
+            yield f
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())
@@ -50,6 +51,14 @@ def write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, data: bytes, fsync: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file, renamed into place: a reader sees the
+    old file or the new one, never half of one. ``fsync``: on disk before the rename (a run that
+    re-checks its files on resume, as a bundle's packets are, can leave it to one sync at the end)."""
+    with replacing(path, "wb", fsync) as f:
+        f.write(data)
 
 
 def save_atomic(save: Callable[[str], None], out: Path) -> Path:
@@ -112,24 +121,16 @@ def _dumps(value: Any) -> str:
 def write_json_stream(path: Path, items: Iterable[tuple[str, Any]]) -> None:
     """Write the object ``{key: value, …}`` exactly as ``json.dumps(indent=2)`` would, atomically;
     a value that is an iterator is written entry by entry, never held whole."""
-    tmp = tmp_path(path)
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("{")
-            for n, (key, value) in enumerate(items):
-                f.write(("," if n else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": ")
-                if isinstance(value, Iterator):
-                    empty = True
-                    for entry in value:
-                        f.write(("[" if empty else ",") + "\n    " + _dumps(entry).replace("\n", "\n    "))
-                        empty = False
-                    f.write("[]" if empty else "\n  ]")
-                else:
-                    f.write(_dumps(value).replace("\n", "\n  "))
-            f.write("\n}\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with replacing(path, "w") as f:
+        f.write("{")
+        for n, (key, value) in enumerate(items):
+            f.write(("," if n else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": ")
+            if isinstance(value, Iterator):
+                empty = True
+                for entry in value:
+                    f.write(("[" if empty else ",") + "\n    " + _dumps(entry).replace("\n", "\n    "))
+                    empty = False
+                f.write("[]" if empty else "\n  ]")
+            else:
+                f.write(_dumps(value).replace("\n", "\n  "))
+        f.write("\n}\n")
