@@ -207,8 +207,7 @@ class Store:
                            (draft_id,)).fetchone()[0]
             cur = db.execute("INSERT INTO versions (draft_id, number, state, author, note, created_at) "
                              "VALUES (?, ?, ?, ?, ?, ?)", (draft_id, n, row["state"], author, note, now()))
-            vid = _inserted(cur)
-        return self.version(vid)  # type: ignore[return-value]
+            return _version(db.execute("SELECT * FROM versions WHERE id = ?", (_inserted(cur),)).fetchone())
 
     def versions(self, draft_id: int) -> list[Version]:
         rows = self._conn().execute("SELECT * FROM versions WHERE draft_id = ? ORDER BY number DESC",
