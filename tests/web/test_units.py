@@ -397,3 +397,13 @@ def test_login_with_the_form_token_sent_as_a_file_is_refused(tmp_path):
         c.get("/login")
         r = c.post("/login", data={"password": "correct horse"}, files={"csrf": ("csrf.txt", token(c).encode())})
         assert r.status_code == 403 and "表单已过期" in r.text
+
+
+def test_an_id_beyond_sqlite_integers_is_not_found(client):
+    did = new_draft(client)
+    huge = 2 ** 64
+    assert client.get(f"/drafts/{huge}").status_code == 404
+    assert client.get(f"/drafts/{did}/download/charter.docx?version={huge}").status_code == 404
+    r = client.post(f"/drafts/{did}/versions/{huge}/restore", data={"csrf": token(client)})
+    assert r.status_code == 404 and "没有这个版本" in r.text
+    assert client.get(f"/drafts/{did}/bundle/{huge}").status_code == 404
