@@ -327,9 +327,11 @@ class BundleWriter:
             else:
                 contents = assemble_pdf(p, pdfs, tmp / "packet.pdf", self.options.sign_fields)
                 self._done(p, self.finish(p, tmp, contents))
+            work = self._work
+            assert work is not None, "packets convert in the work folder that _pool() made"
             for src, _future in futures.values():  # the run's disk use stays that of two rounds
                 src.unlink(missing_ok=True)
-                (self._work / "pdf" / f"{src.stem}.pdf").unlink(missing_ok=True)  # type: ignore[operator]
+                (work / "pdf" / f"{src.stem}.pdf").unlink(missing_ok=True)
 
     def _done(self, packet: Packet, record: dict[str, Any]) -> None:
         if packet.household is not None:
