@@ -28,7 +28,7 @@ import operator
 from collections.abc import Sequence, Sized
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Literal
+from typing import Literal, SupportsIndex
 
 import cn2an
 
@@ -74,7 +74,9 @@ def _natural(n: object, *, minimum: int, what: str) -> int:
     if isinstance(n, bool):
         raise TypeError(f"{what} must be an integer, not a bool")
     try:
-        value = operator.index(n)  # type: ignore[arg-type]
+        if not isinstance(n, SupportsIndex):  # no __index__
+            raise TypeError
+        value = operator.index(n)
     except TypeError:
         raise TypeError(f"{what} must be an integer, not {type(n).__name__}") from None
     if value < minimum:

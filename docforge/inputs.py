@@ -45,6 +45,8 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+# types-PyYAML takes add_constructor's loader type from the function (SafeConstructor's method here) instead
+# of the class it is called on, and then finds it outside its bound; PyYAML calls it with a _Loader.
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)  # type: ignore[type-var]
 
 

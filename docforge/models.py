@@ -76,17 +76,13 @@ def _check_text(value: object) -> object:
     return value
 
 
-def _text(max_length: int) -> object:
-    """A one-line text of at most ``max_length`` characters: what fits where the document prints it."""
-    return Annotated[str, StringConstraints(max_length=max_length), BeforeValidator(_check_text)]
-
-
-#: Lengths that the documents can print (a place in a title, a name in a party block, an address
-#: on one line of the 乙方 block); real values are far shorter.
-PlaceName = _text(40)
-PersonName = _text(40)
-Address = _text(120)
-Phone = _text(40)
+#: One-line texts of at most so many characters: what fits where the document prints them (a place
+#: in a title, a name in a party block, an address on one line of the 乙方 block); real values are
+#: far shorter. Written out (not made by a function) so that type checkers take them as types.
+PlaceName = Annotated[str, StringConstraints(max_length=40), BeforeValidator(_check_text)]
+PersonName = Annotated[str, StringConstraints(max_length=40), BeforeValidator(_check_text)]
+Address = Annotated[str, StringConstraints(max_length=120), BeforeValidator(_check_text)]
+Phone = Annotated[str, StringConstraints(max_length=40), BeforeValidator(_check_text)]
 CLAUSE_MAX_CHARS = 5000  # a village file's own clause: one article, however long
 
 
@@ -159,7 +155,8 @@ class Jurisdiction(Model):
         return self
 
     def _full_code(self) -> bool:
-        return bool(self.code) and len(self.code) == _FULL_CODE.get(self.level.value, 0) and self.code.isdigit()
+        code = self.code
+        return code is not None and len(code) == _FULL_CODE.get(self.level.value, 0) and code.isdigit()
 
     def key(self) -> str:
         return f"{self.level.value}:{self.code or self.name}"
@@ -180,7 +177,7 @@ class Jurisdiction(Model):
         if self.level.value not in LOCAL_LEVELS:
             return True
         chain = {p.level: p for p in place.within}
-        if self._full_code():
+        if self.code is not None and self._full_code():
             county = chain.get(Level.county)
             if county is not None and county.code == self.code[:6]:
                 return True
@@ -235,7 +232,7 @@ class PartialDate(str):
         if self.month is not None and not 1 <= self.month <= 12:
             raise ValueError(_("'{value}' has no month {month}; write YYYY-MM-DD, YYYY-MM or YYYY",
                                value=value, month=self.month))
-        if self.day is not None:
+        if self.month is not None and self.day is not None:  # a day is given only with its month
             try:
                 dt.date(self.year, self.month, self.day)
             except ValueError:
@@ -659,7 +656,8 @@ class DocumentKind(str, Enum):
     @classmethod
     def _missing_(cls, value: object) -> "DocumentKind | None":
         if isinstance(value, str):
-            return cls._value2member_map_.get(value.strip().replace("_", "-"))
+            spelled = value.strip().replace("_", "-")
+            return next((kind for kind in cls if kind.value == spelled), None)
         return None
 
     @classmethod

@@ -18,6 +18,7 @@ from importlib import metadata
 from types import ModuleType
 
 import pluggy
+import pydantic
 
 from . import hookspecs
 from .errors import PluginError
@@ -79,7 +80,7 @@ class PluginManager(pluggy.PluginManager):
         super().__init__("docforge")
         self.add_hookspecs(hookspecs)
         self.infos: dict[str, PluginInfo] = {}
-        self.trace = False
+        self.tracing = False  # DOCFORGE_TRACE (pluggy's own ``trace`` is its tag tracer, kept as it is)
 
     def register_plugin(self, plugin: object, name: str, version: str | None = None,
                         distribution: str | None = None, default: bool = False) -> PluginInfo:
@@ -129,7 +130,7 @@ class PluginManager(pluggy.PluginManager):
         separately (to keep provenance), which bypasses pluggy's call monitoring, so
         ``DOCFORGE_TRACE`` is honoured here."""
         result = impl.function(**{k: kwargs[k] for k in impl.argnames})
-        if self.trace:
+        if self.tracing:
             print(f"[docforge trace] {impl.plugin_name}.{hook_name}({', '.join(impl.argnames)}) "
                   f"returned {result!r:.300}", file=sys.stderr)
         return result
@@ -217,7 +218,7 @@ def _declared_jurisdictions(plugin: object) -> list[Jurisdiction]:
         try:
             out.append(j if isinstance(j, Jurisdiction) else Jurisdiction.model_validate(j))
         except ValueError as e:
-            errors = getattr(e, "errors", lambda: [])()
+            errors = e.errors() if isinstance(e, pydantic.ValidationError) else []
             detail = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'value'}: {x['msg']}" for x in errors) or str(e)
             shown = f"{j!r:.80}"
             raise ValueError(_("item {n} ({value}) is not a Jurisdiction: {detail}", n=n, value=shown,
@@ -311,7 +312,7 @@ def make_plugin_manager(load_entrypoints: bool = True, extra: tuple[ModuleType |
         name = getattr(plugin, "__name__", f"extra{i}")
         pm.register_plugin(plugin, name=name, version=getattr(plugin, "__version__", None))
     if os.environ.get("DOCFORGE_TRACE"):
-        pm.trace = True
+        pm.tracing = True
         _trace(pm)
     return pm
 

@@ -147,7 +147,8 @@ def _stamp_page(stamp_pdf: Path) -> tuple[PageObject, bytes]:
     from pypdf import PdfReader
 
     page = PdfReader(stamp_pdf).pages[0]
-    return page, page.get_contents().get_data()  # type: ignore[union-attr]
+    contents = page.get_contents()
+    return page, contents.get_data() if contents is not None else b""  # a page without content: an empty stamp
 
 
 class Stamper:
@@ -188,7 +189,8 @@ class Stamper:
         key = (getattr(contents, "idnum", id(contents)), y)
         if key not in self._parts:
             parts = None
-            data = page.get_contents().get_data()  # type: ignore[union-attr]
+            page_contents = page.get_contents()
+            data = page_contents.get_data() if page_contents is not None else b""  # no content: no mark to find
             found = list(_blank_line(y).finditer(data)) if y is not None else []
             if len(found) == 1:
                 halves = []

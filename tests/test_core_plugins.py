@@ -219,6 +219,22 @@ def test_docforge_trace_shows_each_plugin_call(docforge_cli, tmp_path):
                                                   "-o", tmp_path / "y.docx").stderr
 
 
+def test_pluggy_tracing_works_on_docforges_manager(monkeypatch):
+    """docforge's manager keeps pluggy's ``trace`` (a plugin author's debugging aid): DOCFORGE_TRACE
+    does not replace it, and ``enable_tracing()`` writes each hook call and its result."""
+    monkeypatch.setenv("DOCFORGE_TRACE", "1")
+    pm = docforge.plugins.make_plugin_manager(load_entrypoints=False)
+    assert pm.tracing is True
+    written: list[str] = []
+    pm.trace.root.setwriter(written.append)
+    undo = pm.enable_tracing()
+    places = pm.hook.docforge_jurisdictions()
+    undo()
+    assert any("docforge_jurisdictions" in line for line in written), written
+    assert any("finish docforge_jurisdictions" in line and "中华人民共和国" in line for line in written), written
+    assert places
+
+
 # --------------------------------------------------------------------------- hooks outside the value tables
 
 

@@ -138,6 +138,8 @@ def test_plugin_new_under_the_province_plugin(generated):
      "长葛市（county，421082） does not lie in 河南省（province，410000）"),
     (["--province", "河南省", "--code", "410000", "--county", "长葛市:411000"], "docforge-henan",
      "a county code is six digits not ending in 00"),
+    (["--province", "", "--code", ""], "docforge-henan", "--province is empty: give the province's name"),
+    (["--province", "", "--code", "410000"], "docforge-henan", "--province is empty: give the province's name"),
 ])
 def test_plugin_new_refuses_bad_input(tmp_path, args, folder, message):
     made = docforge_process("plugin", "new", *args, folder, cwd=tmp_path)

@@ -9,6 +9,7 @@ import inspect
 import os
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -81,17 +82,18 @@ class _Context(click.Context):
     formatter_class = _Formatter
 
 
-class _Localized:
+class _Localized(click.Command):
     """``--lang`` on the command, and its help texts translated when shown (they are message ids;
-    ``make i18n`` collects them from the command tree)."""
+    ``make i18n`` collects them from the command tree). A command, or a group through
+    ``DocforgeGroup(_Localized, click.Group)``: these methods come before click.Group's."""
 
     context_class = _Context
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.params.append(_lang_option())
 
-    def main(self, *args, **kwargs):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         i18n.localize_click()  # after the command tree is built: its texts stay message ids
         saved = os.environ.get("DOCFORGE_LANG")
         with i18n.using(None):  # --lang holds for this run only (several runs in one process: tests)
@@ -103,22 +105,22 @@ class _Localized:
                 else:
                     os.environ["DOCFORGE_LANG"] = saved
 
-    def parse_args(self, ctx, args):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         _prescan_lang(args)
         self._help_option = None  # click builds --help's text once, in the language of that moment
         return super().parse_args(ctx, args)
 
-    def _help_id(self, text):
+    def _help_id(self, text: str | None) -> str | None:
         return i18n.gettext(inspect.cleandoc(text)) if text else text
 
-    def format_help_text(self, ctx, formatter):
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         help, self.help = self.help, self._help_id(self.help)
         try:
             super().format_help_text(ctx, formatter)
         finally:
             self.help = help
 
-    def format_options(self, ctx, formatter):
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with _translated_help(self.get_params(ctx)):
             super().format_options(ctx, formatter)
 
@@ -131,7 +133,7 @@ class _Localized:
             self.help, self.short_help = help, short
 
 
-class DocforgeCommand(_Localized, click.Command):
+class DocforgeCommand(_Localized):
     """A docforge command: ``--lang``, help in the language in force."""
 
 
@@ -176,9 +178,19 @@ household_option = click.option("--household", "household_file", type=click.Path
                                 help="A household file (YAML or JSON); needed by the four agreements.")
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--version``, in the language in force when it is shown (click's version_option fixes its
+    message when the command tree is built)."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(i18n.lazy("%(prog)s, version %(version)s") % {"prog": "docforge", "version": __version__},
+               color=ctx.color)
+    ctx.exit()
+
+
 @click.group(cls=DocforgeGroup)
-@click.version_option(__version__, prog_name="docforge", help="Show the version and exit.",
-                      message=i18n.lazy("%(prog)s, version %(version)s"))
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and exit.")
 def cli() -> None:
     """Assemble village self-governance documents: the 自治章程, the 自治公约 and the four agreements."""
 

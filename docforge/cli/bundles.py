@@ -177,6 +177,7 @@ def bundle(ctx: click.Context, village_file: Path | None, household_files: tuple
             county = build_county(county_dir, output, options, skip_bad_rows=skip_bad_rows, reporter=reporter,
                                   roster_encoding=encoding)
         else:
+            assert village_file is not None  # refused above: --village FILE or --county DIR
             households = (RosterHouseholds(roster_file, skip_bad_rows, encoding) if roster_file is not None
                           else HouseholdFiles(household_files))
             report = build_bundle(village_file, households, output, options, reporter=reporter)

@@ -60,15 +60,17 @@ def plugin_new(province: str, code: str, prefecture: str | None, prefecture_code
     DIRECTORY is named docforge-<place> (e.g. docforge-henan); it gets pyproject.toml with the entry
     point, the module, tests, an example village and a README, and installs and passes its tests as
     written."""
+    from ..errors import InputError
     from ..models import Level
     from ..scaffold import parse_place, plan, province_owner, write
 
-    places = (parse_place(Level.province, province, code), parse_place(Level.prefecture, prefecture, prefecture_code),
+    province_place = parse_place(Level.province, province, code) if province else None
+    if province_place is None:  # click's required=True takes an empty --province ""
+        raise InputError(_("--province is empty: give the province's name, e.g. 河南省"))
+    places = (province_place, parse_place(Level.prefecture, prefecture, prefecture_code),
               parse_place(Level.county, county, county_code))
     owner = None if under else province_owner(places[0])
     if owner and (prefecture or county):
-        from ..errors import InputError
-
         raise InputError(_('the installed plugin "{owner}" already speaks for {province}: one distribution owns a '
                            "place. Add --under {owner} to write a plugin of the prefecture/county only that depends "
                            "on it (or uninstall {owner} if the new plugin is to replace it)",

@@ -42,6 +42,7 @@ import time
 import uuid
 from concurrent.futures import Future
 from pathlib import Path
+from typing import IO
 
 from docforge.errors import ConversionError
 
@@ -115,7 +116,7 @@ class Worker:
         self.profile: Path | None = None
         self.done = 0
         self._buffer = b""
-        self._log: object | None = None
+        self._log: IO[bytes] | None = None
 
     def __enter__(self) -> Worker:
         return self
@@ -158,7 +159,7 @@ class Worker:
             if proc.stdout:
                 proc.stdout.close()
         if self._log is not None:
-            self._log.close()  # type: ignore[attr-defined]
+            self._log.close()
             self._log = None
         if self.profile is not None:
             shutil.rmtree(self.profile, ignore_errors=True)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ..errors import ConflictError, DocforgeError, InputError, MissingValueError, PluginError
 from ..i18n import N_, _, both, date_text
-from ..models import (NATIONAL, Amount, Clause, Document, DocumentKind, Finding, Household,
+from ..models import (NATIONAL, Amount, Clause, Contribution, Document, DocumentKind, Finding, Household,
                      Instrument, Jurisdiction, Layout, Level, Party, Person, PolicyValue, Provenance, Removal,
                      Selection, TemplateOverride, Village, document_name)
 from ..plugins import PluginManager, get_plugin_manager
@@ -62,7 +62,7 @@ class Resolver:
                 continue
             for n, raw in enumerate(returned_items(result, model, info.name, hook_name)):
                 item = self._validate(raw, model, info.name, hook_name, n)
-                if "jurisdiction" in type(item).model_fields:
+                if isinstance(item, Contribution):  # names its jurisdiction, or takes its plugin's
                     jur = declared(item.jurisdiction, info, hook_name, item, n) if item.jurisdiction \
                         else self._default_jurisdiction(info, hook_name)
                 else:  # e.g. a Finding: it applies where its plugin speaks

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 
 from ..errors import DocforgeError, InputError, PluginError
 from ..i18n import _
-from ..models import (Block, Clause, DocumentKind, Provenance, Removal,
+from ..models import (Block, BlockType, Clause, DocumentKind, ItemStyle, Provenance, Removal,
                      document_name)
 from .. import conventions as filters
 from .common import VILLAGE_FILE, Contributed, did_you_mean
@@ -22,6 +22,14 @@ class _Node:
     provenance: Provenance
     children: list[str] = field(default_factory=list)
     moved_by: Provenance | None = None
+
+    @property
+    def type(self) -> BlockType:
+        """The clause's type. Every clause in the tree has one: an added clause must give it
+        (``Clause`` refuses one without), and a replacement keeps it or gives another."""
+        t = self.clause.type
+        assert t is not None, f"clause {self.clause.id} is in the tree without a type"
+        return t
 
 
 class ClauseTree:
@@ -95,7 +103,7 @@ class ClauseTree:
             node = self.nodes.get(cl.id)
             if node is None:
                 raise self._fail(c, _("is to be replaced, but the document does not have it") + self._gone(cl.id))
-            update = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
+            update: dict[str, object] = {k: v for k, v in (("text", cl.text), ("type", cl.type)) if v is not None}
             if cl.tags:
                 update["tags"] = cl.tags
             if cl.text is not None or cl.basis:
@@ -174,10 +182,10 @@ class ClauseTree:
         blocks: list[Block] = []
         for node, depth, parent in self.walk():
             cl = node.clause
-            t = cl.type
+            t = node.type
             scope = "" if t in ("chapter", "article") else parent  # chapters and articles count document-wide
             n = counters[(t, scope)] = counters.get((t, scope), 0) + 1
-            parent_type = self.nodes[parent].clause.type if parent else None
+            parent_type = self.nodes[parent].type if parent else None
             style = None
             if t == "item":
                 style = layout("item_style", parent) if parent else None
@@ -190,7 +198,7 @@ class ClauseTree:
         return blocks
 
 
-def _label(t: str, n: int, parent_type: str | None, item_style: str | None = None) -> str:
+def _label(t: BlockType, n: int, parent_type: BlockType | None, item_style: ItemStyle | None = None) -> str:
     if t == "chapter":
         return filters.ordinal(n, "章")
     if t == "article":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -12,18 +12,12 @@ from ..i18n import _
 from ..errors import DocforgeError
 from ..models import DocumentKind
 from . import engine as E
+from .base import WorkbenchBase
 from .shared import KINDS, attachment
 
 
-class DownloadPages:
+class DownloadPages(WorkbenchBase):
     """The downloads (a part of :class:`~docforge.web.app.Workbench`)."""
-
-    def _download_state(self, d, which: str | None):
-        v = self.version_of(d, which)
-        if v is None:
-            return d.state, None, True, "草稿"
-        adopted = dt.date.fromisoformat(v.adopted_on) if v.adopted_on else None
-        return v.state, adopted, adopted is None, f"第{v.number}版"
 
     async def downloads(self, request: Request) -> Response:
         d = self.draft_or_404(request)
@@ -33,10 +27,10 @@ class DownloadPages:
         unsigned = {col: self._not_offered(state) for col, state in
                     [("draft", d.state)] + [(str(v.id), v.state) for v in versions]}
         return self.page(request, "downloads.html", draft=d, kinds=KINDS, versions=versions, unsigned=unsigned,
-                         roster=self.store.roster(d.id), bundle=bundle, files=self._bundle_files(bundle))
+                         roster=self.store.roster(d.id), bundle=bundle, files=self.bundle_files(bundle))
 
     @staticmethod
-    def _not_offered(state) -> set[str]:
+    def _not_offered(state: dict[str, Any]) -> set[str]:
         try:
             r = E.resolver(state)
         except (E.VillageInvalid, DocforgeError):
@@ -49,7 +43,7 @@ class DownloadPages:
         fmt = request.path_params["fmt"]
         if fmt not in ("docx", "pdf"):
             raise HTTPException(404, _("No such format"))
-        state, adopted, draft, label = self._download_state(d, request.query_params.get("version"))
+        state, adopted, draft, label = self.download_state(d, request.query_params.get("version"))
         try:
             doc = E.document(E.resolver(state, adopted), kind)
             data = E.docx_bytes(doc, draft) if fmt == "docx" else E.pdf_bytes(doc, draft)
@@ -65,7 +59,7 @@ class DownloadPages:
 
     async def export(self, request: Request) -> Response:
         d = self.draft_or_404(request)
-        state, adopted, _, label = self._download_state(d, request.query_params.get("version"))
+        state, adopted, _draft, label = self.download_state(d, request.query_params.get("version"))
         try:
             text = E.village_yaml(state, adopted)
         except E.VillageInvalid as e:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -16,11 +17,13 @@ from ..models import DocumentKind
 from . import engine as E
 from . import forms
 from . import security as S
+from .base import WorkbenchBase
 from .guards import csrf_protected
 from .shared import KINDS
+from .store import Draft
 
 
-class DraftPages:
+class DraftPages(WorkbenchBase):
     """The pages for drafts and their editing (a part of :class:`~docforge.web.app.Workbench`)."""
 
     # ---------------------------------------------------------------- login
@@ -36,7 +39,8 @@ class DraftPages:
             return self.page(request, "login.html", status=429,
                              error=_("Too many wrong passwords: try again in {seconds} seconds", seconds=int(wait) + 1))
         form = await request.form()
-        if not S.same(request.cookies.get(S.CSRF_COOKIE), form.get(S.CSRF_FIELD)):
+        sent = form.get(S.CSRF_FIELD)
+        if not S.same(request.cookies.get(S.CSRF_COOKIE), sent if isinstance(sent, str) else None):
             return self.page(request, "login.html", status=403, error=_("The form has expired: reload the page and try again"))
         if not S.same(str(form.get("password") or ""), self.password):
             self.limiter.failed(who)
@@ -65,7 +69,7 @@ class DraftPages:
     async def import_yaml(self, request: Request) -> Response:
         form = await request.form()
         upload = form.get("file")
-        if upload is None or not hasattr(upload, "read"):
+        if not isinstance(upload, UploadFile):
             return self.page(request, "home.html", status=400, drafts=self.store.drafts(),
                              import_error=_("Choose the village file (.yaml) to import"))
         data = await upload.read()
@@ -289,14 +293,14 @@ class DraftPages:
     @csrf_protected
     async def restore(self, request: Request) -> Response:
         d = self.draft_or_404(request)
-        v = self.version_of(d, request.path_params["version_id"])
+        v = self.version_or_404(d, request.path_params["version_id"])
         self.store.restore(v.id)
         return RedirectResponse(f"/drafts/{d.id}/versions?restored={v.number}", status_code=303)
 
     @csrf_protected
     async def adopt(self, request: Request) -> Response:
         d = self.draft_or_404(request)
-        v = self.version_of(d, request.path_params["version_id"])
+        v = self.version_or_404(d, request.path_params["version_id"])
         form = await request.form()
         try:
             on = dt.date.fromisoformat(str(form.get("adopted_on") or ""))
@@ -307,12 +311,12 @@ class DraftPages:
         self.store.mark_adopted(v.id, on)
         return RedirectResponse(f"/drafts/{d.id}/versions", status_code=303)
 
-    def _state_of(self, d, which: str) -> tuple[dict[str, Any], str]:
+    def _state_of(self, d: Draft, which: str) -> tuple[dict[str, Any], str]:
         if which == "default":
             return E.default_state(d.state), "默认文本（国家及县级规定）"
-        if which == "draft":
-            return d.state, "当前草稿"
         v = self.version_of(d, which)
+        if v is None:  # "draft" (or nothing chosen): the working copy
+            return d.state, "当前草稿"
         return v.state, f"第 {v.number} 版（{v.author}，{v.created_at[:16].replace('T', ' ')}）"
 
     @staticmethod

@@ -212,7 +212,7 @@ def edit_text(edits: list[dict[str, Any]], kind: str, cid: str, text: str, tags:
             edits[i]["tags"] = tags
         return edits
     j = _find(edits, kind, cid, "replace")
-    e = {"op": "replace", "id": cid, "document": kind, "text": text}
+    e: dict[str, Any] = {"op": "replace", "id": cid, "document": kind, "text": text}
     if tags is not None:
         e["tags"] = tags
     if j is not None:
@@ -252,7 +252,7 @@ def add_after(edits: list[dict[str, Any]], kind: str, after: str, text: str, typ
     while f"village.{kind}.{n}" in taken:
         n += 1
     cid = f"village.{kind}.{n}"
-    e = {"op": "add", "id": cid, "document": kind, "type": type_, "text": text, "after": after}
+    e: dict[str, Any] = {"op": "add", "id": cid, "document": kind, "type": type_, "text": text, "after": after}
     if tags:
         e["tags"] = tags
     Clause.model_validate(e)
@@ -302,9 +302,9 @@ def state_from_yaml(text: str, as_of_date: dt.date | None = None) -> dict[str, A
     if not isinstance(edits, list):
         raise VillageInvalid({"clauses": ["must be a list of clause operations"]})
     problems: dict[str, list[str]] = {}
-    for n, e in enumerate(edits):
+    for n, edit in enumerate(edits):
         try:
-            Clause.model_validate(e)
+            Clause.model_validate(edit)
         except ValidationError as err:
             problems.setdefault(f"clauses.{n}", []).extend(describe_errors(err))
     state = {"village": data, "as_of": (as_of_date or dt.date.today()).isoformat(), "edits": edits}
@@ -346,48 +346,17 @@ def safe_filename(text: str) -> str:
 
 
 def compare(old: Document, new: Document) -> list[dict[str, Any]]:
-    """The 修订对照表 rows: the engine's comparison when installed, else the clauses aligned by id."""
-    try:
-        from ..compare import compare_documents  # type: ignore[import-not-found]
-    except ImportError:
-        compare_documents = None
-    if compare_documents is not None:
-        result = compare_documents(old, new, include_unchanged=False)
-        rows = getattr(result, "rows", result)
-        out = []
-        for row in rows:
-            if hasattr(row, "basis_lines"):  # docforge.compare.Row: its passages as printed, its 修订依据 in words
-                lines = row.basis_lines
-                out.append({"id": row.id, "old": "\n".join(p.text for p in row.old),
-                            "new": "\n".join(p.text for p in row.new), "change": lines[0].rstrip("。"),
-                            "basis": "；".join(lines[1:])})
-                continue
-            d = row if isinstance(row, dict) else (row.model_dump() if hasattr(row, "model_dump") else vars(row))
-            out.append({"id": d.get("id") or d.get("clause") or "", "old": d.get("old") or d.get("old_text") or "",
-                        "new": d.get("new") or d.get("new_text") or "", "change": d.get("change") or d.get("kind") or "",
-                        "basis": d.get("basis") or d.get("legal_basis") or ""})
-        return out
-    old_blocks = {b.id: b for b in old.blocks}
-    new_blocks = {b.id: b for b in new.blocks}
-    order = [b.id for b in new.blocks]
-    for i, b in enumerate(old.blocks):  # removed clauses stand where they stood
-        if b.id not in new_blocks:
-            prev = next((x.id for x in reversed(old.blocks[:i]) if x.id in order), None)
-            order.insert(order.index(prev) + 1 if prev else 0, b.id)
-    rows = []
-    for cid in order:
-        a, b = old_blocks.get(cid), new_blocks.get(cid)
-        if a and b and a.text == b.text:
-            continue
-        change = "新增" if a is None else "删除" if b is None else "修改"
-        basis = (b or a).provenance
-        if basis.plugin == LAYER_NAME:
-            why = f"{basis.jurisdiction.name}本村修改"
-        else:
-            why = basis.legal_basis or f"{basis.jurisdiction.name}（{basis.plugin}）"
-        rows.append({"id": cid, "old": a.display if a else "", "new": b.display if b else "", "change": change,
-                     "basis": why})
-    return rows
+    """The 修订对照表 rows of :func:`docforge.compare.compare_documents`: each unit's passages as
+    printed, what changed and its 修订依据 in words."""
+    from ..compare import compare_documents
+
+    out = []
+    for row in compare_documents(old, new, include_unchanged=False).rows:
+        lines = row.basis_lines
+        out.append({"id": row.id, "old": "\n".join(p.text for p in row.old),
+                    "new": "\n".join(p.text for p in row.new), "change": lines[0].rstrip("。"),
+                    "basis": "；".join(lines[1:])})
+    return out
 
 
 def default_state(state: dict[str, Any]) -> dict[str, Any]:
@@ -408,7 +377,7 @@ def jurisdiction_choices() -> list[dict[str, Any]]:
                 continue
             same = [p for p in info.jurisdictions if p.level == Level.province]
             code_prov = [p for p in provinces if p.code and j.code and p.code[:2] == j.code[:2]]
-            prov = (code_prov or same or [None])[0]
+            prov = next(iter(code_prov or same), None)
             out.append({"level": j.level.value, "name": j.name, "code": j.code or "", "plugin": info.name,
                         "province": prov.name if prov else "", "province_code": (prov.code or "") if prov else ""})
     seen = set()

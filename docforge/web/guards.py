@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable, TypeVar
 
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -13,6 +14,9 @@ from .. import i18n
 from ..i18n import _
 from . import security as S
 from .shared import esc
+
+if TYPE_CHECKING:
+    from .base import WorkbenchBase
 
 
 # --------------------------------------------------------------------------- ASGI guards
@@ -65,6 +69,7 @@ class Gate:
     def __init__(self, app, password: str | None, limiter: S.RateLimiter, lang: str = "zh"):
         self.app, self.password, self.limiter, self.lang = app, password, limiter, lang
         self.sessions: set[str] = set()
+        self.workbench: WorkbenchBase | None = None  # the pages behind the gate (set by create_app)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -105,13 +110,16 @@ class Gate:
         await response(scope, receive, send)
 
 
-def csrf_protected(handler: Callable[[Any, Request], Awaitable[Response]]):
+Pages = TypeVar("Pages")
+
+
+def csrf_protected(handler: Callable[[Pages, Request], Awaitable[Response]]) -> Callable[[Pages, Request], Awaitable[Response]]:
     """Every POST handler: the form's (or htmx's header) token must equal the cookie's."""
 
     @wraps(handler)
-    async def wrapper(self, request: Request) -> Response:
+    async def wrapper(self: Pages, request: Request) -> Response:
         cookie = request.cookies.get(S.CSRF_COOKIE)
-        sent = request.headers.get(S.CSRF_HEADER)
+        sent: str | UploadFile | None = request.headers.get(S.CSRF_HEADER)
         if not sent:
             form = await request.form()
             sent = form.get(S.CSRF_FIELD)
@@ -120,5 +128,5 @@ def csrf_protected(handler: Callable[[Any, Request], Awaitable[Response]]):
             return HTMLResponse("<p class=refusal>" + esc(refusal) + "</p>", status_code=403)
         return await handler(self, request)
 
-    wrapper.csrf_protected = True  # type: ignore[attr-defined]
+    wrapper.__dict__["csrf_protected"] = True  # a mark that the test of every POST route looks for
     return wrapper

@@ -3,12 +3,11 @@ files."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 from pathlib import Path
-from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,10 +18,11 @@ from ..errors import DocforgeError
 from . import engine as E
 from . import security as S
 from .guards import csrf_protected
+from .base import WorkbenchBase
 from .shared import attachment, file_response, internal_error, zip_folder
 
 
-class RosterPages:
+class RosterPages(WorkbenchBase):
     """The rosters and bundles (a part of :class:`~docforge.web.app.Workbench`)."""
 
     # ---------------------------------------------------------------- rosters
@@ -52,7 +52,7 @@ class RosterPages:
         d = self.draft_or_404(request)
         form = await request.form()
         upload = form.get("file")
-        if upload is None or not hasattr(upload, "read"):
+        if not isinstance(upload, UploadFile):
             return self.page(request, "roster.html", status=400, draft=d, roster=None, report=None,
                              refusal=_("Choose the roster file (.xlsx or .csv)"))
         data = await upload.read(S.MAX_ROSTER_BYTES + 1)
@@ -81,26 +81,12 @@ class RosterPages:
 
     # ---------------------------------------------------------------- bundles
 
-    def _bundle_dir(self, bundle_id: int) -> Path:
-        return self.data_dir / "bundles" / str(int(bundle_id))
-
-    def _bundle_files(self, bundle) -> dict[str, Any] | None:
-        if bundle is None or bundle["status"] != "done":
-            return None
-        out = self._bundle_dir(bundle["id"]) / "bundle"
-        try:
-            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        households = [h for h in manifest.get("households", []) if h.get("packet")]
-        return {"village": (out / "village" / "packet.pdf").exists(), "households": households}
-
     @csrf_protected
     async def bundle_start(self, request: Request) -> Response:
         d = self.draft_or_404(request)
         form = await request.form()
         which = str(form.get("version") or "draft")
-        state, adopted, draft, _ = self._download_state(d, which)
+        state, adopted, draft, _label = self.download_state(d, which)
         v = self.version_of(d, which)
         roster = self.store.roster(d.id)
         skip = form.get("skip_bad_rows") == "1"
@@ -109,15 +95,16 @@ class RosterPages:
         except E.VillageInvalid as e:
             return self.page(request, "_bundle.html", draft=d,
                              error=_("The village data is incomplete: {problems}", problems=e), bundle=None)
-        if roster is None:
+        got = self.store.upload(roster["sha256"]) if roster is not None else None
+        if roster is None or got is None:
             return self.page(request, "_bundle.html", draft=d, bundle=None, error=_("Upload the roster first"))
-        with self._bundle_lock:
+        with self.bundle_lock:
             running = self.store.latest_bundle(d.id)
             if running is not None and running["status"] == "running":
                 return self.page(request, "_bundle.html", draft=d, bundle=running)
             bid = self.store.start_bundle(d.id, v.id if v else None, roster["id"])
-        data, kind = self.store.upload(roster["sha256"])
-        folder = self._bundle_dir(bid)
+        data, kind = got
+        folder = self.bundle_dir(bid)
         threading.Thread(target=self._run_bundle, name=f"bundle-{bid}", daemon=True,
                          args=(bid, folder, state, adopted, draft, village, data, kind, skip)).start()
         return self.page(request, "_bundle.html", draft=d, bundle=self.store.bundle(bid))
@@ -188,7 +175,7 @@ class RosterPages:
         b = self.store.bundle(int(request.path_params["bundle_id"]))
         if b is None or b["draft_id"] != d.id:
             raise HTTPException(404, _("No such bundle run"))
-        return self.page(request, "_bundle.html", draft=d, bundle=b, files=self._bundle_files(b))
+        return self.page(request, "_bundle.html", draft=d, bundle=b, files=self.bundle_files(b))
 
     async def bundle_file(self, request: Request) -> Response:
         """The village packet, a household's packet (by its place in the manifest, never by a path
@@ -197,7 +184,7 @@ class RosterPages:
         b = self.store.bundle(int(request.path_params["bundle_id"]))
         if b is None or b["draft_id"] != d.id or b["status"] != "done":
             raise HTTPException(404, _("The bundle has not been generated yet"))
-        out = (self._bundle_dir(b["id"]) / "bundle").resolve()
+        out = (self.bundle_dir(b["id"]) / "bundle").resolve()
         what = request.path_params["what"]
         village = d.name
         if what == "village.pdf":
@@ -206,9 +193,10 @@ class RosterPages:
             return Response(zip_folder(out, out), media_type="application/zip",
                             headers=attachment(E.safe_filename(f"{village}-全部文件.zip")))
         if what.startswith("household-") and what.endswith(".pdf"):
-            files = self._bundle_files(b) or {"households": []}
+            files = self.bundle_files(b) or {"households": []}
             try:
                 h = files["households"][int(what[len("household-"):-4])]
             except (ValueError, IndexError):
                 raise HTTPException(404, _("No packet for this household")) from None
             return file_response(out / h["packet"] / "packet.pdf", E.safe_filename(f"{village}-{h['id']}户文件包.pdf"), out)
+        raise HTTPException(404, _("No such file"))

@@ -184,6 +184,8 @@ class Store:
         return [_draft(r) for r in rows]
 
     def draft(self, draft_id: int) -> Draft | None:
+        if not _storable(draft_id):
+            return None
         row = self._conn().execute("SELECT * FROM drafts WHERE id = ?", (draft_id,)).fetchone()
         return _draft(row) if row else None
 
@@ -207,8 +209,7 @@ class Store:
                            (draft_id,)).fetchone()[0]
             cur = db.execute("INSERT INTO versions (draft_id, number, state, author, note, created_at) "
                              "VALUES (?, ?, ?, ?, ?, ?)", (draft_id, n, row["state"], author, note, now()))
-            vid = _inserted(cur)
-        return self.version(vid)  # type: ignore[return-value]
+            return _version(db.execute("SELECT * FROM versions WHERE id = ?", (_inserted(cur),)).fetchone())
 
     def versions(self, draft_id: int) -> list[Version]:
         rows = self._conn().execute("SELECT * FROM versions WHERE draft_id = ? ORDER BY number DESC",
@@ -216,6 +217,8 @@ class Store:
         return [_version(r) for r in rows]
 
     def version(self, version_id: int) -> Version | None:
+        if not _storable(version_id):
+            return None
         row = self._conn().execute("SELECT * FROM versions WHERE id = ?", (version_id,)).fetchone()
         return _version(row) if row else None
 
@@ -274,6 +277,8 @@ class Store:
                        (done, total, message, status, bundle_id))
 
     def bundle(self, bundle_id: int) -> sqlite3.Row | None:
+        if not _storable(bundle_id):
+            return None
         return self._conn().execute("SELECT * FROM bundles WHERE id = ?", (bundle_id,)).fetchone()
 
     def latest_bundle(self, draft_id: int) -> sqlite3.Row | None:
@@ -312,6 +317,11 @@ def _draft(r: sqlite3.Row) -> Draft:
 def _version(r: sqlite3.Row) -> Version:
     return Version(id=r["id"], draft_id=r["draft_id"], number=r["number"], state=json.loads(r["state"]),
                    author=r["author"], note=r["note"], created_at=r["created_at"], adopted_on=r["adopted_on"])
+
+
+def _storable(row_id: int) -> bool:
+    """Whether SQLite can hold ``row_id`` (a signed 64-bit integer); an id from a URL beyond it names no row."""
+    return -(2 ** 63) <= row_id < 2 ** 63
 
 
 def _inserted(cur: sqlite3.Cursor) -> int:

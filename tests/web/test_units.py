@@ -338,3 +338,72 @@ def test_the_engine_imports_nothing_of_the_web():
             "assert not bad, bad\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+# --------------------------------------------------------------------------- refusals, not server errors
+
+
+def test_export_of_an_incomplete_village_is_refused_in_words(client):
+    did = new_draft(client, E.new_state(dt.date(2026, 11, 30)))
+    r = client.get(f"/drafts/{did}/export.yaml")
+    assert r.status_code == 422 and r.text.startswith("村情不完整，无法导出：\n"), r.text
+
+
+def test_a_bundle_of_an_incomplete_village_or_without_a_roster_is_refused_in_words(client):
+    tok = token(client)
+    did = new_draft(client, E.new_state(dt.date(2026, 11, 30)))
+    r = client.post(f"/drafts/{did}/bundle", data={"csrf": tok, "version": "draft"})
+    assert r.status_code == 200 and "村情不完整：" in r.text
+    did = new_draft(client)
+    r = client.post(f"/drafts/{did}/bundle", data={"csrf": tok, "version": "draft"})
+    assert r.status_code == 200 and "请先上传户花名册" in r.text
+    assert client.app.workbench.store.latest_bundle(did) is None  # no run started
+
+
+def test_a_bundle_file_that_is_not_offered_is_not_found(client):
+    did = new_draft(client)
+    store = client.app.workbench.store
+    bid = store.start_bundle(did, None, None)
+    store.bundle_progress(bid, 0, 0, "done", status="done")
+    for what in ("manifest.json", "household-x.pdf", "household-7.pdf"):
+        r = client.get(f"/drafts/{did}/bundle/{bid}/{what}")
+        assert r.status_code == 404 and ("没有这个文件" in r.text or "户" in r.text), (what, r.text)
+
+
+def test_a_version_that_does_not_exist_is_not_found(client):
+    tok = token(client)
+    did = new_draft(client)
+    other = new_draft(client)
+    v = client.app.workbench.store.save_version(other, "张秘书")
+    for version_id in (0, 99, v.id):  # 0: no version has it; v: another draft's
+        r = client.post(f"/drafts/{did}/versions/{version_id}/restore", data={"csrf": tok})
+        assert r.status_code == 404 and "没有这个版本" in r.text, version_id
+        r = client.post(f"/drafts/{did}/versions/{version_id}/adopt", data={"csrf": tok, "adopted_on": "2026-12-01"})
+        assert r.status_code == 404 and "没有这个版本" in r.text, version_id
+
+
+def test_compare_with_no_side_chosen_compares_the_working_copy(client):
+    did = new_draft(client, gansu_state(E.add_after([], "charter", "charter.binding", "本村另设议事规则。",
+                                                    "article", [])[0]))
+    chosen = client.get(f"/drafts/{did}/compare?kind=charter&a=default&b=draft")
+    empty = client.get(f"/drafts/{did}/compare?kind=charter&a=default&b=")
+    assert chosen.status_code == empty.status_code == 200
+    assert "本村另设议事规则。" in empty.text and "当前草稿" in empty.text
+
+
+def test_login_with_the_form_token_sent_as_a_file_is_refused(tmp_path):
+    app = create_app(tmp_path / "data", password="correct horse")
+    with TestClient(app) as c:
+        c.get("/login")
+        r = c.post("/login", data={"password": "correct horse"}, files={"csrf": ("csrf.txt", token(c).encode())})
+        assert r.status_code == 403 and "表单已过期" in r.text
+
+
+def test_an_id_beyond_sqlite_integers_is_not_found(client):
+    did = new_draft(client)
+    huge = 2 ** 64
+    assert client.get(f"/drafts/{huge}").status_code == 404
+    assert client.get(f"/drafts/{did}/download/charter.docx?version={huge}").status_code == 404
+    r = client.post(f"/drafts/{did}/versions/{huge}/restore", data={"csrf": token(client)})
+    assert r.status_code == 404 and "没有这个版本" in r.text
+    assert client.get(f"/drafts/{did}/bundle/{huge}").status_code == 404
