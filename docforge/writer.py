@@ -21,6 +21,7 @@ import collections
 import errno
 import itertools
 import fcntl
+import functools
 import os
 import shutil
 from concurrent.futures import Future
@@ -381,11 +382,18 @@ class BundleWriter:
                 alone = self._work / "pdf" / f"j-{p.name.replace('/', '-')}-{stem}.pdf"
                 single = pool.submit(self.out / p.tmp_name / f"{stem}.docx", alone)
                 single.add_done_callback(self._counter(copies))
-                single.add_done_callback(lambda f, part=part: part.set_result(
-                    "not converted: the run stopped" if f.cancelled() else
-                    PdfPart(f.result()) if isinstance(f.result(), Path) else f.result()))
+                single.add_done_callback(functools.partial(self._alone, part))
 
         return split
+
+    @staticmethod
+    def _alone(part: Future[Any], future: Future[Any]) -> None:
+        """A joined document's pages from its own conversion (see `_split`)."""
+        if future.cancelled():
+            part.set_result("not converted: the run stopped")
+        else:
+            outcome = future.result()
+            part.set_result(PdfPart(outcome) if isinstance(outcome, Path) else outcome)
 
     def _counter(self, documents: int) -> Callable[[Future[Any]], None]:
         """Counts a conversion's documents (each copy it stands for) once it is converted."""

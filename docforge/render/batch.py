@@ -123,7 +123,7 @@ def join(documents: Sequence[bytes]) -> bytes:
             data = parts.get(f"word/{target}", b"")
             if _TOTAL.search(data) or _SIMPLE_TOTAL.search(data):
                 totals[rel.get("Id", "")] = (target, kind)
-    bodies = [list(root.find(f"{{{W}}}body")) for root in roots]  # type: ignore[arg-type]
+    bodies = [list(_body(root)) for root in roots]
     first = roots[0]
     body = first.find(f"{{{W}}}body")
     assert body is not None
@@ -176,6 +176,13 @@ def join(documents: Sequence[bytes]) -> bytes:
     return out.getvalue()
 
 
+def _body(root: etree._Element) -> etree._Element:
+    body = root.find(f"{{{W}}}body")
+    if body is None:
+        raise ValueError("a DOCX without a body")
+    return body
+
+
 def _bookmark(first: etree._Element, last: etree._Element, n: int) -> None:
     """A document's bookmarks: ``START`` at the start of its first paragraph, ``END`` at the
     start of its last (at its end, the bookmark moved the line's last glyph by 0.4 pt; a last
@@ -224,9 +231,11 @@ def pages(pdf: Path, count: int) -> tuple[int, ...]:
 
     reader = PdfReader(pdf)
     total = len(reader.pages)
-    places = {}
+    places: dict[str, int] = {}
     for name, destination in reader.named_destinations.items():
-        places[str(name).lstrip("/")] = reader.get_destination_page_number(destination)
+        page = reader.get_destination_page_number(destination)
+        if page is not None:
+            places[str(name).lstrip("/")] = page
     try:
         starts = [places[START.format(n=n)] for n in range(count)]
         ends = [places[END.format(n=n)] for n in range(count)]
