@@ -7,6 +7,7 @@ name used here (for the signature fields' widgets, their appearance streams and 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,16 @@ from .packet import Item, Packet
 if TYPE_CHECKING:
     from pypdf import PageObject, PdfWriter
     from pypdf.generic import IndirectObject
+
+@dataclass(frozen=True)
+class PdfPart:
+    """Where a converted document's pages are: a PDF, from page ``first`` (0-based), ``count``
+    pages (None: to its end). A document converted joined with others is a part of their PDF."""
+
+    path: Path
+    first: int = 0
+    count: int | None = None
+
 
 def line_fragments(page: PageObject) -> list[tuple[float, float, str]]:
     """(x, y, text) of each text run of a page, in user space."""
@@ -101,14 +112,17 @@ def add_signature_fields(writer: PdfWriter, start: int, count: int, item: Item,
             fields.append(ref)
 
 
-def assemble_pdf(packet: Packet, pdfs: dict[str, Path], target: Path, sign_fields: bool) -> list[dict[str, Any]]:
+def assemble_pdf(packet: Packet, pdfs: dict[str, PdfPart], target: Path, sign_fields: bool,
+                 readers: dict[Path, Any] | None = None) -> list[dict[str, Any]]:
     """Merge the packet's PDFs into ``target`` with an outline entry per item; return the contents
     (title, file, first page, pages of each item).
 
-    ``pdfs`` maps each converted stem to its PDF: an item's own stem, or its ``pdf_source`` (an
-    agreement converted once for its copies) and its ``stamp`` (its copy mark, drawn onto the
-    copy's first page by :class:`docforge.stamps.Stamper`). Each PDF is read once: the copies of
-    one conversion share its fonts and page contents in the packet."""
+    ``pdfs`` maps each converted stem to its pages (a whole PDF, or its part of a PDF of documents
+    converted joined): an item's own stem, or its ``pdf_source`` (an agreement converted once for
+    its copies) and its ``stamp`` (its copy mark, drawn onto the copy's first page by
+    :class:`docforge.stamps.Stamper`). Each PDF is read once (``readers`` keeps them for the next
+    packets, by path): the copies of one conversion share its fonts and page contents in the
+    packet."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
@@ -117,19 +131,23 @@ def assemble_pdf(packet: Packet, pdfs: dict[str, Path], target: Path, sign_field
 
     writer = PdfWriter()
     stamper = Stamper(writer)
-    readers: dict[str, PdfReader] = {}
+    readers = {} if readers is None else readers
     contents = []
     fields: list[IndirectObject] = []
     for item in packet.items:
-        stem = item.pdf_source or item.stem
-        reader = readers.get(stem)
+        part = pdfs[item.pdf_source or item.stem]
+        reader = readers.get(part.path)
         if reader is None:
-            reader = readers[stem] = PdfReader(pdfs[stem])
+            reader = readers[part.path] = PdfReader(part.path)
         start = len(writer.pages)
-        writer.append(reader, import_outline=False)
+        if part.first == 0 and part.count is None:
+            writer.append(reader, import_outline=False)
+        else:
+            end = len(reader.pages) if part.count is None else part.first + part.count
+            writer.append(reader, pages=list(range(part.first, end)), import_outline=False)
         count = len(writer.pages) - start
         if item.stamp:
-            stamper.stamp(writer.pages[start], pdfs[item.stamp])
+            stamper.stamp(writer.pages[start], pdfs[item.stamp].path)
         writer.add_outline_item(title=item.title, page_number=start)
         if sign_fields and item.holder is not None:
             add_signature_fields(writer, start, count, item, fields)

@@ -32,7 +32,11 @@ How a run goes (:func:`write_bundle`), one module per stage:
 2. A packet's *key* is a hash of what it is made of: docforge's and pypdf's versions, the plugins,
    the options, the input files, its title and the DOCX bytes. A packet whose directory holds a
    ``.done`` record with the same key, and files that match the record, is finished and is not
-   built again.
+   built again. With PDF, households come in *conversion groups* (about `packet.GROUP` of those
+   that sign an agreement, cut after households whose id hashes so, :func:`packet.ends_group`):
+   a group's agreements of one template are converted to PDF as one document
+   (:mod:`docforge.render.batch`), so each packet's key also holds its group's
+   (:func:`packet.group_keys`) and a group is finished, or built, whole.
 3. Any other packet is staged in a temporary directory ``DIR/.tmp-<packet>``. Once a round holds
    ``round_size`` documents (and at the end), its DOCX files go to the run's
    :class:`docforge.render.pdfpool.Pool` (``jobs`` long-lived LibreOffice instances, started with
@@ -54,7 +58,9 @@ streamed from them and the ``.done`` records at the end; household ids are kept 
 (:class:`IdSet`); a warning is kept once per (check, document, clause) with the number of households.
 
 Output is deterministic: the same inputs, plugins, options and as-of date give byte-identical
-files, manifest included (no clock, no absolute paths but those given).
+files, manifest included (no clock, no absolute paths but those given), for any ``jobs`` or
+round size, in one run or resumed; a bundle brought up to date after an input changed is
+byte-identical to one built from scratch.
 """
 
 from __future__ import annotations
@@ -73,8 +79,8 @@ from .i18n import _
 from .manifest import Spill, Warnings, findings_entries, plugins_entry, write_manifest
 from .models import Household, Village
 from .packet import (ADOPTION_SHEET, DONE, FORMATS, MANIFEST, MANIFEST_FORMAT, MANIFEST_HASH, OLD_PREFIX, ROUND_SIZE, TMP_PREFIX,
-                     BundleOptions, BundleReport, HouseholdSource, InputFile, Item, Packet, Totals, packet_is_done,
-                     packet_key, read_done, record_pages)
+                     BundleOptions, BundleReport, HouseholdSource, InputFile, Item, Packet, Totals, ends_group, group_keys,
+                     packet_is_done, packet_key, read_done, record_pages)
 from .planning import (HouseholdJob, Planned, adoption_sheet_context, plan_all, plan_household_packet,
                        plan_village_packet)
 from .progress import Log, Reporter
@@ -207,6 +213,7 @@ def write_bundle(village: Village, village_input: InputFile,
         planners = 1 if options.pdf else options.jobs
         for planned in plan_all(job, job_args, households_in, planners, reporter, writer.lock_fd):
             run.household(planned)
+        run.close_group()
         writer.flush()
         writer.raise_failures()
         writer.remove_stale(ids)
@@ -239,6 +246,9 @@ class Run:
         self.options, self.reporter, self.totals = writer.options, writer.reporter, writer.totals
         self.warnings = Warnings()
         self.spill = Spill(writer.out / f"{TMP_PREFIX}manifest-{os.getpid()}")
+        self.group: list[Planned] = []  # a PDF run's conversion group, until it is complete
+        self.group_size = 0  # its households that sign an agreement
+        self.groups = 0
 
     def packet(self, p: Packet, status: str, pages: int) -> None:
         """A packet of the bundle: finished by an earlier run, built, or staged to build."""
@@ -254,10 +264,49 @@ class Run:
         elif status == "built":
             t.built += 1
             self.reporter.detail(f"{p.name}: written")
-        else:
+        elif status == "staged":
             self.writer.enqueue(p, self.writer.out / p.tmp_name)
 
     def household(self, planned: Planned) -> None:
+        """A household planned: taken now, or with PDF, once its conversion group is complete
+        (households that sign nothing wait with it, so that the manifest keeps their order)."""
+        if planned.status != "planned" and not self.group:
+            self._household(planned)
+            return
+        self.group.append(planned)
+        if planned.status == "planned":
+            self.group_size += 1
+            if ends_group(planned.entry["id"], self.group_size):
+                self.close_group()
+
+    def close_group(self) -> None:
+        """A conversion group's households: finished when each of its packets is (with the group's
+        keys), else all staged and handed to the writer as one group (its agreements of one template
+        converted as one document)."""
+        members = [p for p in self.group if p.status == "planned"]
+        if members:
+            self.groups += 1
+            for p, key in zip(members, group_keys([p.packet.key for p in members]), strict=True):  # type: ignore[union-attr]
+                assert p.packet is not None
+                p.packet.key, p.packet.group = key, self.groups
+            records = [packet_is_done(self.writer.out, p.packet) for p in members]  # type: ignore[arg-type]
+            for p, record in zip(members, records, strict=True):
+                assert p.packet is not None
+                if all(records):
+                    p.status, p.pages = "finished", record_pages(record)  # type: ignore[arg-type]
+                    for item in p.packet.items:
+                        item.data = b""
+                    p.packet.conversions.clear()
+                else:
+                    self.writer.stage(p.packet)
+                    p.status = "grouped"
+        group, self.group, self.group_size = self.group, [], 0
+        for planned in group:
+            self._household(planned)
+        if members and members[0].status == "grouped":
+            self.writer.enqueue_group([p.packet for p in members])  # type: ignore[misc]
+
+    def _household(self, planned: Planned) -> None:
         entry = planned.entry
         if planned.input is not None:
             self.spill.add("inputs", planned.input)
@@ -267,5 +316,5 @@ class Run:
             self.reporter.log(f"households/{entry['id']}: removed (the household signs no agreement now)")
         if planned.packet is not None:
             self.packet(planned.packet, planned.status, planned.pages)
-        if planned.status != "staged":  # a staged packet's household and documents count once converted
+        if planned.status not in ("staged", "grouped"):  # those count once converted
             self.reporter.advance(1, len(planned.packet.items) if planned.packet else 0)

@@ -53,7 +53,7 @@ from .output import Output, SharedFolder
 from .packet import BundleOptions
 from .progress import Reporter
 from .province import CountyOutcome, ProvinceReport, find_counties, prepare_out, write_province_summary
-from .render.pdfpool import Pool
+from .render.pdfpool import Joined, Pool
 
 PLUGIN = "docforge"
 TOPIC = "docforge-progress"
@@ -133,15 +133,18 @@ class CountingPool(Pool):
         self._count_lock = threading.Lock()
         self._converted = 0
 
-    def submit(self, docx: Path, target: Path) -> Future:
-        future = super().submit(docx, target)
+    def submit(self, docx: Path, target: Path, sections: int | None = None) -> Future:
+        future = super().submit(docx, target, sections)
         future.add_done_callback(self._count)
         return future
 
     def _count(self, future: Future) -> None:
-        if not future.cancelled() and future.exception() is None and isinstance(future.result(), Path):
-            with self._count_lock:
-                self._converted += 1
+        if future.cancelled() or future.exception() is not None:
+            return
+        outcome = future.result()
+        documents = 1 if isinstance(outcome, Path) else len(outcome.pages) if isinstance(outcome, Joined) else 0
+        with self._count_lock:
+            self._converted += documents
 
     def take_converted(self) -> int:
         """Documents converted since the last call."""

@@ -27,11 +27,18 @@ OLD_PREFIX = ".old-"
 MANIFEST_FORMAT = 2
 FORMATS = ("docx", "pdf")
 ADOPTION_SHEET = "adoption-sheet"
-#: How a packet's PDF is made, in its key: 2 = each agreement converted once, copy marks stamped
+#: How a packet's PDF is made, in its key: 2 = each agreement converted once, copy marks stamped;
+#: 3 = a conversion group's agreements of one template converted as one document
 #: (docs/benchmarks.md); a packet of an earlier run made otherwise is built again.
-PDF_ASSEMBLY = 2
+PDF_ASSEMBLY = 3
 #: Documents converted per LibreOffice round: a finished round's packets survive an interruption.
 ROUND_SIZE = 200
+#: Households (of those that sign an agreement) in a PDF run's conversion group, on average; a
+#: group has at most `GROUP_MAX`. The agreements of one template in a group are converted as one
+#: document (:mod:`docforge.render.batch`), so a packet's PDF bytes (its fonts' subsets) depend on
+#: its group, and a group is built whole (see `ends_group`, `group_keys`).
+GROUP = 40
+GROUP_MAX = 4 * GROUP
 
 
 @dataclass
@@ -92,6 +99,8 @@ class Packet:
     key: str = ""
     #: DOCX files staged for the PDF only (not part of the packet): file name -> bytes.
     conversions: dict[str, bytes] = field(default_factory=dict)
+    #: The conversion group it is converted with (a PDF run's households; see `ends_group`).
+    group: int | None = None
 
     @property
     def tmp_name(self) -> str:
@@ -197,6 +206,21 @@ def packet_key(packet: Packet, options: BundleOptions, common: dict[str, Any]) -
         "items": [[i.stem, i.kind, i.title, i.holder, sha256_bytes(i.data)] for i in packet.items],
     }
     return sha256_bytes(json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def ends_group(household: str, size: int) -> bool:
+    """Whether a conversion group of ``size`` households ends with ``household``: after a household
+    whose id hashes to a multiple of `GROUP` (so a household added or removed changes its own
+    group only), or at `GROUP_MAX` households."""
+    return int(sha256_bytes(household.encode("utf-8"))[:8], 16) % GROUP == 0 or size >= GROUP_MAX
+
+
+def group_keys(keys: list[str]) -> list[str]:
+    """The keys of a conversion group's packets, from each packet's own key: each also holds the
+    whole group's, so that a packet is built again when any packet of its group changes, or the
+    group's households do (a fresh run would convert it with other documents)."""
+    group = sha256_bytes("\n".join(keys).encode("ascii"))
+    return [sha256_bytes(f"{key}\n{group}".encode("ascii")) for key in keys]
 
 
 # --------------------------------------------------------------------------- done records

@@ -172,8 +172,10 @@ class Planned:
 
     entry: dict[str, Any]  # the manifest's household entry
     findings: list[dict[str, Any]]
-    status: str  # none, removed (signs nothing), finished (by an earlier run), built, staged (for PDF)
-    packet: Packet | None = None  # without the documents' bytes
+    #: none, removed (signs nothing), finished (by an earlier run), built; with PDF: planned (its
+    #: documents' bytes kept until its conversion group is complete), then finished or grouped (staged)
+    status: str
+    packet: Packet | None = None  # without the documents' bytes, but while planned
     pages: int = 0
     input: dict[str, Any] | None = None  # the household's own file, as the manifest's inputs list it
 
@@ -209,6 +211,8 @@ class HouseholdJob:
         packet, docs = plan_household_packet(self.r, h, inputs, self.options.draft, selection, self.options.pdf)
         packet.key = packet_key(packet, self.options, self.common)
         entry["packet"] = packet.name
+        if self.options.pdf:  # finished or built with its conversion group (see docforge.bundle.Run)
+            return Planned(entry, findings_entries(docs), "planned", packet, 0, own)
         record = packet_is_done(self.writer.out, packet)
         if record is not None:
             status, pages = "finished", record_pages(record)

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import collections
 import errno
+import itertools
 import fcntl
+import functools
 import os
 import shutil
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .assembly import assemble_pdf
+from .assembly import PdfPart, assemble_pdf
 from .compact import IdSet
 from .errors import ConversionError, InputError
 from .fsutil import json_bytes, link_or_copy, sha256_file
@@ -35,7 +38,6 @@ from .progress import Reporter
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from concurrent.futures import Future
 
     from .render.pdfpool import Pool
 
@@ -54,8 +56,9 @@ def conversion_stems(packet: Packet) -> dict[str, int]:
 FIRST_ROUND = 8
 
 
-#: A packet's documents being converted: stem -> (the DOCX handed over, its PDF or failure to come).
-Conversions = dict[str, tuple[Path, "Future[Path | str]"]]
+#: A packet's documents being converted: stem -> (the DOCX handed over, its PDF or failure to
+#: come, and for a document converted joined with others, its place among them).
+Conversions = dict[str, tuple[Path, "Future[Any]", int | None]]
 
 
 class BundleWriter:
@@ -79,6 +82,8 @@ class BundleWriter:
         self._in_flight = 0
         self._converted_count = 0
         self._stamps: dict[str, Future[Path | str]] = {}  # copy marks' stamps converted in this run
+        self._joined: dict[Path, int] = {}  # a joined DOCX handed over -> its packets not finished yet
+        self._readers: dict[Path, Any] = {}  # the joined PDFs being assembled from, read once each
         self.failures: dict[str, str] = {}
 
     # -- directory housekeeping
@@ -116,7 +121,7 @@ class BundleWriter:
     def close(self) -> None:
         # A run that stopped early: its queued documents are dropped.
         for _packet, futures in self._converting:
-            for _src, future in futures.values():
+            for _src, future, _place in futures.values():
                 future.cancel()
         self._converting.clear()
         for future in self._stamps.values():
@@ -222,6 +227,21 @@ class BundleWriter:
         self._pending.append(packet)
         self._pending_docs += conversions
 
+    def enqueue_group(self, packets: list[Packet]) -> None:
+        """A conversion group's staged packets (PDF runs; see `docforge.packet.ends_group`): handed
+        to the pool with the same round, their agreements of one template joined into one document
+        to convert (:mod:`docforge.render.batch`)."""
+        self._pool_started()
+        conversions = sum(len(conversion_stems(p)) for p in packets)
+        size = self.options.round_size if self._converted_count else min(self.options.round_size,
+                                                                          FIRST_ROUND * self.options.jobs)
+        if self._pending and self._pending_docs + conversions > size:
+            self._submit_round()
+        self._pending.extend(packets)
+        self._pending_docs += conversions
+        if self._pending_docs >= size:
+            self._submit_round()
+
     def flush(self) -> None:
         """Convert every staged packet's documents and finish the packets; end the pool."""
         try:
@@ -271,15 +291,19 @@ class BundleWriter:
             self.reporter.detail(ngettext("converting {docs} documents to PDF ({n} LibreOffice worker)",
                                           "converting {docs} documents to PDF ({n} LibreOffice workers)",
                                           self.options.jobs, docs=docs, n=self.options.jobs))
+            joined = self._join(group, pool)
             for p in group:
-                futures = {}
+                futures: Conversions = {}
                 for stem, copies in conversion_stems(p).items():
+                    if (p.name, stem) in joined:
+                        futures[stem] = joined[(p.name, stem)]
+                        continue
                     src = self._work / "in" / f"d{self._converted_count:07d}.docx"  # unique in the run
                     self._converted_count += 1
                     link_or_copy(self.out / p.tmp_name / f"{stem}.docx", src)
                     future = pool.submit(src, self._work / "pdf" / f"{src.stem}.pdf")
                     future.add_done_callback(self._counter(copies))
-                    futures[stem] = (src, future)
+                    futures[stem] = (src, future, None)
                 for item in p.items:
                     if item.stamp and item.stamp not in self._stamps:
                         src = self._work / "stamps" / f"{item.stamp}.docx"
@@ -289,16 +313,92 @@ class BundleWriter:
                 self._in_flight += len(futures)
         if self.options.jobs == 1:  # the whole round converted first, then its packets merged
             for _packet, futures in self._converting:
-                for _src, future in futures.values():
+                for _src, future, _place in futures.values():
                     future.result()
             self._finish_converted(keep=0)
         else:
             self._finish_converted(keep=self.options.round_size)
 
-    def _counter(self, documents: int) -> Callable[[Future[Path | str]], None]:
+    def _join(self, packets: list[Packet], pool: Pool) -> dict[tuple[str, str], tuple[Path, Future[Any], None]]:
+        """The documents of each conversion group among ``packets`` that are converted joined into
+        one: those of one frame (:func:`docforge.render.batch.frame`: one template, plain
+        paragraphs), two or more, in the packets' order. (packet, stem) -> the joined DOCX and a
+        future of the document's pages (a `PdfPart`). When LibreOffice's PDF of the joined
+        documents cannot be split exactly (`docforge.render.batch.pages`), each is converted on its
+        own instead."""
+        from .render.batch import frame, join
+
+        out: dict[tuple[str, str], tuple[Path, Future[Any], None]] = {}
+        if not pool.joins:  # without LibreOffice's bridge: one by one (the same pages, other font subsets)
+            return out
+        assert self._work is not None
+        for group, members in itertools.groupby(packets, key=lambda p: p.group):
+            if group is None:
+                continue
+            frames: dict[str, list[tuple[Packet, str, int, bytes]]] = {}
+            for p in members:
+                for stem, copies in conversion_stems(p).items():
+                    data = (self.out / p.tmp_name / f"{stem}.docx").read_bytes()
+                    key = frame(data)
+                    if key is not None:
+                        frames.setdefault(key, []).append((p, stem, copies, data))
+            for docs in frames.values():
+                if len(docs) < 2:
+                    continue
+                src = self._work / "in" / f"j{self._converted_count:07d}.docx"
+                self._converted_count += 1
+                src.write_bytes(join([data for *_rest, data in docs]))
+                parts: list[Future[Any]] = [Future() for _ in docs]
+                for part in parts:
+                    part.set_running_or_notify_cancel()
+                future = pool.submit(src, self._work / "pdf" / f"{src.stem}.pdf", sections=len(docs))
+                future.add_done_callback(self._split(docs, parts, pool))
+                self._joined[src] = len({p.name for p, *_rest in docs})
+                for (p, stem, _copies, _data), part in zip(docs, parts, strict=True):
+                    out[(p.name, stem)] = (src, part, None)
+        return out
+
+    def _split(self, docs: list[tuple[Packet, str, int, bytes]], parts: list[Future[Any]],
+               pool: Pool) -> Callable[[Future[Any]], None]:
+        """Resolves each joined document's future with its pages of the joined PDF, or, when that
+        PDF could not be made or split, with its own conversion (its own DOCX, converted alone)."""
+        from .render.pdfpool import Joined
+
+        def split(future: Future[Any]) -> None:
+            if future.cancelled():
+                for part in parts:
+                    part.set_result("not converted: the run stopped")
+                return
+            outcome = future.result()
+            if isinstance(outcome, Joined):
+                first = 0
+                for (_p, _stem, copies, _data), part, count in zip(docs, parts, outcome.pages, strict=True):
+                    part.set_result(PdfPart(outcome.pdf, first, count))
+                    first += count
+                    self.reporter.converted(copies)
+                return
+            assert self._work is not None
+            for (p, stem, copies, _data), part in zip(docs, parts, strict=True):
+                alone = self._work / "pdf" / f"j-{p.name.replace('/', '-')}-{stem}.pdf"
+                single = pool.submit(self.out / p.tmp_name / f"{stem}.docx", alone)
+                single.add_done_callback(self._counter(copies))
+                single.add_done_callback(functools.partial(self._alone, part))
+
+        return split
+
+    @staticmethod
+    def _alone(part: Future[Any], future: Future[Any]) -> None:
+        """A joined document's pages from its own conversion (see `_split`)."""
+        if future.cancelled():
+            part.set_result("not converted: the run stopped")
+        else:
+            outcome = future.result()
+            part.set_result(PdfPart(outcome) if isinstance(outcome, Path) else outcome)
+
+    def _counter(self, documents: int) -> Callable[[Future[Any]], None]:
         """Counts a conversion's documents (each copy it stands for) once it is converted."""
-        def converted(future: Future[Path | str]) -> None:
-            if not future.cancelled() and isinstance(future.result(), Path):
+        def converted(future: Future[Any]) -> None:
+            if not future.cancelled() and not isinstance(future.result(), str):
                 self.reporter.converted(documents)
         return converted
 
@@ -308,30 +408,42 @@ class BundleWriter:
         while self._converting:
             p, futures = self._converting[0]
             stamps = {item.stamp: self._stamps[item.stamp] for item in p.items if item.stamp}
-            waiting = [f for _src, f in futures.values()] + list(stamps.values())
+            waiting = [f for _src, f, _place in futures.values()] + list(stamps.values())
             if self._in_flight <= keep and not all(f.done() for f in waiting):
                 return
             self._converting.popleft()
             self._in_flight -= len(futures)
-            pdfs: dict[str, Path] = {}
-            for stem, (_src, future) in [*futures.items(), *((s, (None, f)) for s, f in stamps.items())]:
+            pdfs: dict[str, PdfPart] = {}
+            for stem, (_src, future, _place) in [*futures.items(), *((s, (None, f, None)) for s, f in stamps.items())]:
                 outcome = future.result()
                 if isinstance(outcome, Path):
+                    pdfs[stem] = PdfPart(outcome)
+                elif isinstance(outcome, PdfPart):
                     pdfs[stem] = outcome
                 else:
-                    self.failures[f"{p.name}/{stem}.docx"] = outcome
+                    self.failures[f"{p.name}/{stem}.docx"] = str(outcome)
             tmp = self.out / p.tmp_name
             if len(pdfs) != len(futures) + len(stamps):
                 shutil.rmtree(tmp)
                 self.reporter.log(_("{packet}: not written (a document failed to convert to PDF)", packet=p.name))
             else:
-                contents = assemble_pdf(p, pdfs, tmp / "packet.pdf", self.options.sign_fields)
+                contents = assemble_pdf(p, pdfs, tmp / "packet.pdf", self.options.sign_fields, self._readers)
                 self._done(p, self.finish(p, tmp, contents))
-            work = self._work
-            assert work is not None, "packets convert in the work folder that _pool() made"
-            for src, _future in futures.values():  # the run's disk use stays that of two rounds
+            assert self._work is not None
+            for _src, future, _place in futures.values():
+                outcome = future.result()
+                if isinstance(outcome, PdfPart) and outcome.path.name.startswith("j-"):  # converted alone
+                    outcome.path.unlink(missing_ok=True)
+            for src in dict.fromkeys(src for src, _future, _place in futures.values()):  # disk use: two rounds
+                if src in self._joined:
+                    self._joined[src] -= 1
+                    if self._joined[src]:
+                        continue  # other packets are still to be assembled from it
+                    del self._joined[src]
+                pdf = self._work / "pdf" / f"{src.stem}.pdf"
+                self._readers.pop(pdf, None)
                 src.unlink(missing_ok=True)
-                (work / "pdf" / f"{src.stem}.pdf").unlink(missing_ok=True)
+                pdf.unlink(missing_ok=True)
 
     def _done(self, packet: Packet, record: dict[str, Any]) -> None:
         if packet.household is not None:

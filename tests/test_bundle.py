@@ -29,6 +29,7 @@ from docforge.cli import cli
 from docforge.demo import example_households, examples_dir
 from docforge.errors import InputError
 from docforge.inputs import load_household, load_village
+from docforge.packet import ends_group
 from docforge.render.docx import docx_text
 from docforge.resolve import Resolver
 from docforge.verify import verify_bundle
@@ -524,21 +525,48 @@ def test_resume_after_kill(bundle, tmp_path):
     assert tree(out) == tree(bundle)  # byte-identical to a clean run
 
 
-def test_changed_input_rebuilds_only_its_packet(bundle, tmp_path):
+def conversion_groups(ids: list[str]) -> list[list[str]]:
+    """The PDF run's conversion groups of households ``ids`` (all signing an agreement), in order."""
+    groups: list[list[str]] = [[]]
+    for hid in ids:
+        groups[-1].append(hid)
+        if ends_group(hid, len(groups[-1])):
+            groups.append([])
+    return [g for g in groups if g]
+
+
+def test_changed_input_rebuilds_only_its_conversion_group(bundle, tmp_path):
+    """With PDF, a changed household's packet is built again with those of its conversion group
+    (their PDFs' font subsets hold each other's glyphs); the other groups' packets are kept."""
     out = tmp_path / "updated"
     shutil.copytree(bundle, out)
     changed = tmp_path / HOUSEHOLDS[0].name
     changed.write_text(HOUSEHOLDS[0].read_text(encoding="utf-8").replace("张伟", "张炜"), encoding="utf-8")
     households = [changed, *HOUSEHOLDS[1:]]
+    ids = [f"{n:03d}" for n in range(1, len(HOUSEHOLDS) + 1)]
+    group = next(g for g in conversion_groups(ids) if "001" in g)
+    before = {hid: (out / "households" / hid / DONE).stat().st_ino for hid in ids}
     lines: list[str] = []
     report = build_bundle(VILLAGE, households, out, BundleOptions(as_of=AS_OF, jobs=JOBS), log=lines.append)
-    assert report.totals.built == 1 and "households/001: written" in lines
-    assert report.totals.finished == len(HOUSEHOLDS)
+    assert report.totals.built == len(group) and "households/001: written" in lines
+    assert report.totals.finished == 1 + len(HOUSEHOLDS) - len(group)  # the village packet and the other groups
+    for hid in ids:
+        rebuilt = (out / "households" / hid / DONE).stat().st_ino != before[hid]
+        assert rebuilt == (hid in group), hid
+    fresh = tmp_path / "fresh"  # the same bytes as a bundle built from scratch
+    build_bundle(VILLAGE, households, fresh, BundleOptions(as_of=AS_OF, jobs=JOBS))
+    assert tree(out) == tree(fresh)
+    # DOCX only: nothing is converted together, so only the changed packet is built again
+    docx_out = tmp_path / "docx"
+    build_bundle(VILLAGE, HOUSEHOLDS, docx_out, BundleOptions(as_of=AS_OF, formats=("docx",), jobs=JOBS))
+    report = build_bundle(VILLAGE, households, docx_out, BundleOptions(as_of=AS_OF, formats=("docx",), jobs=JOBS))
+    assert report.totals.built == 1 and report.totals.finished == len(HOUSEHOLDS)
     assert "张炜" in "".join(docx_text(out / "households" / "001" / "contraception-1-甲方.docx"))
     assert verify_bundle(out).ok
     # a household left out of the bundle: its packet goes
     report = build_bundle(VILLAGE, households[:-1], out, BundleOptions(as_of=AS_OF, formats=("docx", "pdf"), jobs=JOBS))
-    assert report.totals.built == 0 and not (out / "households" / "006").exists()
+    last = next(g for g in conversion_groups(ids) if "006" in g)  # its group's others are converted anew
+    assert report.totals.built == len(last) - 1 and not (out / "households" / "006").exists()
     assert verify_bundle(out).ok
 
 

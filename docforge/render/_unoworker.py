@@ -7,7 +7,9 @@ It starts SOFFICE listening on the named pipe with its own user profile, connect
 JSON line ``{"ready": true}``. Then, per line ``{"src": DOCX, "dst": PDF}`` read from stdin, it
 converts and answers one line: ``{"ok": true}`` or ``{"error": "...", "fatal": bool}`` (fatal: the
 LibreOffice process is gone or unusable, its bridge disposed; the worker exits after saying so).
-End of input ends LibreOffice and the worker. Nothing of docforge is imported here: this runs
+A request may add ``"destinations": true``: the PDF then
+also names each bookmark's place (the joined documents of `docforge.render.batch` are found by
+theirs). End of input ends LibreOffice and the worker. Nothing of docforge is imported here: this runs
 under another Python.
 
 LibreOffice never outlives docforge: the helper leads a process group of its own (docforge starts
@@ -158,6 +160,8 @@ def main() -> int:
     desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     load = props(Hidden=True, ReadOnly=True, FilterName="MS Word 2007 XML")
     store = props(FilterName="writer_pdf_Export", Overwrite=True)
+    with_destinations = props(FilterName="writer_pdf_Export", Overwrite=True, FilterData=uno.Any(
+        "[]com.sun.star.beans.PropertyValue", props(ExportBookmarksToPDFDestination=True)))
     reply(ready=True, pid=office.pid)
 
     for line in sys.stdin:
@@ -174,7 +178,8 @@ def main() -> int:
                     return 1
                 continue
             no_autospace(doc)
-            doc.storeToURL(uno.systemPathToFileUrl(request["dst"]), store)
+            doc.storeToURL(uno.systemPathToFileUrl(request["dst"]),
+                           with_destinations if request.get("destinations") else store)
             reply(ok=True)
         except Exception as exc:  # noqa: BLE001 - every failure is reported to the parent
             name = type(exc).__name__

@@ -46,7 +46,7 @@ from typing import IO
 
 from docforge.errors import ConversionError
 
-from . import pdf
+from . import batch, pdf
 from .determinism import checked_and_normalized
 from .libreoffice import (FONTS_CONF, RESTART_EVERY, SECONDS_PER_DOCUMENT, STARTUP_SECONDS, check_unique_stems,
                           docx_problem, find_soffice, kill_group, owned_temp_dir, reap_stale, wait_unreaped)
@@ -175,18 +175,23 @@ class Worker:
         self.send(src, dst)
         return self.receive()
 
+
     @property
     def due(self) -> bool:
         """Whether the next `send` starts a fresh instance (none yet, or `restart_every` reached)."""
         return self.proc is None or self.done >= self.restart_every
 
-    def send(self, src: Path, dst: Path) -> None:
+    def send(self, src: Path, dst: Path, destinations: bool = False) -> None:
         """Hand one document to LibreOffice (starting or restarting it when `due`); its answer is
-        read by `receive`, in order. Raises WorkerDied."""
+        read by `receive`, in order. ``destinations``: the PDF names its bookmarks' places.
+        Raises WorkerDied."""
         if self.due:
             self.start()
         assert self.proc is not None and self.proc.stdin is not None
-        request = json.dumps({"src": str(src), "dst": str(dst)}) + "\n"
+        fields: dict[str, object] = {"src": str(src), "dst": str(dst)}
+        if destinations:
+            fields["destinations"] = True
+        request = json.dumps(fields) + "\n"
         try:
             self.proc.stdin.write(request.encode("utf-8"))
             self.proc.stdin.flush()
@@ -231,6 +236,15 @@ class Worker:
             raise WorkerDied(f"LibreOffice's helper said {line[:200]!r}") from None
 
 
+@dataclasses.dataclass(frozen=True)
+class Joined:
+    """What a document that joins several (`Pool.submit` with ``sections``) became: its PDF and
+    the pages of each joined document, in order."""
+
+    pdf: Path
+    pages: tuple[int, ...]
+
+
 @dataclasses.dataclass(eq=False)
 class _Job:
     """A document in a pool: where from, where to, its future, and while LibreOffice has it, the
@@ -241,6 +255,7 @@ class _Job:
     future: Future
     produced: Path | None = None
     attempts: int = 0
+    sections: int | None = None
 
 
 _EMPTY = object()
@@ -288,18 +303,28 @@ class Pool:
                 t.start()
         return self
 
-    def submit(self, docx: Path, target: Path) -> Future:
+    @property
+    def joins(self) -> bool:
+        """Whether documents joined into one (`docforge.render.batch`) can be converted and split
+        here: with LibreOffice's bridge, not with the batched ``soffice`` calls without it."""
+        return not self.fallback
+
+    def submit(self, docx: Path, target: Path, sections: int | None = None) -> Future:
         """Queue ``docx`` for conversion to ``target`` (its folder must exist). The future can be
-        cancelled until a worker takes the document."""
+        cancelled until a worker takes the document. With ``sections`` (only when `joins`), the
+        document joins that many, and the future resolves to a `Joined` (its PDF and the pages of
+        each section) instead of the PDF's path."""
         if self._closed:
             raise RuntimeError("the pool is closed")
+        if sections and not self.joins:
+            raise RuntimeError("documents joined into one need LibreOffice's Python bridge")
         self.start()
         future: Future = Future()
         problem = docx_problem(Path(docx))
         if problem:
             future.set_result(problem)
         else:
-            self._todo.put(_Job(Path(docx).resolve(), Path(target), future))  # LibreOffice runs elsewhere
+            self._todo.put(_Job(Path(docx).resolve(), Path(target), future, sections=sections))  # LibreOffice runs elsewhere
         return future
 
     def close(self, cancel: bool = False) -> None:
@@ -361,7 +386,7 @@ class Pool:
         job.produced = job.target.resolve().with_name(f".{job.target.name}.{threading.get_ident()}.tmp.pdf")
         while True:
             try:
-                worker.send(job.docx, job.produced)
+                worker.send(job.docx, job.produced, destinations=bool(job.sections))
                 sent.append(job)
                 return
             except WorkerDied as exc:  # could not even start: again, then the document fails
@@ -402,18 +427,24 @@ class Pool:
             else:
                 self._send(worker, job, sent)  # on a fresh instance
 
-    def _finish(self, job: _Job, error: str | None) -> Path | str:
+    def _finish(self, job: _Job, error: str | None) -> Path | Joined | str:
         produced = job.produced
         assert produced is not None
         if error is None and not produced.is_file():
             error = "LibreOffice produced no PDF"
+        pages: tuple[int, ...] = ()
+        if error is None and job.sections:
+            try:
+                pages = batch.pages(produced, job.sections)
+            except Exception as exc:  # noqa: BLE001 - any unreadable PDF is the same failure
+                error = f"LibreOffice's PDF of {job.sections} joined documents cannot be split ({exc})"
         if error is None:
             error = checked_and_normalized(produced, self.date)
         if error is not None:
             produced.unlink(missing_ok=True)
             return error
         os.replace(produced, job.target)
-        return job.target
+        return Joined(job.target, pages) if job.sections else job.target
 
     def _convert_batches(self) -> None:
         converter = pdf.Converter(find_soffice(), batch_size=self.batch_size, timeout=self.timeout, date=self.date)
