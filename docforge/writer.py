@@ -377,10 +377,16 @@ class BundleWriter:
                     first += count
                     self.reporter.converted(copies)
                 return
-            assert self._work is not None
+            work = self._work
             for (p, stem, copies, _data), part in zip(docs, parts, strict=True):
-                alone = self._work / "pdf" / f"j-{p.name.replace('/', '-')}-{stem}.pdf"
-                single = pool.submit(self.out / p.tmp_name / f"{stem}.docx", alone)
+                try:
+                    if work is None:  # the run has ended
+                        raise RuntimeError("the pool is closed")
+                    alone = work / "pdf" / f"j-{p.name.replace('/', '-')}-{stem}.pdf"
+                    single = pool.submit(self.out / p.tmp_name / f"{stem}.docx", alone)
+                except RuntimeError:  # the run is stopping: the pool takes nothing more
+                    part.set_result(outcome)
+                    continue
                 single.add_done_callback(self._counter(copies))
                 single.add_done_callback(functools.partial(self._alone, part))
 
