@@ -216,23 +216,20 @@ class BundleWriter:
         if not self.options.pdf:
             self._done(packet, self.finish(packet, tmp, None))
             return
-        self._pool_started()  # LibreOffice starts while the next packets are planned
-        conversions = len(conversion_stems(packet))
-        # The first round is small, so that LibreOffice starts converting while the rest is planned
-        # (a county's villages one after the other each begin with one).
-        size = self.options.round_size if self._converted_count else min(self.options.round_size,
-                                                                          FIRST_ROUND * self.options.jobs)
-        if self._pending and self._pending_docs + conversions > size:
-            self._submit_round()
-        self._pending.append(packet)
-        self._pending_docs += conversions
+        self._add([packet])
 
     def enqueue_group(self, packets: list[Packet]) -> None:
         """A conversion group's staged packets (PDF runs; see `docforge.packet.ends_group`): handed
         to the pool with the same round, their agreements of one template joined into one document
         to convert (:mod:`docforge.render.batch`)."""
-        self._pool_started()
+        self._add(packets)
+
+    def _add(self, packets: list[Packet]) -> None:
+        """Packets to convert, added to the round (a full round goes to the pool first)."""
+        self._pool_started()  # LibreOffice starts while the next packets are planned
         conversions = sum(len(conversion_stems(p)) for p in packets)
+        # The first round is small, so that LibreOffice starts converting while the rest is planned
+        # (a county's villages one after the other each begin with one).
         size = self.options.round_size if self._converted_count else min(self.options.round_size,
                                                                           FIRST_ROUND * self.options.jobs)
         if self._pending and self._pending_docs + conversions > size:
