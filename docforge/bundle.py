@@ -316,5 +316,5 @@ class Run:
             self.reporter.log(f"households/{entry['id']}: removed (the household signs no agreement now)")
         if planned.packet is not None:
             self.packet(planned.packet, planned.status, planned.pages)
-        if planned.status not in ("staged", "grouped"):  # those count once converted
+        if planned.status != "grouped":  # a grouped packet counts once converted
             self.reporter.advance(1, len(planned.packet.items) if planned.packet else 0)

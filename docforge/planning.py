@@ -216,15 +216,11 @@ class HouseholdJob:
         record = packet_is_done(self.writer.out, packet)
         if record is not None:
             status, pages = "finished", record_pages(record)
-        else:
-            tmp = self.writer.stage(packet)
-            status, pages = "staged", 0
-            if not self.options.pdf:
-                self.writer.finish(packet, tmp, None)
-                status = "built"
+        else:  # DOCX only: staged and finished here
+            self.writer.finish(packet, self.writer.stage(packet), None)
+            status, pages = "built", 0
         for item in packet.items:
             item.data = b""
-        packet.conversions.clear()
         return Planned(entry, findings_entries(docs), status, packet, pages, own)
 
 
